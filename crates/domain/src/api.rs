@@ -1,0 +1,283 @@
+//! The JSON shapes of `/api/v1`, shared by the server (which produces them) and the app
+//! (which consumes them), so that the two cannot drift apart.
+
+use serde::{Deserialize, Serialize};
+
+use crate::license::{Counts, Entitlements, LicenseSet, LicenseType, Pool};
+
+pub type AgentId = i64;
+/// Bumped on every change to an agent; a write names the version it was based on.
+pub type Version = i64;
+
+/// Where an agent comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentSource {
+    /// Created by hand in the console; uses the embedded softphone.
+    Webrtc,
+    RingCentral,
+    AvayaCloudOffice,
+    Netsapiens,
+    Metaswitch,
+}
+
+impl AgentSource {
+    pub const ALL: [AgentSource; 5] = [
+        AgentSource::Webrtc,
+        AgentSource::RingCentral,
+        AgentSource::AvayaCloudOffice,
+        AgentSource::Netsapiens,
+        AgentSource::Metaswitch,
+    ];
+
+    pub const fn label(self) -> &'static str {
+        match self {
+            AgentSource::Webrtc => "WebRTC",
+            AgentSource::RingCentral => "RingCentral",
+            AgentSource::AvayaCloudOffice => "Avaya Cloud Office",
+            AgentSource::Netsapiens => "Netsapiens",
+            AgentSource::Metaswitch => "Metaswitch",
+        }
+    }
+
+    pub const fn key(self) -> &'static str {
+        match self {
+            AgentSource::Webrtc => "webrtc",
+            AgentSource::RingCentral => "ring_central",
+            AgentSource::AvayaCloudOffice => "avaya_cloud_office",
+            AgentSource::Netsapiens => "netsapiens",
+            AgentSource::Metaswitch => "metaswitch",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    /// UC users come from the phone system's directory; WebRTC agents do not.
+    pub const fn is_uc(self) -> bool {
+        !matches!(self, AgentSource::Webrtc)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Agent {
+    pub id: AgentId,
+    pub name: String,
+    pub email: String,
+    pub extension: String,
+    pub source: AgentSource,
+    pub licenses: LicenseSet,
+    pub version: Version,
+}
+
+/// `GET /api/v1/agents`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentPage {
+    pub agents: Vec<Agent>,
+    /// Agents matching the search, over all pages.
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl AgentPage {
+    pub fn page_count(&self) -> u32 {
+        (self.total.div_ceil(u64::from(self.per_page.max(1)))).max(1) as u32
+    }
+}
+
+/// Query string of `GET /api/v1/agents`. Anything out of range is clamped, not refused:
+/// a hand-edited URL still shows a sensible page.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_page: Option<u32>,
+}
+
+impl AgentQuery {
+    pub const DEFAULT_PER_PAGE: u32 = 50;
+    pub const MAX_PER_PAGE: u32 = 200;
+    pub const MAX_SEARCH_CHARS: usize = 100;
+
+    /// The search text, trimmed and bounded; `None` when there is nothing to search for.
+    pub fn search(&self) -> Option<String> {
+        let q = self.q.as_deref()?.trim();
+        (!q.is_empty()).then(|| q.chars().take(Self::MAX_SEARCH_CHARS).collect())
+    }
+
+    pub fn page(&self) -> u32 {
+        self.page.unwrap_or(1).max(1)
+    }
+
+    pub fn per_page(&self) -> u32 {
+        self.per_page
+            .unwrap_or(Self::DEFAULT_PER_PAGE)
+            .clamp(1, Self::MAX_PER_PAGE)
+    }
+
+    /// Rows to skip for this page.
+    pub fn offset(&self) -> u64 {
+        u64::from(self.page() - 1) * u64::from(self.per_page())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LicenseCount {
+    pub license: LicenseType,
+    pub purchased: i64,
+    pub assigned: i64,
+    pub available: i64,
+}
+
+/// `GET /api/v1/licenses`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LicenseSummary {
+    pub licenses: Vec<LicenseCount>,
+    pub web_chat_channel: bool,
+}
+
+impl LicenseSummary {
+    pub fn from_pool(pool: &Pool) -> Self {
+        LicenseSummary {
+            licenses: LicenseType::ALL
+                .into_iter()
+                .map(|t| LicenseCount {
+                    license: t,
+                    purchased: pool.entitlements.purchased[t],
+                    assigned: pool.assigned[t],
+                    available: pool.available(t),
+                })
+                .collect(),
+            web_chat_channel: pool.entitlements.web_chat_channel,
+        }
+    }
+
+    pub fn pool(&self) -> Pool {
+        let get = |t: LicenseType, f: fn(&LicenseCount) -> i64| {
+            self.licenses
+                .iter()
+                .find(|c| c.license == t)
+                .map(f)
+                .unwrap_or(0)
+        };
+        Pool {
+            entitlements: Entitlements {
+                purchased: Counts::from_fn(|t| get(t, |c| c.purchased)),
+                web_chat_channel: self.web_chat_channel,
+            },
+            assigned: Counts::from_fn(|t| get(t, |c| c.assigned)),
+        }
+    }
+}
+
+/// One box ticked or unticked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LicenseChange {
+    pub agent_id: AgentId,
+    pub license: LicenseType,
+    pub assigned: bool,
+    /// The agent's version when the client loaded it.
+    pub version: Version,
+}
+
+/// `POST /api/v1/license-changes`: applied all together or not at all.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LicenseChangeBatch {
+    pub changes: Vec<LicenseChange>,
+}
+
+/// The answer to a saved batch: the agents as they are now, and the new counts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LicenseChangeResult {
+    pub agents: Vec<Agent>,
+    pub summary: LicenseSummary,
+}
+
+/// One problem tied to one input (a form field, or an entry of a batch such as
+/// `changes[3]`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// Every error the API returns has this body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// Stable, machine-readable (`exceeds_purchased`, `stale_agent`, ...).
+    pub code: String,
+    /// For a person: says what happened and what to do.
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_is_clamped() {
+        let q = AgentQuery {
+            q: Some("   ".into()),
+            page: Some(0),
+            per_page: Some(10_000),
+        };
+        assert_eq!(q.search(), None);
+        assert_eq!(q.page(), 1);
+        assert_eq!(q.per_page(), AgentQuery::MAX_PER_PAGE);
+        assert_eq!(q.offset(), 0);
+        let q = AgentQuery {
+            q: Some(format!("  {}  ", "x".repeat(500))),
+            page: Some(3),
+            per_page: None,
+        };
+        assert_eq!(q.search().unwrap().len(), AgentQuery::MAX_SEARCH_CHARS);
+        assert_eq!(q.offset(), 100);
+    }
+
+    #[test]
+    fn summary_round_trips_through_the_pool() {
+        let pool = Pool {
+            entitlements: Entitlements {
+                purchased: Counts::from_fn(|t| 10 + t.index() as i64),
+                web_chat_channel: true,
+            },
+            assigned: Counts::from_fn(|t| t.index() as i64),
+        };
+        let summary = LicenseSummary::from_pool(&pool);
+        assert_eq!(summary.pool(), pool);
+        assert_eq!(summary.licenses[0].available, 10);
+    }
+
+    #[test]
+    fn page_count_is_at_least_one() {
+        let page = AgentPage {
+            agents: vec![],
+            total: 0,
+            page: 1,
+            per_page: 50,
+        };
+        assert_eq!(page.page_count(), 1);
+        assert_eq!(AgentPage { total: 101, ..page }.page_count(), 3);
+    }
+
+    #[test]
+    fn error_body_omits_empty_fields() {
+        let body = ErrorBody {
+            code: "x".into(),
+            message: "y".into(),
+            fields: vec![],
+        };
+        assert_eq!(
+            serde_json::to_string(&body).unwrap(),
+            r#"{"code":"x","message":"y"}"#
+        );
+    }
+}

@@ -1,0 +1,18 @@
+//! The rules of agent licensing, in plain Rust.
+//!
+//! Both the browser app and the server depend on this crate, so a rule is written once
+//! and the two sides cannot disagree. It has no web, async or database dependency and
+//! builds for `wasm32-unknown-unknown` as well as natively.
+
+pub mod api;
+pub mod batch;
+pub mod license;
+
+pub use api::{
+    Agent, AgentId, AgentPage, AgentQuery, AgentSource, ErrorBody, FieldError, LicenseChange,
+    LicenseChangeBatch, LicenseChangeResult, LicenseCount, LicenseSummary, Version,
+};
+pub use batch::{
+    AgentUpdate, BatchError, MAX_BATCH_CHANGES, PendingAgent, PendingChanges, Plan, plan,
+};
+pub use license::{Block, Counts, Entitlements, LicenseSet, LicenseType, Pool};

@@ -1,0 +1,85 @@
+//! The Agent Licensing Console's HTTP server: the JSON API under `/api/v1` and the
+//! built browser app (Trunk's `dist/`) from one address.
+
+pub mod demo;
+pub mod error;
+pub mod routes;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use tokio::net::TcpListener;
+
+pub use store::{NewAgent, Store, StoreError};
+
+/// Largest request body the API reads (a full 20,000-change batch fits).
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Where to listen; port 0 picks a free one.
+    pub addr: SocketAddr,
+    /// The SQLite file (created with its folder if missing).
+    pub db_path: PathBuf,
+    /// Trunk's output to serve at `/`; `None` serves the API only.
+    pub site_dir: Option<PathBuf>,
+    /// Seed the demo account when the database is empty.
+    pub demo: bool,
+}
+
+/// A server listening in the background, for tests and embedding in other tools.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub store: Store,
+    shutdown: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, lets requests in flight finish, and closes the database.
+    pub async fn stop(self) -> std::io::Result<()> {
+        let _ = self.shutdown.send(());
+        let result = self.task.await.unwrap_or(Ok(()));
+        self.store.close().await;
+        result
+    }
+}
+
+/// Opens the store (seeding the demo if asked and empty) and binds the address.
+pub async fn prepare(
+    config: &Config,
+) -> Result<(Store, TcpListener), Box<dyn std::error::Error + Send + Sync>> {
+    let store = Store::open(&config.db_path).await?;
+    if config.demo && store.is_empty().await? {
+        demo::seed(&store).await?;
+        tracing::info!("seeded the demo account");
+    }
+    let listener = TcpListener::bind(config.addr).await?;
+    Ok((store, listener))
+}
+
+/// Starts the server in the background.
+pub async fn start(config: Config) -> Result<Running, Box<dyn std::error::Error + Send + Sync>> {
+    let (store, listener) = prepare(&config).await?;
+    let addr = listener.local_addr()?;
+    let app = routes::app(store.clone(), config.site_dir.clone());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await
+    });
+    Ok(Running {
+        addr,
+        store,
+        shutdown: tx,
+        task,
+    })
+}

@@ -1,0 +1,395 @@
+//! Storage: the only module that speaks SQL.
+//!
+//! Handlers see [`Store`]'s methods and domain types, never a connection. The SQL is
+//! plain (placeholders aside) so that a PostgreSQL store can offer the same methods;
+//! what is SQLite-specific — opening the file, WAL, and `BEGIN IMMEDIATE` to take the
+//! write lock up front — lives here.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
+
+use alc_domain::{
+    Agent, AgentId, AgentPage, AgentQuery, AgentSource, BatchError, Counts, Entitlements,
+    LicenseChange, LicenseChangeResult, LicenseSet, LicenseSummary, LicenseType, Pool, Version,
+};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// How many ids go into one `IN (...)` list.
+const IN_CHUNK: usize = 500;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Batch(#[from] BatchError),
+}
+
+/// A new agent, as the demo seed and tests create them.
+#[derive(Clone, Debug)]
+pub struct NewAgent {
+    pub name: String,
+    pub email: String,
+    pub extension: String,
+    pub source: AgentSource,
+    pub licenses: LicenseSet,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    /// Many connections: readers never block each other under WAL.
+    read: SqlitePool,
+    /// One connection: writes queue here, in order, instead of racing for SQLite's lock.
+    write: SqlitePool,
+}
+
+impl Store {
+    /// Opens (creating if needed) the SQLite file at `path` and brings its schema up to date.
+    pub async fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Corrupt(format!("cannot create {}: {e}", dir.display()))
+            })?;
+        }
+        let options = SqliteConnectOptions::from_str("sqlite:")?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options.clone())
+            .await?;
+        MIGRATOR.run(&write).await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options.read_only(true))
+            .await?;
+        Ok(Store { read, write })
+    }
+
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+
+    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
+        // IMMEDIATE: take the write lock before the first read, so that what this
+        // transaction reads (counts, versions) cannot change before it writes.
+        self.write.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    pub async fn is_empty(&self) -> Result<bool, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM account")
+            .fetch_one(&self.read)
+            .await?;
+        Ok(n == 0)
+    }
+
+    /// Creates the account and what it bought. Used by the demo seed and by tests;
+    /// settings screens will come with their own issue.
+    pub async fn set_entitlements(&self, name: &str, ent: &Entitlements) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO account (id, name, web_chat_channel) VALUES (1, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, web_chat_channel = excluded.web_chat_channel",
+        )
+        .bind(name)
+        .bind(ent.web_chat_channel)
+        .execute(&mut *tx)
+        .await?;
+        for t in LicenseType::ALL {
+            sqlx::query(
+                "INSERT INTO license_pool (license, purchased) VALUES (?, ?)
+                 ON CONFLICT (license) DO UPDATE SET purchased = excluded.purchased",
+            )
+            .bind(t.key())
+            .bind(ent.purchased[t])
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Inserts agents as they are, in one transaction. Pool limits are not checked: this
+    /// is for seeding, not for supervisors.
+    pub async fn insert_agents(&self, agents: &[NewAgent]) -> Result<Vec<AgentId>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut ids = Vec::with_capacity(agents.len());
+        for a in agents {
+            let id: AgentId = sqlx::query_scalar(
+                "INSERT INTO agents (name, email, extension, source) VALUES (?, ?, ?, ?) RETURNING id",
+            )
+            .bind(&a.name)
+            .bind(&a.email)
+            .bind(&a.extension)
+            .bind(a.source.key())
+            .fetch_one(&mut *tx)
+            .await?;
+            for t in a.licenses.iter() {
+                sqlx::query("INSERT INTO agent_licenses (agent_id, license) VALUES (?, ?)")
+                    .bind(id)
+                    .bind(t.key())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            ids.push(id);
+        }
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    pub async fn license_summary(&self) -> Result<LicenseSummary, StoreError> {
+        let mut conn = self.read.acquire().await?;
+        Ok(LicenseSummary::from_pool(&load_pool(&mut conn).await?))
+    }
+
+    pub async fn list_agents(&self, query: &AgentQuery) -> Result<AgentPage, StoreError> {
+        let search = query.search().map(|q| {
+            let escaped = q
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            format!("%{escaped}%")
+        });
+        let filter = |qb: &mut QueryBuilder<'_, Sqlite>| {
+            if let Some(pattern) = &search {
+                qb.push(" WHERE lower(name) LIKE ")
+                    .push_bind(pattern.clone())
+                    .push(" ESCAPE '\\' OR extension LIKE ")
+                    .push_bind(pattern.clone())
+                    .push(" ESCAPE '\\' OR lower(email) LIKE ")
+                    .push_bind(pattern.clone())
+                    .push(" ESCAPE '\\'");
+            }
+        };
+        // One connection for both reads: under WAL it sees one snapshot per statement,
+        // which is enough for a list a person pages through.
+        let mut conn = self.read.acquire().await?;
+        let mut count = QueryBuilder::new("SELECT COUNT(*) FROM agents");
+        filter(&mut count);
+        let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
+
+        let mut rows =
+            QueryBuilder::new("SELECT id, name, email, extension, source, version FROM agents");
+        filter(&mut rows);
+        rows.push(" ORDER BY lower(name), id LIMIT ")
+            .push_bind(i64::from(query.per_page()))
+            .push(" OFFSET ")
+            .push_bind(query.offset() as i64);
+        let rows = rows.build().fetch_all(&mut *conn).await?;
+        let mut agents = rows
+            .iter()
+            .map(agent_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let ids: Vec<AgentId> = agents.iter().map(|a| a.id).collect();
+        let licenses = load_licenses(&mut conn, &ids).await?;
+        for a in &mut agents {
+            a.licenses = licenses.get(&a.id).copied().unwrap_or_default();
+        }
+        Ok(AgentPage {
+            agents,
+            total: total as u64,
+            page: query.page(),
+            per_page: query.per_page(),
+        })
+    }
+
+    /// Applies a batch of license changes atomically: all of them, or none.
+    ///
+    /// The rules are [`alc_domain::plan`]'s; this runs it on the counts and versions read
+    /// inside the write transaction, so no other write can slip in between the check
+    /// and the write.
+    pub async fn apply_license_changes(
+        &self,
+        changes: &[LicenseChange],
+    ) -> Result<LicenseChangeResult, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let pool = load_pool(&mut tx).await?;
+        let mut ids: Vec<AgentId> = changes.iter().map(|c| c.agent_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let versions = load_versions(&mut tx, &ids).await?;
+        let licenses = load_licenses(&mut tx, &ids).await?;
+        let plan = alc_domain::plan(
+            &pool,
+            |id| {
+                versions
+                    .get(&id)
+                    .map(|v| (*v, licenses.get(&id).copied().unwrap_or_default()))
+            },
+            changes,
+        )?;
+        for update in &plan.updates {
+            for t in update.before.differences(update.after) {
+                let sql = if update.after.has(t) {
+                    "INSERT INTO agent_licenses (agent_id, license) VALUES (?, ?)"
+                } else {
+                    "DELETE FROM agent_licenses WHERE agent_id = ? AND license = ?"
+                };
+                sqlx::query(sql)
+                    .bind(update.agent_id)
+                    .bind(t.key())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query(
+                "UPDATE agents SET version = version + 1, updated_at = CURRENT_TIMESTAMP WHERE id = ?",
+            )
+            .bind(update.agent_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let changed: Vec<AgentId> = plan.updates.iter().map(|u| u.agent_id).collect();
+        let agents = load_agents(&mut tx, &changed).await?;
+        let summary = LicenseSummary::from_pool(&load_pool(&mut tx).await?);
+        tx.commit().await?;
+        Ok(LicenseChangeResult { agents, summary })
+    }
+
+    /// Agents by id, with their licenses, in the order of `ids` (unknown ids are skipped).
+    pub async fn agents_by_id(&self, ids: &[AgentId]) -> Result<Vec<Agent>, StoreError> {
+        let mut conn = self.read.acquire().await?;
+        load_agents(&mut conn, ids).await
+    }
+}
+
+async fn load_pool(conn: &mut sqlx::SqliteConnection) -> Result<Pool, StoreError> {
+    let channel: Option<bool> =
+        sqlx::query_scalar("SELECT web_chat_channel FROM account WHERE id = 1")
+            .fetch_optional(&mut *conn)
+            .await?;
+    let mut pool = Pool {
+        entitlements: Entitlements {
+            purchased: Counts::default(),
+            web_chat_channel: channel.unwrap_or(false),
+        },
+        assigned: Counts::default(),
+    };
+    for row in sqlx::query("SELECT license, purchased FROM license_pool")
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        let t = license_from(row.try_get("license")?)?;
+        pool.entitlements.purchased[t] = row.try_get("purchased")?;
+    }
+    for row in sqlx::query("SELECT license, COUNT(*) AS n FROM agent_licenses GROUP BY license")
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        let t = license_from(row.try_get("license")?)?;
+        pool.assigned[t] = row.try_get("n")?;
+    }
+    Ok(pool)
+}
+
+fn license_from(key: &str) -> Result<LicenseType, StoreError> {
+    LicenseType::from_key(key)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown license type {key:?}")))
+}
+
+fn agent_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Agent, StoreError> {
+    let source: &str = row.try_get("source")?;
+    Ok(Agent {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        email: row.try_get("email")?,
+        extension: row.try_get("extension")?,
+        source: AgentSource::from_key(source)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown agent source {source:?}")))?,
+        licenses: LicenseSet::EMPTY,
+        version: row.try_get("version")?,
+    })
+}
+
+/// Runs `SELECT ... WHERE <column> IN (ids)` in chunks, keeping SQL variable counts small.
+async fn select_in(
+    conn: &mut sqlx::SqliteConnection,
+    head: &str,
+    ids: &[AgentId],
+) -> Result<Vec<sqlx::sqlite::SqliteRow>, sqlx::Error> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(IN_CHUNK) {
+        let mut qb = QueryBuilder::<Sqlite>::new(head);
+        qb.push(" IN (");
+        let mut list = qb.separated(", ");
+        for id in chunk {
+            list.push_bind(*id);
+        }
+        qb.push(")");
+        out.extend(qb.build().fetch_all(&mut *conn).await?);
+    }
+    Ok(out)
+}
+
+async fn load_licenses(
+    conn: &mut sqlx::SqliteConnection,
+    ids: &[AgentId],
+) -> Result<HashMap<AgentId, LicenseSet>, StoreError> {
+    let mut map: HashMap<AgentId, LicenseSet> = HashMap::new();
+    for row in select_in(
+        conn,
+        "SELECT agent_id, license FROM agent_licenses WHERE agent_id",
+        ids,
+    )
+    .await?
+    {
+        let t = license_from(row.try_get("license")?)?;
+        map.entry(row.try_get("agent_id")?)
+            .or_default()
+            .set(t, true);
+    }
+    Ok(map)
+}
+
+async fn load_versions(
+    conn: &mut sqlx::SqliteConnection,
+    ids: &[AgentId],
+) -> Result<HashMap<AgentId, Version>, StoreError> {
+    select_in(conn, "SELECT id, version FROM agents WHERE id", ids)
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get("id")?, row.try_get("version")?)))
+        .collect()
+}
+
+async fn load_agents(
+    conn: &mut sqlx::SqliteConnection,
+    ids: &[AgentId],
+) -> Result<Vec<Agent>, StoreError> {
+    let rows = select_in(
+        conn,
+        "SELECT id, name, email, extension, source, version FROM agents WHERE id",
+        ids,
+    )
+    .await?;
+    let mut by_id: HashMap<AgentId, Agent> = rows
+        .iter()
+        .map(|r| agent_from_row(r).map(|a| (a.id, a)))
+        .collect::<Result<_, _>>()?;
+    let licenses = load_licenses(conn, ids).await?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| {
+            by_id.remove(id).map(|mut a| {
+                a.licenses = licenses.get(id).copied().unwrap_or_default();
+                a
+            })
+        })
+        .collect())
+}

@@ -1,0 +1,473 @@
+//! The API over real HTTP, against a real SQLite file in a temporary folder.
+
+use std::sync::Arc;
+
+use LicenseType::*;
+use alc_domain::*;
+use alc_server::{Config, NewAgent, Running};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+struct World {
+    server: Running,
+    http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+impl World {
+    async fn demo() -> World {
+        Self::start(true).await
+    }
+
+    /// An account with `purchased` seats and `n` unlicensed WebRTC agents.
+    async fn with(purchased: [i64; 4], channel: bool, n: usize) -> World {
+        let w = Self::start(false).await;
+        let ent = Entitlements {
+            purchased: Counts::from_fn(|t| purchased[t.index()]),
+            web_chat_channel: channel,
+        };
+        w.server.store.set_entitlements("Test", &ent).await.unwrap();
+        let agents: Vec<NewAgent> = (0..n)
+            .map(|i| NewAgent {
+                name: format!("Agent {i:03}"),
+                email: format!("agent{i}@test.example"),
+                extension: (4000 + i).to_string(),
+                source: AgentSource::Webrtc,
+                licenses: LicenseSet::EMPTY,
+            })
+            .collect();
+        w.server.store.insert_agents(&agents).await.unwrap();
+        w
+    }
+
+    async fn start(demo: bool) -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let server = alc_server::start(Config {
+            addr: ([127, 0, 0, 1], 0).into(),
+            db_path: dir.path().join("nested/console.db"),
+            site_dir: None,
+            demo,
+        })
+        .await
+        .unwrap();
+        World {
+            server,
+            http: reqwest::Client::new(),
+            _dir: dir,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.server.url())
+    }
+
+    async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        let r = self.http.get(self.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        r.json().await.unwrap()
+    }
+
+    async fn summary(&self) -> LicenseSummary {
+        self.get("/licenses").await
+    }
+
+    async fn all_agents(&self) -> Vec<Agent> {
+        self.get::<AgentPage>("/agents?per_page=200").await.agents
+    }
+
+    async fn post_changes(&self, changes: &[LicenseChange]) -> (StatusCode, Value) {
+        let r = self
+            .http
+            .post(self.url("/license-changes"))
+            .json(&LicenseChangeBatch {
+                changes: changes.to_vec(),
+            })
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json().await.unwrap())
+    }
+}
+
+fn assigned(s: &LicenseSummary, t: LicenseType) -> i64 {
+    s.pool().assigned[t]
+}
+
+fn give(a: &Agent, t: LicenseType, on: bool) -> LicenseChange {
+    LicenseChange {
+        agent_id: a.id,
+        license: t,
+        assigned: on,
+        version: a.version,
+    }
+}
+
+#[tokio::test]
+async fn summary_counts_what_the_demo_seeded() {
+    let w = World::demo().await;
+    let s = w.summary().await;
+    let seeded = alc_server::demo::agents();
+    for t in LicenseType::ALL {
+        let expected = seeded.iter().filter(|a| a.licenses.has(t)).count() as i64;
+        let c = s.licenses.iter().find(|c| c.license == t).unwrap();
+        assert_eq!(c.assigned, expected, "{t}");
+        assert_eq!(c.purchased, alc_server::demo::entitlements().purchased[t]);
+        assert_eq!(c.available, c.purchased - c.assigned);
+    }
+    assert!(s.web_chat_channel);
+}
+
+#[tokio::test]
+async fn agents_are_searched_and_paged_on_the_server() {
+    let w = World::demo().await;
+    let first: AgentPage = w.get("/agents?per_page=15").await;
+    assert_eq!(first.total, 40);
+    assert_eq!(first.agents.len(), 15);
+    let names: Vec<_> = first.agents.iter().map(|a| a.name.to_lowercase()).collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "sorted by name");
+
+    let third: AgentPage = w.get("/agents?per_page=15&page=3").await;
+    assert_eq!(third.agents.len(), 10);
+    assert!(third.agents.iter().all(|a| !first.agents.contains(a)));
+
+    // Name, extension and email, case-insensitively.
+    let by_name: AgentPage = w.get("/agents?q=ROSA").await;
+    assert_eq!(by_name.total, 1);
+    assert_eq!(by_name.agents[0].name, "Rosa Jiménez");
+    let by_ext: AgentPage = w.get("/agents?q=4003").await;
+    assert_eq!(
+        by_ext
+            .agents
+            .iter()
+            .map(|a| a.extension.as_str())
+            .collect::<Vec<_>>(),
+        ["4003"]
+    );
+    let by_mail: AgentPage = w.get("/agents?q=liam.o").await;
+    assert_eq!(by_mail.total, 1);
+    // LIKE wildcards are searched for literally.
+    let wild: AgentPage = w.get("/agents?q=%25").await;
+    assert_eq!(wild.total, 0);
+
+    // Never everything at once: the page size is capped.
+    let capped: AgentPage = w.get("/agents?per_page=100000").await;
+    assert_eq!(capped.per_page, AgentQuery::MAX_PER_PAGE);
+    let default: AgentPage = w.get("/agents").await;
+    assert_eq!(default.per_page, AgentQuery::DEFAULT_PER_PAGE);
+}
+
+#[tokio::test]
+async fn a_valid_batch_is_applied_and_versions_move() {
+    let w = World::with([2, 2, 2, 2], true, 3).await;
+    let a = w.all_agents().await;
+    let (status, body) = w
+        .post_changes(&[
+            give(&a[0], Voice, true),
+            give(&a[0], Transcription, true),
+            give(&a[1], WebChat, true),
+        ])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let result: LicenseChangeResult = serde_json::from_value(body).unwrap();
+    assert_eq!(result.agents.len(), 2);
+    assert_eq!(result.agents[0].version, a[0].version + 1);
+    assert_eq!(assigned(&result.summary, Voice), 1);
+    let now = w.all_agents().await;
+    assert_eq!(
+        now[0].licenses,
+        [Voice, Transcription].into_iter().collect()
+    );
+    assert_eq!(
+        now[2].version, a[2].version,
+        "untouched agents keep their version"
+    );
+    assert_eq!(w.summary().await, result.summary);
+}
+
+#[tokio::test]
+async fn over_assignment_is_refused_and_changes_nothing() {
+    let w = World::with([5, 5, 1, 5], true, 3).await;
+    let a = w.all_agents().await;
+    let before = w.summary().await;
+    let (status, body) = w
+        .post_changes(&[give(&a[0], Sms, true), give(&a[1], Sms, true)])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["code"], "exceeds_purchased");
+    assert!(body["message"].as_str().unwrap().contains("SMS"), "{body}");
+    assert_eq!(body["fields"][0]["field"], "licenses.sms");
+    assert_eq!(w.summary().await, before);
+    assert_eq!(w.all_agents().await, a);
+}
+
+#[tokio::test]
+async fn one_bad_change_spoils_the_whole_batch() {
+    let w = World::with([5, 5, 5, 5], false, 3).await;
+    let a = w.all_agents().await;
+    let before = w.summary().await;
+    for bad in [give(&a[2], Transcription, true), give(&a[2], WebChat, true)] {
+        let (status, body) = w
+            .post_changes(&[give(&a[0], Voice, true), give(&a[1], Sms, true), bad])
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(body["fields"][0]["field"], "changes[2]");
+        assert_eq!(w.summary().await, before);
+        assert_eq!(w.all_agents().await, a);
+    }
+}
+
+#[tokio::test]
+async fn stale_or_vanished_agents_get_409() {
+    let w = World::with([5, 5, 5, 5], true, 2).await;
+    let a = w.all_agents().await;
+    let (status, _) = w.post_changes(&[give(&a[0], Voice, true)]).await;
+    assert_eq!(status, StatusCode::OK);
+    // Another supervisor's page still holds version 1 of agent 0.
+    let (status, body) = w
+        .post_changes(&[give(&a[1], Sms, true), give(&a[0], Sms, true)])
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["code"], "conflict");
+    assert_eq!(body["fields"][0]["field"], "changes[1]");
+    assert_eq!(body["fields"][0]["code"], "stale_agent");
+    assert_eq!(
+        assigned(&w.summary().await, Sms),
+        0,
+        "nothing of the batch applied"
+    );
+
+    let ghost = LicenseChange {
+        agent_id: 999_999,
+        license: Voice,
+        assigned: true,
+        version: 1,
+    };
+    let (status, body) = w.post_changes(&[ghost]).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["fields"][0]["code"], "unknown_agent");
+}
+
+/// Many supervisors race for the last seats; whatever the interleaving, the pool never
+/// goes over what was purchased, and every refusal is a clean 422.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_clients_never_exceed_the_purchase() {
+    const CLIENTS: usize = 40;
+    const SEATS: i64 = 7;
+    let w = Arc::new(World::with([SEATS, 0, 0, 0], true, CLIENTS * 2).await);
+    let agents = w.all_agents().await;
+    let mut tasks = Vec::new();
+    for i in 0..CLIENTS {
+        let w = w.clone();
+        // Each client wants two seats at once, for a pair of agents of its own.
+        let changes = vec![
+            give(&agents[2 * i], Voice, true),
+            give(&agents[2 * i + 1], Voice, true),
+        ];
+        tasks.push(tokio::spawn(async move { w.post_changes(&changes).await }));
+    }
+    let mut won = 0;
+    for t in futures::future::join_all(tasks).await {
+        let (status, body) = t.unwrap();
+        match status {
+            StatusCode::OK => won += 1,
+            StatusCode::UNPROCESSABLE_ENTITY => assert_eq!(body["code"], "exceeds_purchased"),
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    assert_eq!(won, (SEATS / 2) as usize, "every pair that fitted got in");
+    let s = w.summary().await;
+    assert_eq!(assigned(&s, Voice), 2 * won as i64);
+    assert!(assigned(&s, Voice) <= SEATS);
+    // The last single seat is still there for someone.
+    let single = give(&agents[0], Voice, true);
+    let now = w.all_agents().await;
+    let free = now.iter().find(|a| a.licenses.is_empty()).unwrap();
+    let (status, _) = w
+        .post_changes(&[LicenseChange {
+            agent_id: free.id,
+            version: free.version,
+            ..single
+        }])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(assigned(&w.summary().await, Voice), SEATS);
+}
+
+async fn raw(
+    w: &World,
+    method: reqwest::Method,
+    path: &str,
+    ctype: Option<&str>,
+    body: Vec<u8>,
+) -> (StatusCode, Value) {
+    let mut req = w.http.request(method, w.url(path)).body(body);
+    if let Some(ct) = ctype {
+        req = req.header("content-type", ct);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status();
+    let body: Value = r.json().await.expect("every error has a JSON body");
+    assert!(
+        body["code"].is_string() && body["message"].is_string(),
+        "{body}"
+    );
+    (status, body)
+}
+
+#[tokio::test]
+async fn bad_requests_get_clean_json_errors() {
+    let w = World::with([1, 1, 1, 1], true, 1).await;
+    let post = reqwest::Method::POST;
+    let json = Some("application/json");
+
+    let (s, b) = raw(
+        &w,
+        post.clone(),
+        "/license-changes",
+        json,
+        b"{\"changes\": [".to_vec(),
+    )
+    .await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("malformed_json"))
+    );
+
+    let (s, b) = raw(
+        &w,
+        post.clone(),
+        "/license-changes",
+        json,
+        br#"{"changes":[{"agent_id":1,"license":"fax","assigned":true,"version":1}]}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_body"))
+    );
+
+    let (s, b) = raw(
+        &w,
+        post.clone(),
+        "/license-changes",
+        Some("text/plain"),
+        b"{}".to_vec(),
+    )
+    .await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Some("unsupported_media_type")
+        )
+    );
+
+    let (s, b) = raw(
+        &w,
+        post.clone(),
+        "/license-changes",
+        json,
+        br#"{"changes":[]}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("empty_batch"))
+    );
+
+    // 20 MB of JSON: refused at the limit, without reading it all or hanging.
+    let mut huge = b"{\"changes\":[".to_vec();
+    huge.extend(std::iter::repeat_n(b' ', 20 * 1024 * 1024));
+    let (s, b) = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        raw(&w, post.clone(), "/license-changes", json, huge),
+    )
+    .await
+    .expect("no hang");
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("body_too_large"))
+    );
+
+    let (s, b) = raw(
+        &w,
+        reqwest::Method::GET,
+        "/agents?page=minus-one",
+        None,
+        vec![],
+    )
+    .await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_query"))
+    );
+
+    let (s, b) = raw(&w, reqwest::Method::GET, "/no-such-thing", None, vec![]).await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+
+    let (s, b) = raw(&w, reqwest::Method::DELETE, "/licenses", None, vec![]).await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::METHOD_NOT_ALLOWED, Some("method_not_allowed"))
+    );
+
+    // And the server is still fine afterwards.
+    assert_eq!(w.summary().await.licenses.len(), 4);
+}
+
+#[tokio::test]
+async fn data_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        addr: ([127, 0, 0, 1], 0).into(),
+        db_path: dir.path().join("console.db"),
+        site_dir: None,
+        demo: true,
+    };
+    let first = alc_server::start(config.clone()).await.unwrap();
+    let http = reqwest::Client::new();
+    let page: AgentPage = http
+        .get(format!("{}/api/v1/agents?q=zoe", first.url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let zoe = &page.agents[0];
+    let r = http
+        .post(format!("{}/api/v1/license-changes", first.url()))
+        .json(&json!({"changes": [give(zoe, Sms, true)]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    first.stop().await.unwrap();
+
+    let second = alc_server::start(config).await.unwrap();
+    let page: AgentPage = http
+        .get(format!("{}/api/v1/agents?q=zoe", second.url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(page.agents[0].licenses.has(Sms));
+    assert_eq!(page.agents.len(), 1, "the demo is not seeded twice");
+    let all: AgentPage = http
+        .get(format!("{}/api/v1/agents", second.url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(all.total, 40);
+    second.stop().await.unwrap();
+}
