@@ -1,1 +1,452 @@
-fn main() {}
+//! The project's commands. Each installs what it needs when missing and skips what is
+//! already there, so that a fresh machine needs nothing but Rust (and Debian's apt).
+//!
+//!   cargo xtask run [server args]  build the site and serve it with the API (demo data)
+//!   cargo xtask test               every test: lint, native, browser, end to end
+//!   cargo xtask bench              print the gzipped size of what the page loads
+
+use std::env;
+use std::ffi::OsString;
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+
+const TRUNK_VERSION: &str = "0.21.14";
+/// binaryen's wasm-opt from npm. Debian's binaryen 108 breaks wasm-bindgen 0.2.130's
+/// output without any error (see TOOLCHAIN.md); Trunk.toml pins this version too.
+const BINARYEN_VERSION: &str = "132";
+const APP_PACKAGE: &str = "agent-licensing-console";
+const E2E_PACKAGE: &str = "alc-e2e";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let mut args = env::args().skip(1);
+    let cmd = args.next().unwrap_or_default();
+    let rest: Vec<String> = args.collect();
+    let result = match cmd.as_str() {
+        "run" => run(&rest),
+        "test" => test(),
+        "bench" => bench(),
+        "lint" => Tools::ensure(false).and_then(|t| lint(&t)),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <run [--addr HOST:PORT] [--db FILE] | test | bench | lint>"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("\nxtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+fn step(what: &str) {
+    println!("\n==> {what}");
+}
+
+/// Runs a command in the workspace root, failing on a non-zero exit.
+fn sh(cmd: &mut Command) -> Result {
+    let shown = format!("{cmd:?}");
+    let status = cmd
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot start {shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} failed ({status})"))
+    }
+}
+
+/// A command's stdout, or `None` if it cannot run.
+fn output(program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program).args(args).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn cargo() -> Command {
+    Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+/// The toolchain beyond Rust itself, installed where missing.
+struct Tools {
+    /// PATH with the pinned wasm-opt and cargo's bin folder first.
+    path: OsString,
+}
+
+impl Tools {
+    fn ensure(browser: bool) -> Result<Tools> {
+        step("checking tools (installing what is missing)");
+        let cargo_bin = env::var_os("CARGO_HOME")
+            .map(PathBuf::from)
+            .or_else(|| env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+            .ok_or("neither CARGO_HOME nor HOME is set")?
+            .join("bin");
+        let binaryen_bin = root().join(".tools/binaryen/node_modules/.bin");
+        let mut paths = vec![binaryen_bin.clone(), cargo_bin];
+        paths.extend(env::split_paths(&env::var_os("PATH").unwrap_or_default()));
+        let path = env::join_paths(paths).map_err(|e| e.to_string())?;
+        // SAFETY: single-threaded at this point; children inherit the PATH.
+        unsafe { env::set_var("PATH", &path) };
+
+        let targets = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
+        if targets.lines().any(|l| l.trim() == WASM_TARGET) {
+            println!("wasm32 target: present");
+        } else {
+            sh(Command::new("rustup").args(["target", "add", WASM_TARGET]))?;
+        }
+
+        let trunk = output("trunk", &["--version"]).unwrap_or_default();
+        if trunk.contains(TRUNK_VERSION) {
+            println!("trunk {TRUNK_VERSION}: present");
+        } else {
+            println!("installing trunk {TRUNK_VERSION} (several minutes on 2 cores)…");
+            sh(cargo().args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"]))?;
+        }
+
+        let wbg = wasm_bindgen_version()?;
+        let have = output("wasm-bindgen", &["--version"]).unwrap_or_default();
+        let runner = output("wasm-bindgen-test-runner", &["--version"]).unwrap_or_default();
+        if have.contains(&wbg) && runner.contains(&wbg) {
+            println!("wasm-bindgen {wbg}: present");
+        } else {
+            // Not --locked: its lockfile names a crate version the registry no longer serves.
+            println!("installing wasm-bindgen-cli {wbg} (a few minutes)…");
+            sh(cargo().args(["install", "wasm-bindgen-cli", "--version", &wbg, "--force"]))?;
+        }
+
+        let opt = binaryen_bin.join("wasm-opt");
+        let have = output(opt.to_str().unwrap_or("wasm-opt"), &["--version"]).unwrap_or_default();
+        if have.contains(&format!("version {BINARYEN_VERSION}")) {
+            println!("wasm-opt (binaryen {BINARYEN_VERSION}): present");
+        } else {
+            if output("npm", &["--version"]).is_none() {
+                apt_install(&["nodejs", "npm"])?;
+            }
+            let prefix = root().join(".tools/binaryen");
+            fs::create_dir_all(&prefix).map_err(|e| e.to_string())?;
+            sh(Command::new("npm")
+                .arg("install")
+                .arg("--prefix")
+                .arg(&prefix)
+                .args([
+                    "--no-audit",
+                    "--no-fund",
+                    "--no-save",
+                    &format!("binaryen@{BINARYEN_VERSION}"),
+                ]))?;
+        }
+
+        if browser {
+            if Path::new(&chromedriver()).exists() && Path::new(&chromium()).exists() {
+                println!("chromium and chromedriver: present");
+            } else {
+                apt_install(&["chromium", "chromium-driver"])?;
+            }
+        }
+        Ok(Tools { path })
+    }
+}
+
+fn chromedriver() -> String {
+    env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into())
+}
+
+fn chromium() -> String {
+    env::var("CHROME").unwrap_or_else(|_| "/usr/bin/chromium".into())
+}
+
+fn apt_install(packages: &[&str]) -> Result {
+    println!("installing {} from Debian…", packages.join(" "));
+    let root_user = output("id", &["-u"]).is_some_and(|u| u.trim() == "0");
+    let apt = |args: &[&str]| {
+        let mut c = if root_user {
+            Command::new("apt-get")
+        } else {
+            let mut c = Command::new("sudo");
+            c.arg("apt-get");
+            c
+        };
+        c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        c
+    };
+    sh(&mut apt(&["update", "-q"]))?;
+    let mut install = vec!["install", "-y", "-q", "--no-install-recommends"];
+    install.extend_from_slice(packages);
+    sh(&mut apt(&install))
+}
+
+/// The `wasm-bindgen` version in Cargo.lock: the CLI must match it exactly.
+fn wasm_bindgen_version() -> Result<String> {
+    let lock = fs::read_to_string(root().join("Cargo.lock")).map_err(|e| e.to_string())?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
+                return Ok(v.trim_end_matches('"').to_string());
+            }
+        }
+    }
+    Err("wasm-bindgen is not in Cargo.lock".into())
+}
+
+/// Builds the release site into `dist/` with Trunk, offline, using the pinned tools.
+fn build_site(tools: &Tools) -> Result<PathBuf> {
+    step("building the release site (trunk build --release)");
+    sh(cargo().args(["fetch", "--locked"]))?;
+    sh(Command::new("trunk")
+        .args(["build", "--release", "--offline"])
+        .env("PATH", &tools.path))?;
+    let dist = root().join("dist");
+    if !dist.join("index.html").is_file() {
+        return Err("trunk reported success but dist/index.html is missing".into());
+    }
+    Ok(dist)
+}
+
+fn run(args: &[String]) -> Result {
+    let tools = Tools::ensure(false)?;
+    let dist = build_site(&tools)?;
+    step("building the server");
+    sh(cargo().args([
+        "build",
+        "--locked",
+        "--profile",
+        "server",
+        "-p",
+        "alc-server",
+    ]))?;
+    let server = root().join("target/server/alc-server");
+    let mut cmd = Command::new(server);
+    cmd.current_dir(root()).arg("--site").arg(&dist).args(args);
+    if !args.iter().any(|a| a == "--db") {
+        cmd.args(["--db", "data/console.db"]);
+    }
+    step("starting the console");
+    exec(cmd)
+}
+
+/// Becomes the server, so that Ctrl-C reaches it directly and it stops cleanly.
+#[cfg(unix)]
+fn exec(mut cmd: Command) -> Result {
+    use std::os::unix::process::CommandExt;
+    Err(format!("cannot start the server: {}", cmd.exec()))
+}
+
+#[cfg(not(unix))]
+fn exec(mut cmd: Command) -> Result {
+    let status = cmd.status().map_err(|e| e.to_string())?;
+    status
+        .success()
+        .then_some(())
+        .ok_or_else(|| status.to_string())
+}
+
+fn lint(tools: &Tools) -> Result {
+    step("rustfmt");
+    sh(cargo().args(["fmt", "--all", "--check"]))?;
+    step("clippy (native and wasm32)");
+    sh(cargo()
+        .args([
+            "clippy",
+            "--locked",
+            "--workspace",
+            "--exclude",
+            APP_PACKAGE,
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ])
+        .env("PATH", &tools.path))?;
+    sh(cargo()
+        .args([
+            "clippy",
+            "--locked",
+            "-p",
+            APP_PACKAGE,
+            "--all-targets",
+            "--target",
+            WASM_TARGET,
+            "--",
+            "-D",
+            "warnings",
+        ])
+        .env("PATH", &tools.path))
+}
+
+/// Tallies `test result:` lines while passing cargo's output through.
+#[derive(Default)]
+struct Tally {
+    passed: u64,
+    failed: u64,
+    ignored: u64,
+}
+
+impl Tally {
+    fn cargo_test(&mut self, label: &str, cmd: &mut Command) -> Result {
+        step(label);
+        let mut child = cmd
+            .current_dir(root())
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start cargo test: {e}"))?;
+        let stdout = child.stdout.take().expect("piped");
+        let (mut passed, mut failed) = (0, 0);
+        for line in BufReader::new(stdout).lines() {
+            let line = line.map_err(|e| e.to_string())?;
+            println!("{line}");
+            if let Some(rest) = line.strip_prefix("test result: ") {
+                let num = |word: &str| {
+                    rest.split(';')
+                        .find_map(|part| {
+                            part.trim()
+                                .strip_suffix(word)?
+                                .trim()
+                                .rsplit(' ')
+                                .next()?
+                                .parse::<u64>()
+                                .ok()
+                        })
+                        .unwrap_or(0)
+                };
+                passed += num("passed");
+                failed += num("failed");
+                self.ignored += num("ignored");
+            }
+        }
+        let _ = std::io::stdout().flush();
+        let status = child.wait().map_err(|e| e.to_string())?;
+        self.passed += passed;
+        self.failed += failed;
+        println!("[{label}: {passed} passed, {failed} failed]");
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("{label} failed ({status})"))
+        }
+    }
+}
+
+fn test() -> Result {
+    let tools = Tools::ensure(true)?;
+    lint(&tools)?;
+    let dist = build_site(&tools)?;
+    let mut tally = Tally::default();
+    let result = (|| {
+        tally.cargo_test(
+            "native tests: domain, server over HTTP, tools",
+            cargo().args([
+                "test",
+                "--locked",
+                "--workspace",
+                "--exclude",
+                APP_PACKAGE,
+                "--exclude",
+                E2E_PACKAGE,
+            ]),
+        )?;
+        tally.cargo_test(
+            "browser tests: components in headless Chromium (wasm-bindgen-test)",
+            cargo()
+                .args([
+                    "test",
+                    "--locked",
+                    "-p",
+                    APP_PACKAGE,
+                    "--target",
+                    WASM_TARGET,
+                ])
+                .env("PATH", &tools.path)
+                .env("CHROMEDRIVER", chromedriver())
+                .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
+        )?;
+        tally.cargo_test(
+            "end-to-end tests: the release build, the real server, headless Chromium",
+            cargo()
+                .args([
+                    "test",
+                    "--locked",
+                    "-p",
+                    E2E_PACKAGE,
+                    "--",
+                    "--test-threads=1",
+                ])
+                .env("ALC_SITE_DIR", &dist)
+                .env("CHROMEDRIVER", chromedriver())
+                .env("CHROME", chromium()),
+        )
+    })();
+    println!(
+        "\nall tests: {} passed, {} failed, {} skipped",
+        tally.passed, tally.failed, tally.ignored
+    );
+    result
+}
+
+fn bench() -> Result {
+    let tools = Tools::ensure(false)?;
+    let dist = build_site(&tools)?;
+    step("what the page loads, gzipped (level 9)");
+    let index = fs::read_to_string(dist.join("index.html")).map_err(|e| e.to_string())?;
+    let mut total = 0usize;
+    let mut rows = Vec::new();
+    for entry in fs::read_dir(&dist).map_err(|e| e.to_string())? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        let kind = match path.extension().and_then(|e| e.to_str()) {
+            Some("wasm") => "wasm",
+            Some("js") => "js",
+            Some("css") => "css",
+            _ => continue,
+        };
+        // Only what index.html actually references counts.
+        if !index.contains(&name) {
+            continue;
+        }
+        let raw = fs::read(&path).map_err(|e| e.to_string())?;
+        let gz = gzip_len(&raw)?;
+        total += gz;
+        rows.push((kind, name, raw.len(), gz));
+    }
+    rows.sort();
+    for (kind, name, raw, gz) in &rows {
+        println!(
+            "{kind:>5}  {:>8.1} KB gzipped  ({:>8.1} KB raw)  {name}",
+            kb(*gz),
+            kb(*raw)
+        );
+    }
+    println!("total  {:>8.1} KB gzipped", kb(total));
+    Ok(())
+}
+
+fn kb(bytes: usize) -> f64 {
+    bytes as f64 / 1000.0
+}
+
+fn gzip_len(data: &[u8]) -> Result<usize> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(data).map_err(|e| e.to_string())?;
+    Ok(enc.finish().map_err(|e| e.to_string())?.len())
+}

@@ -307,6 +307,11 @@ impl PendingChanges {
         self.agents.is_empty()
     }
 
+    /// Drops the edits of one agent.
+    pub fn forget(&mut self, agent_id: AgentId) {
+        self.agents.remove(&agent_id);
+    }
+
     pub fn clear(&mut self) {
         self.agents.clear();
     }

@@ -1,0 +1,209 @@
+//! The one typed client of `/api/v1`. Pages call these functions; they never build a
+//! URL or parse JSON themselves.
+
+use std::fmt;
+use std::sync::Arc;
+
+use alc_domain::{
+    AgentPage, AgentQuery, ErrorBody, LicenseChangeBatch, LicenseChangeResult, LicenseSummary,
+};
+use serde::de::DeserializeOwned;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, AbortSignal, Headers, Request, RequestInit, Response};
+
+/// Every way a call can fail, so that every page can say the same things.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ApiError {
+    /// The server could not be reached.
+    Network(String),
+    /// The server refused, with its `{code, message, fields}` body.
+    Server { status: u16, body: ErrorBody },
+    /// The answer was not what this app understands (a version mismatch, a proxy page).
+    Decode(String),
+    /// The call was cancelled because its page went away or a newer call replaced it.
+    Aborted,
+}
+
+impl ApiError {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Server { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::Network(_) => f.write_str(
+                "The server could not be reached. Check your connection and try again.",
+            ),
+            ApiError::Server { body, .. } => f.write_str(&body.message),
+            ApiError::Decode(_) => f.write_str(
+                "The server's answer could not be read. Reload the page; if it persists, the console and server versions may differ.",
+            ),
+            ApiError::Aborted => f.write_str("The request was cancelled."),
+        }
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// Where the API lives. Provided as context by the app shell (an embedding host can
+/// point it elsewhere).
+#[derive(Clone, Debug)]
+pub struct Api {
+    base: Arc<str>,
+}
+
+impl Default for Api {
+    fn default() -> Self {
+        Api::new("/api/v1")
+    }
+}
+
+/// Cancels the requests it was handed to. A page aborts its calls when it goes away or
+/// when a newer call replaces them, so that no work is left behind.
+#[derive(Clone)]
+pub struct Abort(Option<AbortController>);
+
+impl Abort {
+    pub fn new() -> Self {
+        Abort(AbortController::new().ok())
+    }
+
+    pub fn abort(&self) {
+        if let Some(c) = &self.0 {
+            c.abort();
+        }
+    }
+
+    fn signal(&self) -> Option<AbortSignal> {
+        self.0.as_ref().map(|c| c.signal())
+    }
+}
+
+impl Default for Abort {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn encode(s: &str) -> String {
+    String::from(js_sys::encode_uri_component(s))
+}
+
+impl Api {
+    pub fn new(base: &str) -> Self {
+        Api {
+            base: base.trim_end_matches('/').into(),
+        }
+    }
+
+    pub async fn licenses(&self, abort: &Abort) -> Result<LicenseSummary, ApiError> {
+        self.call("GET", "/licenses", None, abort).await
+    }
+
+    pub async fn agents(&self, query: &AgentQuery, abort: &Abort) -> Result<AgentPage, ApiError> {
+        let mut path = format!(
+            "/agents?page={}&per_page={}",
+            query.page(),
+            query.per_page()
+        );
+        if let Some(q) = query.search() {
+            path.push_str("&q=");
+            path.push_str(&encode(&q));
+        }
+        self.call("GET", &path, None, abort).await
+    }
+
+    pub async fn save_license_changes(
+        &self,
+        batch: &LicenseChangeBatch,
+        abort: &Abort,
+    ) -> Result<LicenseChangeResult, ApiError> {
+        let body = serde_json::to_string(batch).map_err(|e| ApiError::Decode(e.to_string()))?;
+        self.call("POST", "/license-changes", Some(body), abort)
+            .await
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+        abort: &Abort,
+    ) -> Result<T, ApiError> {
+        let init = RequestInit::new();
+        init.set_method(method);
+        init.set_signal(abort.signal().as_ref());
+        let headers = Headers::new().map_err(|e| ApiError::Network(describe(&e)))?;
+        let _ = headers.set("Accept", "application/json");
+        if let Some(body) = body {
+            let _ = headers.set("Content-Type", "application/json");
+            init.set_body(&JsValue::from_str(&body));
+        }
+        init.set_headers(&headers);
+        self.send(Request::new_with_str_and_init(
+            &format!("{}{path}", self.base),
+            &init,
+        ))
+        .await
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        request: Result<Request, JsValue>,
+    ) -> Result<T, ApiError> {
+        let request = request.map_err(|e| ApiError::Network(describe(&e)))?;
+        let window = web_sys::window().ok_or_else(|| ApiError::Network("no window".into()))?;
+        let response = JsFuture::from(window.fetch_with_request(&request))
+            .await
+            .map_err(network_or_abort)?;
+        let response: Response = response
+            .dyn_into()
+            .map_err(|e| ApiError::Decode(describe(&e)))?;
+        let text = JsFuture::from(
+            response
+                .text()
+                .map_err(|e| ApiError::Decode(describe(&e)))?,
+        )
+        .await
+        .map_err(network_or_abort)?
+        .as_string()
+        .unwrap_or_default();
+        if response.ok() {
+            serde_json::from_str(&text).map_err(|e| ApiError::Decode(e.to_string()))
+        } else {
+            let status = response.status();
+            let body = serde_json::from_str::<ErrorBody>(&text).unwrap_or_else(|_| ErrorBody {
+                code: "http_error".into(),
+                message: format!("The server answered {status} {}.", response.status_text()),
+                fields: vec![],
+            });
+            Err(ApiError::Server { status, body })
+        }
+    }
+}
+
+fn network_or_abort(e: JsValue) -> ApiError {
+    let name = js_sys::Reflect::get(&e, &"name".into())
+        .ok()
+        .and_then(|n| n.as_string());
+    if name.as_deref() == Some("AbortError") {
+        ApiError::Aborted
+    } else {
+        ApiError::Network(describe(&e))
+    }
+}
+
+fn describe(e: &JsValue) -> String {
+    e.as_string()
+        .or_else(|| {
+            e.dyn_ref::<js_sys::Error>()
+                .map(|e| String::from(e.message()))
+        })
+        .unwrap_or_else(|| format!("{e:?}"))
+}

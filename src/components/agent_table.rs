@@ -1,0 +1,114 @@
+//! The agents with one license box per type. Rows are keyed: ticking a box updates
+//! that box and the counters, never the table.
+
+use alc_domain::{Agent, LicenseSet, LicenseType};
+use leptos::prelude::*;
+
+use crate::licensing::LicenseEditor;
+
+#[component]
+pub fn AgentTable(
+    editor: LicenseEditor,
+    #[prop(into)] rows: Signal<Vec<Agent>>,
+    /// A newer list is loading: the old one stays, marked busy.
+    #[prop(into, optional)]
+    busy: Signal<bool>,
+) -> impl IntoView {
+    view! {
+        <div class="alc-table-wrap">
+            <table class="alc-table" aria-busy=move || busy.get().to_string()>
+                <caption class="alc-sr-only">
+                    "Agents and their licenses. Tick a box to assign that license; changes apply when you save."
+                </caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Extension"</th>
+                        <th scope="col">"Email"</th>
+                        <th scope="col">"Source"</th>
+                        {LicenseType::ALL
+                            .map(|t| view! { <th scope="col" class="alc-lic-col">{t.label()}</th> })}
+                    </tr>
+                </thead>
+                <tbody>
+                    <For
+                        each=move || rows.get()
+                        key=|a| (a.id, a.version)
+                        children=move |agent| view! { <AgentRow agent editor /> }
+                    />
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn AgentRow(agent: Agent, editor: LicenseEditor) -> impl IntoView {
+    let wanted = editor.wanted(&agent);
+    let edited = move || wanted.get() != agent.licenses;
+    let cells =
+        LicenseType::ALL.map(|t| view! { <LicenseCell agent=agent.clone() t wanted editor /> });
+    view! {
+        <tr class:alc-row--edited=edited>
+            <th scope="row" class="alc-name">
+                {agent.name.clone()}
+                <Show when=edited>
+                    <span class="alc-badge" title="This agent has unsaved changes">
+                        "Unsaved"
+                    </span>
+                </Show>
+            </th>
+            <td class="alc-ext">{agent.extension.clone()}</td>
+            <td class="alc-email">{agent.email.clone()}</td>
+            <td>
+                <span class="alc-source" data-source=agent.source.key()>
+                    {agent.source.label()}
+                </span>
+            </td>
+            {cells}
+        </tr>
+    }
+}
+
+#[component]
+fn LicenseCell(
+    agent: Agent,
+    t: LicenseType,
+    wanted: Memo<LicenseSet>,
+    editor: LicenseEditor,
+) -> impl IntoView {
+    let saved = agent.licenses.has(t);
+    let block = Memo::new(move |_| {
+        let shown = wanted.get();
+        editor
+            .live
+            .with(|pool| pool.check_toggle(shown, t, !shown.has(t)).err())
+    });
+    let box_id = format!("lic-{}-{}", agent.id, t.key());
+    let why_id = format!("{box_id}-why");
+    let label = format!("{} license for {}", t.label(), agent.name);
+    let on_change = move |ev: leptos::ev::Event| {
+        let want = event_target_checked(&ev);
+        if !editor.set(&agent, t, want) {
+            // Refused (the pool moved under the click): put the box back as it was.
+            let input: web_sys::HtmlInputElement = event_target(&ev);
+            input.set_checked(!want);
+        }
+    };
+    view! {
+        <td class="alc-lic" class:alc-lic--changed=move || wanted.get().has(t) != saved>
+            <input
+                type="checkbox"
+                id=box_id
+                aria-label=label
+                aria-describedby=why_id.clone()
+                prop:checked=move || wanted.get().has(t)
+                disabled=move || block.get().is_some() || editor.saving.get()
+                on:change=on_change
+            />
+            <span class="alc-why" id=why_id title=move || block.get().map(|b| b.message(t))>
+                {move || block.get().map(|b| b.short())}
+            </span>
+        </td>
+    }
+}

@@ -1,0 +1,9 @@
+//! Reusable widgets. Components are nouns; pages (routes) live in `pages/`.
+
+mod agent_table;
+mod license_counters;
+mod save_bar;
+
+pub use agent_table::AgentTable;
+pub use license_counters::LicenseCounters;
+pub use save_bar::SaveBar;

@@ -1,0 +1,368 @@
+//! `/agents` — User Management › Agent Licensing.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use alc_domain::{Agent, AgentId, AgentPage, AgentQuery};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+use crate::api::{Abort, Api, ApiError};
+use crate::components::{AgentTable, LicenseCounters, SaveBar};
+use crate::licensing::LicenseEditor;
+
+/// What the list is doing.
+#[derive(Clone, Debug, PartialEq)]
+enum Load {
+    Loading,
+    Ready,
+    Failed(ApiError),
+}
+
+/// The outcome of the last Save, shown above the table.
+#[derive(Clone, Debug, PartialEq)]
+enum Notice {
+    Saved(usize),
+    Failed(ApiError),
+    /// Someone else changed these agents: offer to reload them.
+    Conflict(ApiError, BTreeSet<AgentId>),
+}
+
+#[component]
+pub fn AgentLicensingPage() -> impl IntoView {
+    let api = use_context::<Api>().unwrap_or_default();
+    let query_map = use_query_map();
+    let query = Memo::new(move |_| {
+        query_map.with(|m| AgentQuery {
+            q: m.get("q"),
+            page: m.get("page").and_then(|p| p.parse().ok()),
+            per_page: None,
+        })
+    });
+
+    let editor = LicenseEditor::new(None);
+    let rows = RwSignal::new(Vec::<Agent>::new());
+    let page = RwSignal::new(None::<AgentPage>);
+    let load = RwSignal::new(Load::Loading);
+    let notice = RwSignal::new(None::<Notice>);
+    let inflight = StoredValue::new_local(None::<Abort>);
+    let saving_call = StoredValue::new_local(None::<Abort>);
+
+    // Loads the counts and the page of agents the URL asks for, replacing (and so
+    // cancelling) any load still running.
+    let reload = {
+        let api = api.clone();
+        move || {
+            let abort = Abort::new();
+            if let Some(old) = inflight.get_value() {
+                old.abort();
+            }
+            inflight.set_value(Some(abort.clone()));
+            load.set(Load::Loading);
+            let q = query.get_untracked();
+            let api = api.clone();
+            spawn_local(async move {
+                let (summary, agents) =
+                    futures::join!(api.licenses(&abort), api.agents(&q, &abort));
+                match summary.and_then(|s| agents.map(|a| (s, a))) {
+                    Ok((s, a)) => {
+                        editor.summary.set(Some(s));
+                        rows.set(a.agents.clone());
+                        page.set(Some(a));
+                        load.set(Load::Ready);
+                    }
+                    Err(ApiError::Aborted) => {}
+                    Err(e) => load.set(Load::Failed(e)),
+                }
+            });
+        }
+    };
+    Effect::new({
+        let reload = reload.clone();
+        move |_| {
+            query.track();
+            reload();
+        }
+    });
+    on_cleanup(move || {
+        for call in [inflight, saving_call] {
+            if let Some(a) = call.try_get_value().flatten() {
+                a.abort();
+            }
+        }
+    });
+
+    // Leaving the page (closing the tab, reloading, typing a URL) with unsaved ticks
+    // asks first.
+    let guard = window_event_listener(leptos::ev::beforeunload, move |ev| {
+        if !editor.pending.with_untracked(|p| p.is_empty()) {
+            ev.prevent_default();
+            ev.set_return_value("");
+        }
+    });
+    on_cleanup(move || guard.remove());
+
+    let save = Callback::new({
+        let api = api.clone();
+        move |()| {
+            let batch = editor.pending.with_untracked(|p| p.to_batch());
+            if batch.changes.is_empty() || editor.saving.get_untracked() {
+                return;
+            }
+            editor.saving.set(true);
+            notice.set(None);
+            let abort = Abort::new();
+            saving_call.set_value(Some(abort.clone()));
+            let api = api.clone();
+            spawn_local(async move {
+                let result = api.save_license_changes(&batch, &abort).await;
+                editor.saving.set(false);
+                match result {
+                    Ok(saved) => {
+                        editor.pending.update(|p| p.clear());
+                        editor.summary.set(Some(saved.summary));
+                        rows.update(|rows| {
+                            for row in rows.iter_mut() {
+                                if let Some(a) = saved.agents.iter().find(|a| a.id == row.id) {
+                                    *row = a.clone();
+                                }
+                            }
+                        });
+                        notice.set(Some(Notice::Saved(batch.changes.len())));
+                    }
+                    Err(ApiError::Aborted) => {}
+                    Err(e) => {
+                        if e.status() == Some(409) {
+                            let stale = conflicting_agents(&e, &batch.changes);
+                            notice.set(Some(Notice::Conflict(e, stale)));
+                        } else {
+                            notice.set(Some(Notice::Failed(e)));
+                        }
+                        // The counts may have moved (another supervisor took seats):
+                        // show them as they are, keeping every tick.
+                        if let Ok(s) = api.licenses(&abort).await {
+                            editor.summary.set(Some(s));
+                        }
+                    }
+                }
+            });
+        }
+    });
+    let discard = Callback::new(move |()| {
+        editor.pending.update(|p| p.clear());
+        notice.set(None);
+    });
+    let reload_conflicts = {
+        let reload = reload.clone();
+        move |stale: BTreeSet<AgentId>| {
+            editor
+                .pending
+                .update(|p| stale.iter().for_each(|id| p.forget(*id)));
+            notice.set(None);
+            reload();
+        }
+    };
+
+    let navigate = use_navigate();
+    let go = move |q: Option<String>, page: u32| {
+        let mut url = String::from("/agents");
+        let mut sep = '?';
+        if let Some(q) = q.filter(|q| !q.trim().is_empty()) {
+            url.push_str(&format!(
+                "?q={}",
+                String::from(js_sys::encode_uri_component(q.trim()))
+            ));
+            sep = '&';
+        }
+        if page > 1 {
+            url.push_str(&format!("{sep}page={page}"));
+        }
+        navigate(
+            &url,
+            NavigateOptions {
+                replace: true,
+                ..Default::default()
+            },
+        );
+    };
+
+    view! {
+        <header class="alc-page-head">
+            <p class="alc-crumb">"User Management"</p>
+            <h1>"Agent Licensing"</h1>
+            <p class="alc-lede">
+                "Decide which agents hold which licenses. Counts change as you tick; nothing is applied until you save."
+            </p>
+        </header>
+        <LicenseCounters editor />
+        <SearchBox query go=go.clone() />
+        <Notices notice reload_conflicts />
+        {move || match load.get() {
+            Load::Failed(e) => {
+                let retry = reload.clone();
+                view! {
+                    <div class="alc-alert alc-alert--error" role="alert">
+                        <p>"The agents could not be loaded. " {e.to_string()}</p>
+                        <button type="button" class="alc-button" on:click=move |_| retry()>
+                            "Try again"
+                        </button>
+                    </div>
+                }
+                    .into_any()
+            }
+            Load::Loading if page.with(Option::is_none) => {
+                view! {
+                    <p class="alc-loading" role="status">
+                        "Loading agents…"
+                    </p>
+                }
+                    .into_any()
+            }
+            _ => ().into_any(),
+        }}
+        <Show when=move || page.with(|p| p.as_ref().is_some_and(|p| p.total == 0))>
+            <p class="alc-empty" role="status">
+                {move || match query.with(AgentQuery::search) {
+                    Some(q) => format!("No agents match “{q}”."),
+                    None => "There are no agents yet.".to_string(),
+                }}
+            </p>
+        </Show>
+        <Show when=move || page.with(|p| p.as_ref().is_some_and(|p| p.total > 0))>
+            <AgentTable editor rows busy=Signal::derive(move || load.get() == Load::Loading) />
+            <Pager page query go=go.clone() />
+        </Show>
+        <SaveBar editor on_save=save on_discard=discard />
+    }
+}
+
+/// The agents a 409 names, by their place in the batch (`changes[i]`).
+fn conflicting_agents(e: &ApiError, changes: &[alc_domain::LicenseChange]) -> BTreeSet<AgentId> {
+    let ApiError::Server { body, .. } = e else {
+        return BTreeSet::new();
+    };
+    body.fields
+        .iter()
+        .filter_map(|f| {
+            f.field
+                .strip_prefix("changes[")?
+                .strip_suffix(']')?
+                .parse::<usize>()
+                .ok()
+        })
+        .filter_map(|i| changes.get(i).map(|c| c.agent_id))
+        .collect()
+}
+
+#[component]
+fn SearchBox(
+    query: Memo<AgentQuery>,
+    go: impl Fn(Option<String>, u32) + Clone + 'static,
+) -> impl IntoView {
+    let timer = StoredValue::new_local(None::<TimeoutHandle>);
+    let on_input = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        if let Some(t) = timer.get_value() {
+            t.clear();
+        }
+        let go = go.clone();
+        // Search on the server once typing pauses, not on every key.
+        let handle =
+            set_timeout_with_handle(move || go(Some(text), 1), Duration::from_millis(250)).ok();
+        timer.set_value(handle);
+    };
+    view! {
+        <div class="alc-toolbar" role="search">
+            <label for="alc-agent-search">"Search agents"</label>
+            <input
+                id="alc-agent-search"
+                type="search"
+                placeholder="Name, extension or email"
+                autocomplete="off"
+                prop:value=move || query.with_untracked(|q| q.q.clone().unwrap_or_default())
+                on:input=on_input
+            />
+        </div>
+    }
+}
+
+#[component]
+fn Notices(
+    notice: RwSignal<Option<Notice>>,
+    reload_conflicts: impl Fn(BTreeSet<AgentId>) + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    move || {
+        notice.get().map(|n| match n {
+            Notice::Saved(n) => view! {
+                <div class="alc-alert alc-alert--ok" role="status">
+                    {if n == 1 { "Saved 1 change.".to_string() } else { format!("Saved {n} changes.") }}
+                </div>
+            }
+            .into_any(),
+            Notice::Failed(e) => view! {
+                <div class="alc-alert alc-alert--error" role="alert">
+                    <p>"Not saved. " {e.to_string()}</p>
+                    <p class="alc-hint">"Your changes are still here: adjust them and save again, or discard them."</p>
+                </div>
+            }
+            .into_any(),
+            Notice::Conflict(e, stale) => {
+                let reload = reload_conflicts.clone();
+                view! {
+                    <div class="alc-alert alc-alert--error" role="alert">
+                        <p>"Not saved. " {e.to_string()}</p>
+                        <button type="button" class="alc-button" on:click=move |_| reload(stale.clone())>
+                            "Reload those agents (drops their unsaved changes)"
+                        </button>
+                    </div>
+                }
+                .into_any()
+            }
+        })
+    }
+}
+
+#[component]
+fn Pager(
+    page: RwSignal<Option<AgentPage>>,
+    query: Memo<AgentQuery>,
+    go: impl Fn(Option<String>, u32) + Clone + 'static,
+) -> impl IntoView {
+    let info = move || {
+        page.with(|p| {
+            p.as_ref()
+                .map(|p| (p.page, p.page_count(), p.total, p.per_page, p.agents.len()))
+        })
+    };
+    let current = move || info().map(|i| i.0).unwrap_or(1);
+    let count = move || info().map(|i| i.1).unwrap_or(1);
+    let to = move |delta: i64| {
+        let go = go.clone();
+        move |_| {
+            // Clamped to the pages that exist, so that Previous also rescues a hand-edited page=999.
+            let target = (i64::from(current()) + delta).clamp(1, i64::from(count()));
+            go(query.with_untracked(|q| q.q.clone()), target as u32)
+        }
+    };
+    view! {
+        <nav class="alc-pager" aria-label="Agent list pages">
+            <p class="alc-pager__range">
+                {move || {
+                    info().map(|(page, _, total, per_page, shown)| {
+                        let first = u64::from(page - 1) * u64::from(per_page) + 1;
+                        format!("Showing {first}–{} of {total} agents", first + shown as u64 - 1)
+                    })
+                }}
+            </p>
+            <button type="button" class="alc-button" disabled=move || current() <= 1 on:click=to(-1)>
+                "Previous page"
+            </button>
+            <span class="alc-pager__page">{move || format!("Page {} of {}", current(), count())}</span>
+            <button type="button" class="alc-button" disabled=move || current() >= count() on:click=to(1)>
+                "Next page"
+            </button>
+        </nav>
+    }
+}

@@ -1,0 +1,7 @@
+//! One module per route; the route table is in `app.rs`.
+
+mod agent_licensing;
+mod not_found;
+
+pub use agent_licensing::AgentLicensingPage;
+pub use not_found::NotFoundPage;
