@@ -86,7 +86,8 @@ fn mailbox(name: &str) -> String {
 
 fn licenses(i: usize) -> LicenseSet {
     use LicenseType::*;
-    // Hand-picked so the demo starts with 18 Voice, 6 Web Chat, 4 SMS, 3 Transcription.
+    // With the WebRTC agents below, the demo starts at 20 Voice, 7 Web Chat, 4 SMS
+    // (one seat left) and 3 Transcription.
     let plan: &[&[LicenseType]] = &[
         &[Voice, Transcription],
         &[Voice, WebChat],
@@ -100,7 +101,7 @@ fn licenses(i: usize) -> LicenseSet {
         &[],
         &[Voice, Sms],
         &[Voice],
-        &[WebChat],
+        &[WebChat, Sms],
         &[],
         &[Voice, WebChat],
         &[Voice],
@@ -173,6 +174,11 @@ mod tests {
                 "{t}: some seats must be left"
             );
         }
+        // SMS is nearly full so that the limit shows at once (the e2e tests use it).
+        assert_eq!(
+            ent.purchased[LicenseType::Sms] - assigned[LicenseType::Sms],
+            1
+        );
         assert_eq!(agents.len(), 40);
         let mut ext: Vec<_> = agents.iter().map(|a| &a.extension).collect();
         ext.dedup();

@@ -1,0 +1,440 @@
+//! End to end: the release build that Trunk produced (`dist/`, with wasm-opt applied),
+//! served by the real server on a real SQLite file, driven in headless Chromium the
+//! way a supervisor uses it — by labels and visible text.
+//!
+//! Run by `cargo xtask test`, which builds the site first and sets `ALC_SITE_DIR`,
+//! `CHROMEDRIVER` and `CHROME`.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use alc_domain::{AgentPage, LicenseChange, LicenseChangeBatch, LicenseSummary, LicenseType};
+use alc_server::{Config, Running};
+use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
+use serde_json::json;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+struct Session {
+    server: Running,
+    browser: Client,
+    driver: Child,
+    http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn site_dir() -> PathBuf {
+    let dir = std::env::var_os("ALC_SITE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../dist")));
+    assert!(
+        dir.join("index.html").is_file(),
+        "no release build at {}: run `cargo xtask test`, which builds it first",
+        dir.display()
+    );
+    let has_wasm = std::fs::read_dir(&dir)
+        .unwrap()
+        .any(|e| e.unwrap().path().extension().is_some_and(|x| x == "wasm"));
+    assert!(
+        has_wasm,
+        "{} holds no wasm: not a Trunk build",
+        dir.display()
+    );
+    dir
+}
+
+impl Session {
+    async fn start() -> Session {
+        let dir = tempfile::tempdir().unwrap();
+        let server = alc_server::start(Config {
+            addr: ([127, 0, 0, 1], 0).into(),
+            db_path: dir.path().join("console.db"),
+            site_dir: Some(site_dir()),
+            demo: true,
+        })
+        .await
+        .unwrap();
+
+        let port = free_port();
+        let chromedriver =
+            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let driver = Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start {chromedriver}: {e} (run `cargo xtask test`)")
+            });
+        let caps = json!({
+            "goog:chromeOptions": {
+                "binary": std::env::var("CHROME").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--no-first-run", "--window-size=1400,1000",
+                    format!("--user-data-dir={}", dir.path().join("chrome").display()),
+                ]
+            }
+        });
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + WAIT;
+        let browser = loop {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(caps.as_object().unwrap().clone())
+                .connect(&url)
+                .await
+            {
+                Ok(c) => break c,
+                Err(e) if Instant::now() < deadline => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => panic!("chromedriver did not come up: {e}"),
+            }
+        };
+        Session {
+            server,
+            browser,
+            driver,
+            http: reqwest::Client::new(),
+            _dir: dir,
+        }
+    }
+
+    async fn open(&self, path: &str) {
+        self.browser
+            .goto(&format!("{}{path}", self.server.url()))
+            .await
+            .unwrap();
+    }
+
+    async fn find(&self, css: &str) -> Element {
+        self.browser
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
+    }
+
+    async fn checkbox(&self, label: &str) -> Element {
+        self.find(&format!("input[type=checkbox][aria-label=\"{label}\"]"))
+            .await
+    }
+
+    async fn button(&self, text: &str) -> Element {
+        self.browser
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::XPath(&format!(
+                "//button[normalize-space()='{text}']"
+            )))
+            .await
+            .unwrap_or_else(|e| panic!("no button {text}: {e}"))
+    }
+
+    /// The input a `<label>` names.
+    async fn labelled(&self, label: &str) -> Element {
+        let l = self
+            .browser
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::XPath(&format!(
+                "//label[normalize-space()='{label}']"
+            )))
+            .await
+            .unwrap_or_else(|e| panic!("no label {label}: {e}"));
+        let id = l.attr("for").await.unwrap().expect("label has for");
+        self.find(&format!("#{id}")).await
+    }
+
+    /// Scrolls `el` to the middle of the window, as a person would before clicking it
+    /// (the save bar is sticky at the bottom), then clicks.
+    async fn click(&self, el: &Element) {
+        self.browser
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center'})",
+                vec![serde_json::to_value(el).unwrap()],
+            )
+            .await
+            .unwrap();
+        el.click().await.unwrap();
+    }
+
+    async fn page_text(&self) -> String {
+        self.find("body").await.text().await.unwrap()
+    }
+
+    /// Waits until the page shows `text`.
+    async fn wait_for_text(&self, text: &str) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let body = self.page_text().await;
+            if body.contains(text) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "never saw {text:?}; the page says:\n{body}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn counter(&self, license: &str) -> String {
+        self.find(&format!("[role=group][aria-label=\"{license}\"]"))
+            .await
+            .text()
+            .await
+            .unwrap()
+    }
+
+    async fn api_summary(&self) -> LicenseSummary {
+        let url = format!("{}/api/v1/licenses", self.server.url());
+        self.http
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    async fn api_agent(&self, name: &str) -> alc_domain::Agent {
+        let url = format!(
+            "{}/api/v1/agents?q={}",
+            self.server.url(),
+            name.replace(' ', "%20")
+        );
+        let page: AgentPage = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        page.agents
+            .into_iter()
+            .find(|a| a.name == name)
+            .expect("agent exists")
+    }
+
+    async fn finish(mut self) {
+        let _ = self.browser.close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        self.server.stop().await.unwrap();
+    }
+}
+
+fn assigned(s: &LicenseSummary, t: LicenseType) -> i64 {
+    s.pool().assigned[t]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_release_build_renders_the_console() {
+    let s = Session::start().await;
+    s.open("/").await;
+    let h1 = s.find("h1").await;
+    assert_eq!(h1.text().await.unwrap(), "Agent Licensing");
+    s.wait_for_text("Showing 1–40 of 40 agents").await;
+    let body = s.page_text().await;
+    assert!(body.contains("User Management"));
+    for t in LicenseType::ALL {
+        let c = s.counter(t.label()).await;
+        assert!(c.contains("available") && c.contains("assigned"), "{c}");
+    }
+    // The counters are the server's numbers.
+    let summary = s.api_summary().await;
+    let voice = &summary.licenses[0];
+    assert!(s.counter("Voice").await.contains(&format!(
+        "{} of {} assigned",
+        voice.assigned, voice.purchased
+    )));
+    assert!(
+        s.checkbox("Voice license for Zoe Lambert")
+            .await
+            .is_enabled()
+            .await
+            .unwrap()
+    );
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ticked_box_saved_survives_a_reload() {
+    let s = Session::start().await;
+    s.open("/agents").await;
+    let before = assigned(&s.api_summary().await, LicenseType::Voice);
+    let zoe = s.checkbox("Voice license for Zoe Lambert").await;
+    assert!(!zoe.is_selected().await.unwrap());
+    s.click(&zoe).await;
+    s.wait_for_text("1 unsaved change").await;
+    assert!(
+        s.counter("Voice")
+            .await
+            .contains(&format!("{} of 25 assigned", before + 1))
+    );
+    // Nothing reaches the server before Save.
+    assert_eq!(assigned(&s.api_summary().await, LicenseType::Voice), before);
+
+    s.click(&s.button("Save").await).await;
+    s.wait_for_text("Saved 1 change.").await;
+    s.wait_for_text("No unsaved changes").await;
+    assert!(
+        s.api_agent("Zoe Lambert")
+            .await
+            .licenses
+            .has(LicenseType::Voice)
+    );
+    assert_eq!(
+        assigned(&s.api_summary().await, LicenseType::Voice),
+        before + 1
+    );
+
+    s.browser.refresh().await.unwrap();
+    let zoe = s.checkbox("Voice license for Zoe Lambert").await;
+    assert!(
+        zoe.is_selected().await.unwrap(),
+        "still ticked after a reload"
+    );
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_over_assignment_shows_the_error_and_changes_nothing() {
+    let s = Session::start().await;
+    s.open("/agents").await;
+    let summary = s.api_summary().await;
+    let sms = summary
+        .licenses
+        .iter()
+        .find(|c| c.license == LicenseType::Sms)
+        .unwrap()
+        .clone();
+    assert_eq!(sms.available, 1, "the demo leaves one SMS seat");
+    s.click(&s.checkbox("SMS license for Aaron Blake").await)
+        .await;
+    s.wait_for_text("1 unsaved change").await;
+
+    // Meanwhile another supervisor takes the last SMS seat.
+    let zoe = s.api_agent("Zoe Lambert").await;
+    let r = s
+        .http
+        .post(format!("{}/api/v1/license-changes", s.server.url()))
+        .json(&LicenseChangeBatch {
+            changes: vec![LicenseChange {
+                agent_id: zoe.id,
+                license: LicenseType::Sms,
+                assigned: true,
+                version: zoe.version,
+            }],
+        })
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+
+    s.click(&s.button("Save").await).await;
+    s.wait_for_text("Not saved.").await;
+    let alert = s.find("[role=alert]").await.text().await.unwrap();
+    assert!(
+        alert.contains("Not enough licenses") && alert.contains("SMS"),
+        "{alert}"
+    );
+    // The tick is still on the page, and the counters now show the real pool.
+    assert!(
+        s.checkbox("SMS license for Aaron Blake")
+            .await
+            .is_selected()
+            .await
+            .unwrap()
+    );
+    s.wait_for_text("1 unsaved change").await;
+    let counter = s.counter("SMS").await;
+    assert!(
+        counter.contains(&format!(
+            "{} of {} assigned",
+            sms.purchased + 1,
+            sms.purchased
+        )),
+        "{counter}"
+    );
+    // And the database holds exactly what the other supervisor saved.
+    assert!(
+        !s.api_agent("Aaron Blake")
+            .await
+            .licenses
+            .has(LicenseType::Sms)
+    );
+    assert_eq!(
+        assigned(&s.api_summary().await, LicenseType::Sms),
+        sms.purchased
+    );
+
+    s.click(&s.button("Discard").await).await;
+    s.wait_for_text("No unsaved changes").await;
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_is_in_the_url_and_survives_a_reload() {
+    let s = Session::start().await;
+    s.open("/agents").await;
+    s.wait_for_text("of 40 agents").await;
+    let search = s.labelled("Search agents").await;
+    search.send_keys("jimenez").await.unwrap();
+    s.wait_for_text("Showing 1–1 of 1 agents").await;
+    assert!(s.page_text().await.contains("Rosa Jiménez"));
+    let url = s.browser.current_url().await.unwrap();
+    assert_eq!(url.query(), Some("q=jimenez"));
+    s.browser.refresh().await.unwrap();
+    s.wait_for_text("Showing 1–1 of 1 agents").await;
+    assert_eq!(
+        s.labelled("Search agents")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("jimenez")
+    );
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn boxes_work_from_the_keyboard() {
+    let s = Session::start().await;
+    s.open("/agents").await;
+    let zoe = s.checkbox("SMS license for Zoe Lambert").await;
+    // Focus it as Tab would, then press Space.
+    s.browser
+        .execute(
+            "arguments[0].focus()",
+            vec![serde_json::to_value(&zoe).unwrap()],
+        )
+        .await
+        .unwrap();
+    zoe.send_keys(" ").await.unwrap();
+    s.wait_for_text("1 unsaved change").await;
+    assert!(zoe.is_selected().await.unwrap());
+    assert!(s.counter("SMS").await.contains("0 available"));
+    s.click(&s.button("Discard").await).await;
+    s.wait_for_text("No unsaved changes").await;
+    s.finish().await;
+}
