@@ -356,11 +356,11 @@ fn Pager(
                     })
                 }}
             </p>
-            <button type="button" class="alc-button" disabled=move || current() <= 1 on:click=to(-1)>
+            <button type="button" class="alc-button" disabled={move || current() <= 1} on:click=to(-1)>
                 "Previous page"
             </button>
             <span class="alc-pager__page">{move || format!("Page {} of {}", current(), count())}</span>
-            <button type="button" class="alc-button" disabled=move || current() >= count() on:click=to(1)>
+            <button type="button" class="alc-button" disabled={move || current() >= count()} on:click=to(1)>
                 "Next page"
             </button>
         </nav>

@@ -197,10 +197,10 @@ fn wasm_bindgen_version() -> Result<String> {
     let lock = fs::read_to_string(root().join("Cargo.lock")).map_err(|e| e.to_string())?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
-        if line == "name = \"wasm-bindgen\"" {
-            if let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
-                return Ok(v.trim_end_matches('"').to_string());
-            }
+        if line == "name = \"wasm-bindgen\""
+            && let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \""))
+        {
+            return Ok(v.trim_end_matches('"').to_string());
         }
     }
     Err("wasm-bindgen is not in Cargo.lock".into())
@@ -394,7 +394,7 @@ fn test() -> Result {
         )
     })();
     println!(
-        "\nall tests: {} passed, {} failed, {} skipped",
+        "\ntotal: {} passed, {} failed, {} skipped",
         tally.passed, tally.failed, tally.ignored
     );
     result
