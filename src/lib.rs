@@ -1,13 +1,14 @@
 //! The Agent Licensing Console in the browser: a Leptos client-side app.
 //!
 //! `app` is the shell and route table, `pages` one module per route, `components` the
-//! reusable widgets, `licensing` a screen's editing state, and `api` the one typed
-//! client of the server. The rules themselves are in the shared `alc-domain` crate.
+//! reusable widgets, `licensing` a screen's editing state, `router` the route table and
+//! navigation, and `api` the one typed client of the server. The rules themselves are in the shared `alc-domain` crate.
 
 pub mod api;
 pub mod app;
 pub mod components;
 pub mod licensing;
 pub mod pages;
+pub mod router;
 
 pub use app::App;

@@ -6,12 +6,11 @@ use std::time::Duration;
 use alc_domain::{Agent, AgentId, AgentPage, AgentQuery};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::{Abort, Api, ApiError};
 use crate::components::{AgentTable, LicenseCounters, SaveBar};
 use crate::licensing::LicenseEditor;
+use crate::router::{encode, use_navigator};
 
 /// What the list is doing.
 #[derive(Clone, Debug, PartialEq)]
@@ -33,13 +32,14 @@ enum Notice {
 #[component]
 pub fn AgentLicensingPage() -> impl IntoView {
     let api = use_context::<Api>().unwrap_or_default();
-    let query_map = use_query_map();
+    let nav = use_navigator();
     let query = Memo::new(move |_| {
-        query_map.with(|m| AgentQuery {
-            q: m.get("q"),
-            page: m.get("page").and_then(|p| p.parse().ok()),
+        let l = nav.location();
+        AgentQuery {
+            q: l.get("q"),
+            page: l.get("page").and_then(|p| p.parse().ok()),
             per_page: None,
-        })
+        }
     });
 
     let editor = LicenseEditor::new(None);
@@ -103,6 +103,10 @@ pub fn AgentLicensingPage() -> impl IntoView {
         }
     });
     on_cleanup(move || guard.remove());
+    // And so does leaving for another screen of the console.
+    nav.guard(Signal::derive(move || {
+        !editor.pending.with(|p| p.is_empty())
+    }));
 
     let save = Callback::new({
         let api = api.clone();
@@ -165,27 +169,17 @@ pub fn AgentLicensingPage() -> impl IntoView {
         }
     };
 
-    let navigate = use_navigate();
     let go = move |q: Option<String>, page: u32| {
         let mut url = String::from("/agents");
         let mut sep = '?';
         if let Some(q) = q.filter(|q| !q.trim().is_empty()) {
-            url.push_str(&format!(
-                "?q={}",
-                String::from(js_sys::encode_uri_component(q.trim()))
-            ));
+            url.push_str(&format!("?q={}", encode(q.trim())));
             sep = '&';
         }
         if page > 1 {
             url.push_str(&format!("{sep}page={page}"));
         }
-        navigate(
-            &url,
-            NavigateOptions {
-                replace: true,
-                ..Default::default()
-            },
-        );
+        nav.go(&url, true);
     };
 
     view! {
@@ -197,7 +191,7 @@ pub fn AgentLicensingPage() -> impl IntoView {
             </p>
         </header>
         <LicenseCounters editor />
-        <SearchBox query go=go.clone() />
+        <SearchBox query go />
         <Notices notice reload_conflicts />
         {move || match load.get() {
             Load::Failed(e) => {
@@ -232,7 +226,7 @@ pub fn AgentLicensingPage() -> impl IntoView {
         </Show>
         <Show when=move || page.with(|p| p.as_ref().is_some_and(|p| p.total > 0))>
             <AgentTable editor rows busy=Signal::derive(move || load.get() == Load::Loading) />
-            <Pager page query go=go.clone() />
+            <Pager page query go />
         </Show>
         <SaveBar editor on_save=save on_discard=discard />
     }

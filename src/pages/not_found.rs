@@ -1,5 +1,6 @@
 use leptos::prelude::*;
-use leptos_router::components::A;
+
+use crate::router::Link;
 
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
@@ -7,6 +8,6 @@ pub fn NotFoundPage() -> impl IntoView {
         <header class="alc-page-head">
             <h1>"Page not found"</h1>
         </header>
-        <p>"There is no page at this address. " <A href="/agents">"Go to Agent Licensing"</A> "."</p>
+        <p>"There is no page at this address. " <Link href="/agents">"Go to Agent Licensing"</Link> "."</p>
     }
 }
