@@ -4,13 +4,20 @@
 use std::fmt;
 use std::sync::Arc;
 
+use alc_domain::api::{
+    AgentDetail, AgentSaved, Availability, AvailabilityQuery, CreateAgent, ExtensionSuggestion,
+    UpdateAgent,
+};
 use alc_domain::{
-    AgentPage, AgentQuery, ErrorBody, LicenseChangeBatch, LicenseChangeResult, LicenseSummary,
+    AgentId, AgentPage, AgentQuery, ErrorBody, ExtensionRanges, LicenseChangeBatch,
+    LicenseChangeResult, LicenseSummary, Version,
 };
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal, Headers, Request, RequestInit, Response};
+
+use crate::router::encode;
 
 /// Every way a call can fail, so that every page can say the same things.
 #[derive(Clone, Debug, PartialEq)]
@@ -91,10 +98,6 @@ impl Default for Abort {
     }
 }
 
-fn encode(s: &str) -> String {
-    String::from(js_sys::encode_uri_component(s))
-}
-
 impl Api {
     pub fn new(base: &str) -> Self {
         Api {
@@ -126,6 +129,73 @@ impl Api {
     ) -> Result<LicenseChangeResult, ApiError> {
         let body = serde_json::to_string(batch).map_err(|e| ApiError::Decode(e.to_string()))?;
         self.call("POST", "/license-changes", Some(body), abort)
+            .await
+    }
+
+    pub async fn agent(&self, id: AgentId, abort: &Abort) -> Result<AgentDetail, ApiError> {
+        self.call("GET", &format!("/agents/{id}"), None, abort)
+            .await
+    }
+
+    pub async fn create_agent(
+        &self,
+        req: &CreateAgent,
+        abort: &Abort,
+    ) -> Result<AgentSaved, ApiError> {
+        self.call("POST", "/agents", Some(to_json(req)?), abort)
+            .await
+    }
+
+    pub async fn update_agent(
+        &self,
+        id: AgentId,
+        req: &UpdateAgent,
+        abort: &Abort,
+    ) -> Result<AgentSaved, ApiError> {
+        self.call("PUT", &format!("/agents/{id}"), Some(to_json(req)?), abort)
+            .await
+    }
+
+    pub async fn remove_agent(
+        &self,
+        id: AgentId,
+        version: Version,
+        abort: &Abort,
+    ) -> Result<AgentSaved, ApiError> {
+        self.call(
+            "DELETE",
+            &format!("/agents/{id}?version={version}"),
+            None,
+            abort,
+        )
+        .await
+    }
+
+    pub async fn availability(
+        &self,
+        q: &AvailabilityQuery,
+        abort: &Abort,
+    ) -> Result<Availability, ApiError> {
+        let mut path = String::from("/agents/availability?");
+        if let Some(e) = &q.email {
+            path.push_str(&format!("email={}&", encode(e)));
+        }
+        if let Some(e) = &q.extension {
+            path.push_str(&format!("extension={}&", encode(e)));
+        }
+        if let Some(id) = q.agent_id {
+            path.push_str(&format!("agent_id={id}"));
+        }
+        self.call("GET", &path, None, abort).await
+    }
+
+    pub async fn next_extension(&self, abort: &Abort) -> Result<ExtensionSuggestion, ApiError> {
+        self.call("GET", "/agents/next-extension", None, abort)
+            .await
+    }
+
+    pub async fn extension_ranges(&self, abort: &Abort) -> Result<ExtensionRanges, ApiError> {
+        self.call("GET", "/settings/extension-ranges", None, abort)
             .await
     }
 
@@ -186,6 +256,10 @@ impl Api {
             Err(ApiError::Server { status, body })
         }
     }
+}
+
+fn to_json(value: &impl serde::Serialize) -> Result<String, ApiError> {
+    serde_json::to_string(value).map_err(|e| ApiError::Decode(e.to_string()))
 }
 
 fn network_or_abort(e: JsValue) -> ApiError {

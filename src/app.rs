@@ -3,7 +3,8 @@
 use leptos::prelude::*;
 
 use crate::api::Api;
-use crate::pages::{AgentLicensingPage, NotFoundPage};
+use crate::flash::Flash;
+use crate::pages::{AgentEditPage, AgentLicensingPage, NotFoundPage};
 use crate::router::{Link, Navigator, Route};
 
 #[component]
@@ -11,6 +12,7 @@ pub fn App() -> impl IntoView {
     provide_context(Api::default());
     let nav = Navigator::new("");
     provide_context(nav);
+    provide_context(Flash::default());
     view! {
         <div class="alc">
             <a class="alc-skip" href="#alc-main">
@@ -30,6 +32,8 @@ pub fn App() -> impl IntoView {
             <main id="alc-main" class="alc-main" tabindex="-1">
                 {move || match nav.route() {
                     Route::Agents => view! { <AgentLicensingPage /> }.into_any(),
+                    Route::NewAgent => view! { <AgentEditPage id=None /> }.into_any(),
+                    Route::EditAgent(id) => view! { <AgentEditPage id=Some(id) /> }.into_any(),
                     Route::NotFound => view! { <NotFoundPage /> }.into_any(),
                 }}
             </main>

@@ -7,8 +7,10 @@
 pub mod api;
 pub mod app;
 pub mod components;
+pub mod flash;
 pub mod licensing;
 pub mod pages;
+pub mod profile_form;
 pub mod router;
 
 pub use app::App;

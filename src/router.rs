@@ -12,6 +12,10 @@ use leptos::prelude::*;
 pub enum Route {
     /// `/agents` — User Management › Agent Licensing.
     Agents,
+    /// `/agents/new` — Add Agent.
+    NewAgent,
+    /// `/agents/{id}` — an agent's profile.
+    EditAgent(alc_domain::AgentId),
     /// Anything else.
     NotFound,
 }
@@ -21,13 +25,17 @@ impl Route {
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         match segments.as_slice() {
             [] | ["agents"] => Route::Agents,
+            ["agents", "new"] => Route::NewAgent,
+            ["agents", id] => id.parse().map(Route::EditAgent).unwrap_or(Route::NotFound),
             _ => Route::NotFound,
         }
     }
 
-    pub fn path(&self) -> &'static str {
+    pub fn path(&self) -> String {
         match self {
-            Route::Agents | Route::NotFound => "/agents",
+            Route::Agents | Route::NotFound => "/agents".into(),
+            Route::NewAgent => "/agents/new".into(),
+            Route::EditAgent(id) => format!("/agents/{id}"),
         }
     }
 }
@@ -139,11 +147,20 @@ impl Navigator {
         format!("{}{href}", self.base.get_value())
     }
 
-    /// Registers the current screen's "has unsaved work" signal; leaving it asks first.
+    /// Registers the current screen's "has unsaved work" signal until the screen goes:
+    /// leaving it through the console's links asks first, and so does leaving the page
+    /// (reload, closing the tab, another address) through the browser's own prompt.
     pub fn guard(&self, dirty: Signal<bool>) {
         self.dirty.set_value(Some(dirty));
+        let unload = window_event_listener(leptos::ev::beforeunload, move |ev| {
+            if dirty.get_untracked() {
+                ev.prevent_default();
+                ev.set_return_value("");
+            }
+        });
         let nav = *self;
         on_cleanup(move || {
+            unload.remove();
             nav.dirty.try_set_value(None);
         });
     }
@@ -179,9 +196,15 @@ pub fn use_navigator() -> Navigator {
 /// reloading the page on a plain click. Marked `aria-current="page"` when it is the
 /// current screen.
 #[component]
-pub fn Link(href: &'static str, children: Children) -> impl IntoView {
+pub fn Link(
+    #[prop(into)] href: String,
+    #[prop(optional)] class: &'static str,
+    children: Children,
+) -> impl IntoView {
     let nav = use_navigator();
-    let current = move || (nav.route() == Route::parse(href)).then_some("page");
+    let target = Route::parse(&href);
+    let current = move || (nav.route() == target).then_some("page");
+    let full = nav.href(&href);
     let on_click = move |ev: leptos::ev::MouseEvent| {
         if ev.default_prevented()
             || ev.button() != 0
@@ -193,10 +216,10 @@ pub fn Link(href: &'static str, children: Children) -> impl IntoView {
             return;
         }
         ev.prevent_default();
-        nav.go(href, false);
+        nav.go(&href, false);
     };
     view! {
-        <a href=nav.href(href) aria-current=current on:click=on_click>
+        <a href=full class=class aria-current=current on:click=on_click>
             {children()}
         </a>
     }

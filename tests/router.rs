@@ -27,7 +27,12 @@ fn locations_and_routes_parse() {
     assert_eq!(Route::parse("/agents"), Route::Agents);
     assert_eq!(Route::parse("/agents/"), Route::Agents);
     assert_eq!(Route::parse("/nope"), Route::NotFound);
-    assert_eq!(Route::parse(Route::Agents.path()), Route::Agents);
+    assert_eq!(Route::parse("/agents/new"), Route::NewAgent);
+    assert_eq!(Route::parse("/agents/42"), Route::EditAgent(42));
+    assert_eq!(Route::parse("/agents/abc"), Route::NotFound);
+    for r in [Route::Agents, Route::NewAgent, Route::EditAgent(7)] {
+        assert_eq!(Route::parse(&r.path()), r);
+    }
 }
 
 fn set_confirm(answer: bool) {

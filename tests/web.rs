@@ -5,6 +5,7 @@
 
 use agent_licensing_console::components::{AgentTable, LicenseCounters, SaveBar};
 use agent_licensing_console::licensing::LicenseEditor;
+use agent_licensing_console::router::Navigator;
 use alc_domain::*;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -60,6 +61,7 @@ fn mount(summary: LicenseSummary, rows: Vec<Agent>) -> Mounted {
     document.body().unwrap().append_child(&host).unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     let handle = leptos::mount::mount_to(host.clone().unchecked_into(), move || {
+        provide_context(Navigator::new(""));
         let editor = LicenseEditor::new(Some(summary));
         tx.send(editor).unwrap();
         let rows = RwSignal::new(rows);

@@ -5,6 +5,7 @@ use alc_domain::{Agent, LicenseSet, LicenseType};
 use leptos::prelude::*;
 
 use crate::licensing::LicenseEditor;
+use crate::router::Link;
 
 #[component]
 pub fn AgentTable(
@@ -51,7 +52,7 @@ fn AgentRow(agent: Agent, editor: LicenseEditor) -> impl IntoView {
     view! {
         <tr class:alc-row--edited=edited>
             <th scope="row" class="alc-name">
-                {agent.name.clone()}
+                <Link href=format!("/agents/{}", agent.id)>{agent.name.clone()}</Link>
                 <Show when=edited>
                     <span class="alc-badge" title="This agent has unsaved changes">
                         "Unsaved"
@@ -78,6 +79,22 @@ fn LicenseCell(
     editor: LicenseEditor,
 ) -> impl IntoView {
     let saved = agent.licenses.has(t);
+    view! {
+        <td class="alc-lic" class:alc-lic--changed=move || wanted.get().has(t) != saved>
+            <LicenseBox agent t wanted editor />
+        </td>
+    }
+}
+
+/// One license checkbox with the reason it cannot change, if it cannot. Its accessible
+/// name is "<License> license for <Name>"; the reason is its accessible description.
+#[component]
+pub fn LicenseBox(
+    agent: Agent,
+    t: LicenseType,
+    wanted: Memo<LicenseSet>,
+    editor: LicenseEditor,
+) -> impl IntoView {
     let block = Memo::new(move |_| {
         let shown = wanted.get();
         editor
@@ -96,19 +113,17 @@ fn LicenseCell(
         }
     };
     view! {
-        <td class="alc-lic" class:alc-lic--changed=move || wanted.get().has(t) != saved>
-            <input
-                type="checkbox"
-                id=box_id
-                aria-label=label
-                aria-describedby=why_id.clone()
-                prop:checked=move || wanted.get().has(t)
-                disabled=move || block.get().is_some() || editor.saving.get()
-                on:change=on_change
-            />
-            <span class="alc-why" id=why_id title=move || block.get().map(|b| b.message(t))>
-                {move || block.get().map(|b| b.short())}
-            </span>
-        </td>
+        <input
+            type="checkbox"
+            id=box_id
+            aria-label=label
+            aria-describedby=why_id.clone()
+            prop:checked=move || wanted.get().has(t)
+            disabled=move || block.get().is_some() || editor.saving.get()
+            on:change=on_change
+        />
+        <span class="alc-why" id=why_id title=move || block.get().map(|b| b.message(t))>
+            {move || block.get().map(|b| b.short())}
+        </span>
     }
 }

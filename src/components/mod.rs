@@ -1,9 +1,11 @@
 //! Reusable widgets. Components are nouns; pages (routes) live in `pages/`.
 
+mod agent_form;
 mod agent_table;
 mod license_counters;
 mod save_bar;
 
-pub use agent_table::AgentTable;
+pub use agent_form::AgentForm;
+pub use agent_table::{AgentTable, LicenseBox};
 pub use license_counters::LicenseCounters;
 pub use save_bar::SaveBar;

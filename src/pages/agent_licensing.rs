@@ -9,8 +9,9 @@ use leptos::task::spawn_local;
 
 use crate::api::{Abort, Api, ApiError};
 use crate::components::{AgentTable, LicenseCounters, SaveBar};
+use crate::flash::use_flash;
 use crate::licensing::LicenseEditor;
-use crate::router::{encode, use_navigator};
+use crate::router::{Link, encode, use_navigator};
 
 /// What the list is doing.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,6 +24,7 @@ enum Load {
 /// The outcome of the last Save, shown above the table.
 #[derive(Clone, Debug, PartialEq)]
 enum Notice {
+    Flash(String),
     Saved(usize),
     Failed(ApiError),
     /// Someone else changed these agents: offer to reload them.
@@ -46,7 +48,8 @@ pub fn AgentLicensingPage() -> impl IntoView {
     let rows = RwSignal::new(Vec::<Agent>::new());
     let page = RwSignal::new(None::<AgentPage>);
     let load = RwSignal::new(Load::Loading);
-    let notice = RwSignal::new(None::<Notice>);
+    // "Added Priya Raman." and the like, from the form we came back from.
+    let notice = RwSignal::new(use_flash().take().map(Notice::Flash));
     let inflight = StoredValue::new_local(None::<Abort>);
     let saving_call = StoredValue::new_local(None::<Abort>);
 
@@ -94,16 +97,7 @@ pub fn AgentLicensingPage() -> impl IntoView {
         }
     });
 
-    // Leaving the page (closing the tab, reloading, typing a URL) with unsaved ticks
-    // asks first.
-    let guard = window_event_listener(leptos::ev::beforeunload, move |ev| {
-        if !editor.pending.with_untracked(|p| p.is_empty()) {
-            ev.prevent_default();
-            ev.set_return_value("");
-        }
-    });
-    on_cleanup(move || guard.remove());
-    // And so does leaving for another screen of the console.
+    // Leaving with unsaved ticks asks first (console links and the browser alike).
     nav.guard(Signal::derive(move || {
         !editor.pending.with(|p| p.is_empty())
     }));
@@ -228,6 +222,11 @@ pub fn AgentLicensingPage() -> impl IntoView {
             <AgentTable editor rows busy=Signal::derive(move || load.get() == Load::Loading) />
             <Pager page query go />
         </Show>
+        <div class="alc-list-actions">
+            <Link href="/agents/new" class="alc-button alc-button--primary">
+                "Add Agent"
+            </Link>
+        </div>
         <SaveBar editor on_save=save on_discard=discard />
     }
 }
@@ -289,6 +288,12 @@ fn Notices(
 ) -> impl IntoView {
     move || {
         notice.get().map(|n| match n {
+            Notice::Flash(m) => view! {
+                <div class="alc-alert alc-alert--ok" role="status">
+                    {m}
+                </div>
+            }
+            .into_any(),
             Notice::Saved(n) => view! {
                 <div class="alc-alert alc-alert--ok" role="status">
                     {if n == 1 { "Saved 1 change.".to_string() } else { format!("Saved {n} changes.") }}

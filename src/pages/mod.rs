@@ -1,7 +1,9 @@
 //! One module per route; the route table is in `app.rs`.
 
+mod agent_edit;
 mod agent_licensing;
 mod not_found;
 
+pub use agent_edit::AgentEditPage;
 pub use agent_licensing::AgentLicensingPage;
 pub use not_found::NotFoundPage;

@@ -218,6 +218,74 @@ pub struct ErrorBody {
     pub fields: Vec<FieldError>,
 }
 
+/// One agent with its whole profile: `GET /api/v1/agents/{id}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentDetail {
+    pub id: AgentId,
+    pub source: AgentSource,
+    pub version: Version,
+    pub licenses: LicenseSet,
+    pub profile: crate::profile::AgentProfile,
+}
+
+/// `POST /api/v1/agents`: a new WebRTC agent and its licenses, created in one step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateAgent {
+    pub profile: crate::profile::AgentProfile,
+    #[serde(default)]
+    pub licenses: LicenseSet,
+}
+
+/// `PUT /api/v1/agents/{id}`: the whole profile and licenses, based on `version`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateAgent {
+    pub version: Version,
+    pub profile: crate::profile::AgentProfile,
+    pub licenses: LicenseSet,
+}
+
+/// The answer to a create, update or remove: the agent as stored (none after a
+/// removal) and the pool's new counts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentSaved {
+    pub agent: Option<AgentDetail>,
+    pub summary: LicenseSummary,
+}
+
+/// `GET /api/v1/agents/availability?email=&extension=&agent_id=`: whether an email or
+/// extension is free, checked as the user types.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AvailabilityQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extension: Option<String>,
+    /// The agent being edited, whose own email and extension do not count as taken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<AgentId>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Availability {
+    /// The problem with the email, if any (taken, or a phone user's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<FieldError>,
+    /// A free address that keeps the association visible (`name+webrtc@domain`),
+    /// offered when the email belongs to a phone user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_suggestion: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extension: Option<FieldError>,
+}
+
+/// `GET /api/v1/agents/next-extension`: the first free extension of the WebRTC range.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtensionSuggestion {
+    /// None when the range is full.
+    pub extension: Option<String>,
+    pub range: crate::profile::ExtensionRange,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod batch;
 pub mod license;
+pub mod profile;
 
 pub use api::{
     Agent, AgentId, AgentPage, AgentQuery, AgentSource, ErrorBody, FieldError, LicenseChange,
@@ -16,3 +17,8 @@ pub use batch::{
     AgentUpdate, BatchError, MAX_BATCH_CHANGES, PendingAgent, PendingChanges, Plan, plan,
 };
 pub use license::{Block, Counts, Entitlements, LicenseSet, LicenseType, Pool};
+pub use profile::{
+    AgentProfile, ExtensionRange, ExtensionRanges, NoAnswer, RecordingMode, email_key,
+    plus_address, validate_email, validate_extension, validate_name, validate_no_answer,
+    validate_preferred_name, validate_profile,
+};

@@ -115,6 +115,9 @@ fn licenses(i: usize) -> LicenseSet {
         .unwrap_or_default()
 }
 
+/// UC groups (queues) from the directory; their extensions are reserved.
+pub const GROUPS: &[(&str, &str)] = &[("Sales", "3001"), ("Support", "3002"), ("Billing", "3003")];
+
 pub fn agents() -> Vec<NewAgent> {
     let uc = UC_USERS.iter().enumerate().map(|(i, name)| NewAgent {
         name: name.to_string(),
@@ -147,6 +150,7 @@ pub async fn seed(store: &Store) -> Result<(), StoreError> {
         .set_entitlements(ACCOUNT_NAME, &entitlements())
         .await?;
     store.insert_agents(&agents()).await?;
+    store.insert_groups(GROUPS).await?;
     Ok(())
 }
 

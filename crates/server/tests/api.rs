@@ -3,91 +3,13 @@
 use std::sync::Arc;
 
 use LicenseType::*;
+mod common;
+
 use alc_domain::*;
-use alc_server::{Config, NewAgent, Running};
+use alc_server::Config;
+use common::World;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-struct World {
-    server: Running,
-    http: reqwest::Client,
-    _dir: tempfile::TempDir,
-}
-
-impl World {
-    async fn demo() -> World {
-        Self::start(true).await
-    }
-
-    /// An account with `purchased` seats and `n` unlicensed WebRTC agents.
-    async fn with(purchased: [i64; 4], channel: bool, n: usize) -> World {
-        let w = Self::start(false).await;
-        let ent = Entitlements {
-            purchased: Counts::from_fn(|t| purchased[t.index()]),
-            web_chat_channel: channel,
-        };
-        w.server.store.set_entitlements("Test", &ent).await.unwrap();
-        let agents: Vec<NewAgent> = (0..n)
-            .map(|i| NewAgent {
-                name: format!("Agent {i:03}"),
-                email: format!("agent{i}@test.example"),
-                extension: (4000 + i).to_string(),
-                source: AgentSource::Webrtc,
-                licenses: LicenseSet::EMPTY,
-            })
-            .collect();
-        w.server.store.insert_agents(&agents).await.unwrap();
-        w
-    }
-
-    async fn start(demo: bool) -> World {
-        let dir = tempfile::tempdir().unwrap();
-        let server = alc_server::start(Config {
-            addr: ([127, 0, 0, 1], 0).into(),
-            db_path: dir.path().join("nested/console.db"),
-            site_dir: None,
-            demo,
-        })
-        .await
-        .unwrap();
-        World {
-            server,
-            http: reqwest::Client::new(),
-            _dir: dir,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}/api/v1{path}", self.server.url())
-    }
-
-    async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
-        let r = self.http.get(self.url(path)).send().await.unwrap();
-        assert_eq!(r.status(), StatusCode::OK, "{path}");
-        r.json().await.unwrap()
-    }
-
-    async fn summary(&self) -> LicenseSummary {
-        self.get("/licenses").await
-    }
-
-    async fn all_agents(&self) -> Vec<Agent> {
-        self.get::<AgentPage>("/agents?per_page=200").await.agents
-    }
-
-    async fn post_changes(&self, changes: &[LicenseChange]) -> (StatusCode, Value) {
-        let r = self
-            .http
-            .post(self.url("/license-changes"))
-            .json(&LicenseChangeBatch {
-                changes: changes.to_vec(),
-            })
-            .send()
-            .await
-            .unwrap();
-        (r.status(), r.json().await.unwrap())
-    }
-}
 
 fn assigned(s: &LicenseSummary, t: LicenseType) -> i64 {
     s.pool().assigned[t]

@@ -1,4 +1,5 @@
-//! Storage: the only module that speaks SQL.
+//! Storage: the only module that speaks SQL. This file holds the connection set-up and
+//! licensing; `agents.rs` the agent profiles.
 //!
 //! Handlers see [`Store`]'s methods and domain types, never a connection. The SQL is
 //! plain (placeholders aside) so that a PostgreSQL store can offer the same methods;
@@ -18,6 +19,8 @@ use alc_domain::{
     LicenseChange, LicenseChangeResult, LicenseSet, LicenseSummary, LicenseType, Pool, Version,
 };
 
+mod agents;
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// How many ids go into one `IN (...)` list.
@@ -31,8 +34,11 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is not valid: {0}")]
     Corrupt(String),
+    /// A rule refused the write (422) or it was based on stale data (409).
     #[error(transparent)]
-    Batch(#[from] BatchError),
+    Refused(#[from] BatchError),
+    #[error("no such agent")]
+    NotFound,
 }
 
 /// A new agent, as the demo seed and tests create them.
@@ -86,7 +92,7 @@ impl Store {
         self.write.close().await;
     }
 
-    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
+    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
         // IMMEDIATE: take the write lock before the first read, so that what this
         // transaction reads (counts, versions) cannot change before it writes.
         self.write.begin_with("BEGIN IMMEDIATE").await
@@ -132,10 +138,11 @@ impl Store {
         let mut ids = Vec::with_capacity(agents.len());
         for a in agents {
             let id: AgentId = sqlx::query_scalar(
-                "INSERT INTO agents (name, email, extension, source) VALUES (?, ?, ?, ?) RETURNING id",
+                "INSERT INTO agents (name, email, email_key, extension, source) VALUES (?, ?, ?, ?, ?) RETURNING id",
             )
             .bind(&a.name)
             .bind(&a.email)
+            .bind(alc_domain::email_key(&a.email))
             .bind(&a.extension)
             .bind(a.source.key())
             .fetch_one(&mut *tx)
@@ -262,6 +269,21 @@ impl Store {
         Ok(LicenseChangeResult { agents, summary })
     }
 
+    /// Creates UC groups (queues) as they are. For seeding and tests until the
+    /// directory refresh writes them.
+    pub async fn insert_groups(&self, groups: &[(&str, &str)]) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        for (name, extension) in groups {
+            sqlx::query("INSERT INTO uc_groups (name, extension) VALUES (?, ?)")
+                .bind(name)
+                .bind(extension)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Agents by id, with their licenses, in the order of `ids` (unknown ids are skipped).
     pub async fn agents_by_id(&self, ids: &[AgentId]) -> Result<Vec<Agent>, StoreError> {
         let mut conn = self.read.acquire().await?;
@@ -269,7 +291,7 @@ impl Store {
     }
 }
 
-async fn load_pool(conn: &mut sqlx::SqliteConnection) -> Result<Pool, StoreError> {
+pub(crate) async fn load_pool(conn: &mut sqlx::SqliteConnection) -> Result<Pool, StoreError> {
     let channel: Option<bool> =
         sqlx::query_scalar("SELECT web_chat_channel FROM account WHERE id = 1")
             .fetch_optional(&mut *conn)
@@ -298,7 +320,7 @@ async fn load_pool(conn: &mut sqlx::SqliteConnection) -> Result<Pool, StoreError
     Ok(pool)
 }
 
-fn license_from(key: &str) -> Result<LicenseType, StoreError> {
+pub(crate) fn license_from(key: &str) -> Result<LicenseType, StoreError> {
     LicenseType::from_key(key)
         .ok_or_else(|| StoreError::Corrupt(format!("unknown license type {key:?}")))
 }
@@ -337,7 +359,7 @@ async fn select_in(
     Ok(out)
 }
 
-async fn load_licenses(
+pub(crate) async fn load_licenses(
     conn: &mut sqlx::SqliteConnection,
     ids: &[AgentId],
 ) -> Result<HashMap<AgentId, LicenseSet>, StoreError> {
@@ -357,7 +379,7 @@ async fn load_licenses(
     Ok(map)
 }
 
-async fn load_versions(
+pub(crate) async fn load_versions(
     conn: &mut sqlx::SqliteConnection,
     ids: &[AgentId],
 ) -> Result<HashMap<AgentId, Version>, StoreError> {

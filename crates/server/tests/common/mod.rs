@@ -1,0 +1,105 @@
+//! The harness shared by the server's tests: the real server on a free port, on a
+//! real SQLite file in a temporary folder.
+#![allow(dead_code)]
+
+use alc_domain::*;
+use alc_server::{Config, NewAgent, Running};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+pub struct World {
+    pub server: Running,
+    pub http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+impl World {
+    pub async fn demo() -> World {
+        Self::start(true).await
+    }
+
+    /// An account with `purchased` seats and `n` unlicensed WebRTC agents.
+    pub async fn with(purchased: [i64; 4], channel: bool, n: usize) -> World {
+        let w = Self::start(false).await;
+        let ent = Entitlements {
+            purchased: Counts::from_fn(|t| purchased[t.index()]),
+            web_chat_channel: channel,
+        };
+        w.server.store.set_entitlements("Test", &ent).await.unwrap();
+        let agents: Vec<NewAgent> = (0..n)
+            .map(|i| NewAgent {
+                name: format!("Agent {i:03}"),
+                email: format!("agent{i}@test.example"),
+                extension: (4000 + i).to_string(),
+                source: AgentSource::Webrtc,
+                licenses: LicenseSet::EMPTY,
+            })
+            .collect();
+        w.server.store.insert_agents(&agents).await.unwrap();
+        w
+    }
+
+    pub async fn start(demo: bool) -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let server = alc_server::start(Config {
+            addr: ([127, 0, 0, 1], 0).into(),
+            db_path: dir.path().join("nested/console.db"),
+            site_dir: None,
+            demo,
+        })
+        .await
+        .unwrap();
+        World {
+            server,
+            http: reqwest::Client::new(),
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.server.url())
+    }
+
+    pub async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        let r = self.http.get(self.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        r.json().await.unwrap()
+    }
+
+    pub async fn summary(&self) -> LicenseSummary {
+        self.get("/licenses").await
+    }
+
+    pub async fn all_agents(&self) -> Vec<Agent> {
+        self.get::<AgentPage>("/agents?per_page=200").await.agents
+    }
+
+    pub async fn post_changes(&self, changes: &[LicenseChange]) -> (StatusCode, Value) {
+        let r = self
+            .http
+            .post(self.url("/license-changes"))
+            .json(&LicenseChangeBatch {
+                changes: changes.to_vec(),
+            })
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json().await.unwrap())
+    }
+
+    /// Any request, answering the status and the JSON body (every answer has one).
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+}
