@@ -408,7 +408,12 @@ fn removal_consequence(a: &Agent) -> String {
     let back = if a.licenses.is_empty() {
         "They hold no licenses.".to_string()
     } else {
-        format!("Their {} return to the pool.", licenses_phrase(a.licenses))
+        let verb = if a.licenses.len() == 1 {
+            "returns"
+        } else {
+            "return"
+        };
+        format!("Their {} {verb} to the pool.", licenses_phrase(a.licenses))
     };
     format!(
         "{} can no longer sign in to the agent client, and extension {} becomes free. {back} Agents whose unanswered calls go to extension {} will send them nowhere. This cannot be undone.",

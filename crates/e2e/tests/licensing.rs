@@ -438,3 +438,121 @@ async fn boxes_work_from_the_keyboard() {
     s.wait_for_text("No unsaved changes").await;
     s.finish().await;
 }
+
+async fn type_into(s: &Session, label: &str, text: &str) {
+    let input = s.labelled(label).await;
+    input.clear().await.unwrap();
+    input.send_keys(text).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_adds_edits_and_removes_a_webrtc_agent() {
+    let s = Session::start().await;
+    s.open("/agents").await;
+    s.wait_for_text("of 40 agents").await;
+    let voice_before = assigned(&s.api_summary().await, LicenseType::Voice);
+    let add = s
+        .browser
+        .find(Locator::XPath("//a[normalize-space()='Add Agent']"))
+        .await
+        .unwrap();
+    s.click(&add).await;
+    s.wait_for_text("Recording Mode").await;
+    assert_eq!(s.find("h1").await.text().await.unwrap(), "Add Agent");
+
+    type_into(&s, "Name", "Priya Raman").await;
+    // A phone user's email: refused, with a +webrtc address one click away.
+    type_into(&s, "Email Address", "rosa.jimenez@northwind.example").await;
+    s.wait_for_text("This is the email of phone user Rosa Jiménez")
+        .await;
+    s.click(&s.button("Use rosa.jimenez+webrtc@northwind.example").await)
+        .await;
+    assert_eq!(
+        s.labelled("Email Address")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("rosa.jimenez+webrtc@northwind.example")
+    );
+    // A taken extension: refused, with the next free one offered.
+    type_into(&s, "Extension", "4001").await;
+    s.wait_for_text("Extension 4001 belongs to agent Aaron Blake")
+        .await;
+    let email_field = s.labelled("Extension").await;
+    assert_eq!(
+        email_field.attr("aria-invalid").await.unwrap().as_deref(),
+        Some("true")
+    );
+    s.click(&s.button("Use next free extension 4000").await)
+        .await;
+    assert_eq!(
+        s.labelled("Extension")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("4000")
+    );
+    s.click(&s.checkbox("Voice license for the new agent").await)
+        .await;
+    assert!(
+        s.counter("Voice")
+            .await
+            .contains(&format!("{} of 25 assigned", voice_before + 1))
+    );
+
+    s.click(&s.button("Add Agent").await).await;
+    s.wait_for_text("Added Priya Raman.").await;
+    s.wait_for_text("of 41 agents").await;
+    assert!(
+        s.counter("Voice")
+            .await
+            .contains(&format!("{} of 25 assigned", voice_before + 1))
+    );
+    assert!(
+        s.checkbox("Voice license for Priya Raman")
+            .await
+            .is_selected()
+            .await
+            .unwrap()
+    );
+
+    // Edit.
+    let link = s
+        .browser
+        .find(Locator::XPath("//a[normalize-space()='Priya Raman']"))
+        .await
+        .unwrap();
+    s.click(&link).await;
+    s.wait_for_text("Recording Mode").await;
+    type_into(&s, "Preferred Name", "Priya").await;
+    s.click(&s.button("Save").await).await;
+    s.wait_for_text("Saved Priya Raman.").await;
+    assert_eq!(s.api_agent("Priya Raman").await.extension, "4000");
+
+    // Remove, after a confirmation that says what happens.
+    let link = s
+        .browser
+        .find(Locator::XPath("//a[normalize-space()='Priya Raman']"))
+        .await
+        .unwrap();
+    s.click(&link).await;
+    s.click(&s.button("Remove agent").await).await;
+    let dialog = s.find("[role=alertdialog]").await.text().await.unwrap();
+    assert!(
+        dialog.contains("Their Voice license returns to the pool"),
+        "{dialog}"
+    );
+    s.click(&s.button("Remove").await).await;
+    s.wait_for_text("Removed Priya Raman. Their Voice license returned to the pool.")
+        .await;
+    s.wait_for_text("of 40 agents").await;
+    assert_eq!(
+        assigned(&s.api_summary().await, LicenseType::Voice),
+        voice_before
+    );
+    s.finish().await;
+}
