@@ -438,7 +438,8 @@ fn bench() -> Result {
         );
     }
     println!("total  {:>8.1} KB gzipped", kb(total));
-    Ok(())
+    step("the API with 50,000 agents (real server, real SQLite file)");
+    sh(cargo().args(["bench", "--locked", "-p", "alc-server", "--bench", "scale"]))
 }
 
 fn kb(bytes: usize) -> f64 {
