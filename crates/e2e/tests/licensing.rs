@@ -145,6 +145,15 @@ impl Session {
             .unwrap_or_else(|e| panic!("no button {text}: {e}"))
     }
 
+    async fn link(&self, text: &str) -> Element {
+        self.browser
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::XPath(&format!("//a[normalize-space()='{text}']")))
+            .await
+            .unwrap_or_else(|e| panic!("no link {text}: {e}"))
+    }
+
     /// The input a `<label>` names.
     async fn labelled(&self, label: &str) -> Element {
         let l = self
@@ -451,11 +460,7 @@ async fn a_supervisor_adds_edits_and_removes_a_webrtc_agent() {
     s.open("/agents").await;
     s.wait_for_text("of 40 agents").await;
     let voice_before = assigned(&s.api_summary().await, LicenseType::Voice);
-    let add = s
-        .browser
-        .find(Locator::XPath("//a[normalize-space()='Add Agent']"))
-        .await
-        .unwrap();
+    let add = s.link("Add Agent").await;
     s.click(&add).await;
     s.wait_for_text("Recording Mode").await;
     assert_eq!(s.find("h1").await.text().await.unwrap(), "Add Agent");
@@ -521,11 +526,7 @@ async fn a_supervisor_adds_edits_and_removes_a_webrtc_agent() {
     );
 
     // Edit.
-    let link = s
-        .browser
-        .find(Locator::XPath("//a[normalize-space()='Priya Raman']"))
-        .await
-        .unwrap();
+    let link = s.link("Priya Raman").await;
     s.click(&link).await;
     s.wait_for_text("Recording Mode").await;
     type_into(&s, "Preferred Name", "Priya").await;
@@ -534,11 +535,7 @@ async fn a_supervisor_adds_edits_and_removes_a_webrtc_agent() {
     assert_eq!(s.api_agent("Priya Raman").await.extension, "4000");
 
     // Remove, after a confirmation that says what happens.
-    let link = s
-        .browser
-        .find(Locator::XPath("//a[normalize-space()='Priya Raman']"))
-        .await
-        .unwrap();
+    let link = s.link("Priya Raman").await;
     s.click(&link).await;
     s.click(&s.button("Remove agent").await).await;
     let dialog = s.find("[role=alertdialog]").await.text().await.unwrap();

@@ -33,6 +33,20 @@ fn field(name: &str, code: &str, message: String) -> FieldError {
     }
 }
 
+/// The write was based on a version someone else has since changed.
+fn stale(name: &str, what: &str) -> StoreError {
+    StoreError::Refused(BatchError::Conflict {
+        message: format!(
+            "{name} was changed by someone else since you opened it; nothing was {what}. Reload to see their changes."
+        ),
+        fields: vec![field(
+            "version",
+            "stale_agent",
+            "Changed by someone else since you opened it.".into(),
+        )],
+    })
+}
+
 fn refuse(fields: Vec<FieldError>) -> StoreError {
     let message = match fields.as_slice() {
         [only] => format!("{} Nothing was saved.", only.message),
@@ -253,7 +267,8 @@ async fn plan_licenses(
     })
 }
 
-async fn write_licenses(
+/// Writes the license rows a plan adds and removes.
+pub(super) async fn write_licenses(
     conn: &mut SqliteConnection,
     plan: &alc_domain::Plan,
 ) -> Result<(), StoreError> {
@@ -444,17 +459,7 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         if current.version != req.version {
-            return Err(StoreError::Refused(BatchError::Conflict {
-                message: format!(
-                    "{} was changed by someone else since you opened it; nothing was saved. Reload to see their changes.",
-                    current.profile.name
-                ),
-                fields: vec![field(
-                    "version",
-                    "stale_agent",
-                    "Changed by someone else since you opened it.".into(),
-                )],
-            }));
+            return Err(stale(&current.profile.name, "saved"));
         }
         let profile = if current.source.is_uc() {
             let mut problems = Vec::new();
@@ -556,17 +561,7 @@ impl Store {
             }));
         }
         if current.version != version {
-            return Err(StoreError::Refused(BatchError::Conflict {
-                message: format!(
-                    "{} was changed by someone else since you opened it; nothing was removed. Reload to see their changes.",
-                    current.profile.name
-                ),
-                fields: vec![field(
-                    "version",
-                    "stale_agent",
-                    "Changed by someone else since you opened it.".into(),
-                )],
-            }));
+            return Err(stale(&current.profile.name, "removed"));
         }
         sqlx::query(
             "UPDATE agents SET no_answer_kind = 'none', no_answer_extension = NULL, version = version + 1,

@@ -242,19 +242,8 @@ impl Store {
             },
             changes,
         )?;
+        agents::write_licenses(&mut tx, &plan).await?;
         for update in &plan.updates {
-            for t in update.before.differences(update.after) {
-                let sql = if update.after.has(t) {
-                    "INSERT INTO agent_licenses (agent_id, license) VALUES (?, ?)"
-                } else {
-                    "DELETE FROM agent_licenses WHERE agent_id = ? AND license = ?"
-                };
-                sqlx::query(sql)
-                    .bind(update.agent_id)
-                    .bind(t.key())
-                    .execute(&mut *tx)
-                    .await?;
-            }
             sqlx::query(
                 "UPDATE agents SET version = version + 1, updated_at = CURRENT_TIMESTAMP WHERE id = ?",
             )
