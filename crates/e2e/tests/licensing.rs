@@ -182,6 +182,12 @@ impl Session {
         el.click().await.unwrap();
     }
 
+    /// What the input a `<label>` names holds now.
+    async fn value(&self, label: &str) -> String {
+        let input = self.labelled(label).await;
+        input.prop("value").await.unwrap().unwrap_or_default()
+    }
+
     async fn page_text(&self) -> String {
         self.find("body").await.text().await.unwrap()
     }
@@ -414,15 +420,7 @@ async fn search_is_in_the_url_and_survives_a_reload() {
     assert_eq!(url.query(), Some("q=jimenez"));
     s.browser.refresh().await.unwrap();
     s.wait_for_text("Showing 1–1 of 1 agents").await;
-    assert_eq!(
-        s.labelled("Search agents")
-            .await
-            .prop("value")
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("jimenez")
-    );
+    assert_eq!(s.value("Search agents").await, "jimenez");
     s.finish().await;
 }
 
@@ -473,34 +471,21 @@ async fn a_supervisor_adds_edits_and_removes_a_webrtc_agent() {
     s.click(&s.button("Use rosa.jimenez+webrtc@northwind.example").await)
         .await;
     assert_eq!(
-        s.labelled("Email Address")
-            .await
-            .prop("value")
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("rosa.jimenez+webrtc@northwind.example")
+        s.value("Email Address").await,
+        "rosa.jimenez+webrtc@northwind.example"
     );
     // A taken extension: refused, with the next free one offered.
     type_into(&s, "Extension", "4001").await;
     s.wait_for_text("Extension 4001 belongs to agent Aaron Blake")
         .await;
-    let email_field = s.labelled("Extension").await;
+    let extension = s.labelled("Extension").await;
     assert_eq!(
-        email_field.attr("aria-invalid").await.unwrap().as_deref(),
+        extension.attr("aria-invalid").await.unwrap().as_deref(),
         Some("true")
     );
     s.click(&s.button("Use next free extension 4000").await)
         .await;
-    assert_eq!(
-        s.labelled("Extension")
-            .await
-            .prop("value")
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("4000")
-    );
+    assert_eq!(s.value("Extension").await, "4000");
     s.click(&s.checkbox("Voice license for the new agent").await)
         .await;
     assert!(
