@@ -1,0 +1,337 @@
+//! The HTTP rules every connector shares: per-request timeout, run deadline, page cap,
+//! `Retry-After` on 429/503, backoff on other 5xx and network failures, progress.
+
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use reqwest::{Client, RequestBuilder, Response, StatusCode};
+use serde::Serialize;
+
+use crate::DirectoryError;
+
+/// How patient a run is. [`Policy::default`] is what production uses.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    /// For one request, connection to last byte.
+    pub request_timeout: Duration,
+    /// For the whole run: past it, the run stops with [`DirectoryError::TimedOut`].
+    pub deadline: Duration,
+    /// Past this many pages (users, groups and members together) the run stops.
+    pub max_pages: u32,
+    /// Retries of one request after 5xx, timeouts or connection failures.
+    pub max_retries: u32,
+    /// Waits between those retries, in order (the last one repeats).
+    pub backoff: Vec<Duration>,
+    /// The wait after a 429 or 503 without a usable `Retry-After`.
+    pub default_retry_after: Duration,
+    /// Rate-limit waits in a row allowed for one request before giving up.
+    pub max_rate_limit_waits: u32,
+}
+
+impl Default for Policy {
+    /// RingCentral's published guidance, which we apply to every system: back off 2, 3,
+    /// 5, 8, 13, 21, 30 s, at most 3 retries; 30 s when a 429 names no wait.
+    fn default() -> Self {
+        Policy {
+            request_timeout: Duration::from_secs(30),
+            deadline: Duration::from_secs(15 * 60),
+            max_pages: 10_000,
+            max_retries: 3,
+            backoff: [2, 3, 5, 8, 13, 21, 30]
+                .into_iter()
+                .map(Duration::from_secs)
+                .collect(),
+            default_retry_after: Duration::from_secs(30),
+            max_rate_limit_waits: 5,
+        }
+    }
+}
+
+impl Policy {
+    /// The same rules with short waits, for tests against the fake servers. The
+    /// `Retry-After` a server sends is still honoured as sent.
+    pub fn quick() -> Self {
+        Policy {
+            request_timeout: Duration::from_secs(2),
+            deadline: Duration::from_secs(60),
+            backoff: vec![Duration::from_millis(10), Duration::from_millis(20)],
+            default_retry_after: Duration::from_millis(50),
+            ..Policy::default()
+        }
+    }
+}
+
+/// Counters a running refresh exposes (the page polls them for its progress bar).
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub pages: AtomicU32,
+    pub users: AtomicU32,
+    pub groups: AtomicU32,
+    pub retries: AtomicU32,
+    /// Total milliseconds spent waiting for rate limits and backoff.
+    pub waited_ms: AtomicU64,
+}
+
+/// A copy of [`Progress`] at one moment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ProgressNow {
+    pub pages: u32,
+    pub users: u32,
+    pub groups: u32,
+    pub retries: u32,
+    pub waited_ms: u64,
+}
+
+impl Progress {
+    pub fn now(&self) -> ProgressNow {
+        ProgressNow {
+            pages: self.pages.load(Ordering::Relaxed),
+            users: self.users.load(Ordering::Relaxed),
+            groups: self.groups.load(Ordering::Relaxed),
+            retries: self.retries.load(Ordering::Relaxed),
+            waited_ms: self.waited_ms.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Adds `n` users read (connectors call this per page).
+    pub fn add_users(&self, n: usize) {
+        self.users.fetch_add(n as u32, Ordering::Relaxed);
+    }
+
+    pub fn add_groups(&self, n: usize) {
+        self.groups.fetch_add(n as u32, Ordering::Relaxed);
+    }
+}
+
+/// One run's HTTP client: create one per refresh.
+pub struct Http {
+    client: Client,
+    policy: Policy,
+    started: Instant,
+    progress: std::sync::Arc<Progress>,
+}
+
+impl Http {
+    pub fn new(policy: Policy, progress: std::sync::Arc<Progress>) -> Result<Self, DirectoryError> {
+        let client = Client::builder()
+            .timeout(policy.request_timeout)
+            .connect_timeout(policy.request_timeout.min(Duration::from_secs(10)))
+            .user_agent(concat!(
+                "agent-licensing-console/",
+                env!("CARGO_PKG_VERSION")
+            ))
+            .build()
+            .map_err(|e| DirectoryError::Config(format!("cannot make an HTTP client: {e}")))?;
+        Ok(Http {
+            client,
+            policy,
+            started: Instant::now(),
+            progress,
+        })
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    pub fn progress(&self) -> &Progress {
+        &self.progress
+    }
+
+    /// Counts one page against the cap (call it before fetching each page of users,
+    /// groups or members).
+    pub fn page(&self) -> Result<(), DirectoryError> {
+        let n = self.progress.pages.fetch_add(1, Ordering::Relaxed) + 1;
+        if n > self.policy.max_pages {
+            return Err(DirectoryError::TooManyPages {
+                max: self.policy.max_pages,
+            });
+        }
+        Ok(())
+    }
+
+    /// Sends the request `make` builds (once per attempt, so each attempt is fresh).
+    ///
+    /// - 2xx: the response.
+    /// - 429 and 503: waits `Retry-After` seconds (or the policy's default) and tries
+    ///   again, up to `max_rate_limit_waits` times.
+    /// - other 5xx, timeouts and connection failures: waits the backoff and tries
+    ///   again, up to `max_retries` times, then [`DirectoryError::Unavailable`].
+    /// - anything else (401, 403, 404, other 4xx): [`DirectoryError::Refused`] with
+    ///   the status and the body's text, at once. Connectors act on 401 themselves.
+    ///
+    /// `what` names the step for messages ("users page 3").
+    pub async fn send(
+        &self,
+        what: &str,
+        make: impl Fn(&Client) -> RequestBuilder,
+    ) -> Result<Response, DirectoryError> {
+        let mut failures = 0u32;
+        let mut rate_limited = 0u32;
+        loop {
+            self.check_deadline()?;
+            let last = match make(&self.client).send().await {
+                Ok(resp) if resp.status().is_success() => return Ok(resp),
+                Ok(resp)
+                    if resp.status() == StatusCode::TOO_MANY_REQUESTS
+                        || resp.status() == StatusCode::SERVICE_UNAVAILABLE =>
+                {
+                    let wait = retry_after(&resp).unwrap_or(self.policy.default_retry_after);
+                    rate_limited += 1;
+                    if rate_limited > self.policy.max_rate_limit_waits {
+                        return Err(DirectoryError::RateLimited {
+                            what: what.to_string(),
+                            seconds: wait.as_secs(),
+                        });
+                    }
+                    tracing::info!(what, status = %resp.status(), wait_ms = wait.as_millis() as u64, "directory asks us to wait");
+                    self.wait(what, wait).await?;
+                    continue;
+                }
+                Ok(resp) if resp.status().is_server_error() => {
+                    format!("HTTP {}", resp.status().as_u16())
+                }
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let body = resp.text().await.unwrap_or_default();
+                    return Err(DirectoryError::Refused {
+                        what: what.to_string(),
+                        status,
+                        message: summarise(&body),
+                    });
+                }
+                Err(e) if e.is_timeout() => "timed out".to_string(),
+                Err(e) if e.is_builder() => {
+                    return Err(DirectoryError::Config(format!(
+                        "{what}: {}",
+                        without_url(e)
+                    )));
+                }
+                Err(e) => without_url(e),
+            };
+            failures += 1;
+            if failures > self.policy.max_retries {
+                return Err(DirectoryError::Unavailable {
+                    what: what.to_string(),
+                    attempts: failures,
+                    last,
+                });
+            }
+            let backoff = self
+                .policy
+                .backoff
+                .get((failures - 1) as usize)
+                .or(self.policy.backoff.last())
+                .copied()
+                .unwrap_or_default();
+            tracing::info!(what, %last, attempt = failures, "directory request failed; retrying");
+            self.progress.retries.fetch_add(1, Ordering::Relaxed);
+            self.wait(what, backoff).await?;
+        }
+    }
+
+    /// Sends and reads the body as JSON of type `T`; a body that is not is
+    /// [`DirectoryError::Malformed`].
+    pub async fn json<T: serde::de::DeserializeOwned>(
+        &self,
+        what: &str,
+        make: impl Fn(&Client) -> RequestBuilder,
+    ) -> Result<T, DirectoryError> {
+        let resp = self.send(what, make).await?;
+        let bytes = self.body(what, resp).await?;
+        serde_json::from_slice(&bytes).map_err(|e| DirectoryError::Malformed {
+            what: what.to_string(),
+            detail: e.to_string(),
+        })
+    }
+
+    /// Reads a response's body; a connection that breaks mid-body is
+    /// [`DirectoryError::Unavailable`] (the caller's page is then lost, and so is
+    /// the run: all or nothing).
+    pub async fn body(&self, what: &str, resp: Response) -> Result<Vec<u8>, DirectoryError> {
+        resp.bytes()
+            .await
+            .map(|b| b.to_vec())
+            .map_err(|e| DirectoryError::Unavailable {
+                what: what.to_string(),
+                attempts: 1,
+                last: without_url(e),
+            })
+    }
+
+    fn check_deadline(&self) -> Result<(), DirectoryError> {
+        if self.started.elapsed() > self.policy.deadline {
+            return Err(DirectoryError::TimedOut {
+                seconds: self.policy.deadline.as_secs(),
+            });
+        }
+        Ok(())
+    }
+
+    async fn wait(&self, what: &str, wait: Duration) -> Result<(), DirectoryError> {
+        if self.started.elapsed() + wait > self.policy.deadline {
+            return Err(DirectoryError::RateLimited {
+                what: what.to_string(),
+                seconds: wait.as_secs(),
+            });
+        }
+        tokio::time::sleep(wait).await;
+        self.progress
+            .waited_ms
+            .fetch_add(wait.as_millis() as u64, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// `Retry-After: <seconds>`. (The HTTP-date form is not used by the directories we
+/// know; it falls back to the policy's default.)
+fn retry_after(resp: &Response) -> Option<Duration> {
+    resp.headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}
+
+/// reqwest's errors print the URL, and a URL may carry a token in its query; we keep
+/// the kind of failure only.
+fn without_url(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut s = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(inner) = source {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    s
+}
+
+/// An error body for a person: the directory's own message if it is JSON with one,
+/// else the start of the text.
+pub fn summarise(body: &str) -> String {
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(body) {
+        // RingCentral: {"errors":[{"errorCode","message"}]} (also {"message"});
+        // Netsapiens: {"code","message"}.
+        let first = v.get("errors").and_then(|e| e.get(0)).unwrap_or(&v);
+        let code = first
+            .get("errorCode")
+            .or_else(|| first.get("code"))
+            .map(|c| c.to_string().trim_matches('"').to_string());
+        if let Some(msg) = first.get("message").and_then(|m| m.as_str()) {
+            return match code {
+                Some(code) => format!("{code} {msg}"),
+                None => msg.to_string(),
+            };
+        }
+    }
+    let t = body.trim();
+    match t.char_indices().nth(200) {
+        Some((i, _)) => format!("{}…", &t[..i]),
+        None if t.is_empty() => "no details".to_string(),
+        None => t.to_string(),
+    }
+}

@@ -1,0 +1,197 @@
+//! Connectors to the customers' UC directories.
+//!
+//! One interface, [`Connector`]: read the whole directory (users and groups) into a
+//! [`Snapshot`], or fail with a [`DirectoryError`] that a supervisor can read. A
+//! snapshot is complete or it is nothing: a connector never returns half a directory,
+//! so the server can apply it in one transaction or leave its data as it was.
+//!
+//! Every connector talks HTTP through [`http::Http`], which owns the rules they share:
+//! a timeout per request, a deadline and a page cap per run, `Retry-After` on 429 and
+//! 503, backoff on other 5xx and on network failures, and progress counters.
+//!
+//! Credentials are [`Secret`]s: they serialise (the server stores them) but never
+//! print, and no error message carries one.
+
+pub mod http;
+pub mod metaswitch;
+pub mod netsapiens;
+pub mod ringcentral;
+
+use std::fmt;
+use std::future::Future;
+
+use serde::{Deserialize, Serialize};
+
+pub use http::{Http, Policy, Progress};
+
+/// A person in the directory.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirUser {
+    /// The directory's own stable id for the user (RingCentral's extension id,
+    /// Netsapiens' `user`, Metaswitch's directory number). Matching across refreshes
+    /// goes by this key, so a renumbered user stays the same user.
+    pub key: String,
+    /// Empty when the directory has no name for the user (Metaswitch lines).
+    pub name: String,
+    /// Empty when the directory has none.
+    pub email: String,
+    /// Empty when the directory has none (e.g. RingCentral's unassigned extensions).
+    pub extension: String,
+    /// The directory's own word for the user's state ("Enabled", "Disabled", ...).
+    pub status: String,
+}
+
+/// A group (queue, hunt group) in the directory.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirGroup {
+    pub key: String,
+    pub name: String,
+    pub extension: String,
+    /// Keys of the member users ([`DirUser::key`]). Members the directory lists but
+    /// that are not users of the snapshot are dropped by the server, not here.
+    pub members: Vec<String>,
+}
+
+/// The whole directory, read consistently.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub users: Vec<DirUser>,
+    pub groups: Vec<DirGroup>,
+    /// What a supervisor should know about this read, e.g. "lines have no names".
+    pub notes: Vec<String>,
+}
+
+/// A credential: stored and sent, never printed.
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Why a refresh could not read the directory. The message is for a supervisor and
+/// names the step that failed; it never contains a credential.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DirectoryError {
+    /// The directory refused our credentials, also after asking for a new token.
+    #[error("the directory refused the credentials ({what}): {message}")]
+    Auth { what: String, message: String },
+    /// A request the directory answered with an error that retrying cannot fix.
+    #[error("{what}: the directory answered {status}: {message}")]
+    Refused {
+        what: String,
+        status: u16,
+        message: String,
+    },
+    /// Still failing (5xx, timeouts, connection errors) after the allowed retries.
+    #[error("{what}: still failing after {attempts} attempts ({last})")]
+    Unavailable {
+        what: String,
+        attempts: u32,
+        last: String,
+    },
+    /// The directory asked us to wait longer than the run may take.
+    #[error("{what}: the directory is rate limiting and asked to wait {seconds} s")]
+    RateLimited { what: String, seconds: u64 },
+    /// An answer we cannot read as the documented format.
+    #[error("{what}: unreadable answer ({detail})")]
+    Malformed { what: String, detail: String },
+    /// More pages than a directory of any plausible size has.
+    #[error("the directory returned more than {max} pages; stopped")]
+    TooManyPages { max: u32 },
+    /// The run went past its deadline.
+    #[error("reading the directory took longer than {seconds} s; stopped")]
+    TimedOut { seconds: u64 },
+    /// The stored connection settings cannot work (bad URL, missing field).
+    #[error("the directory connection is not usable: {0}")]
+    Config(String),
+}
+
+impl DirectoryError {
+    /// The HTTP status behind a [`DirectoryError::Refused`], for connectors that act
+    /// on it (401 → new token).
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            DirectoryError::Refused { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// A stable code for the API and the tests.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DirectoryError::Auth { .. } => "directory_auth",
+            DirectoryError::Refused { .. } => "directory_refused",
+            DirectoryError::Unavailable { .. } => "directory_unavailable",
+            DirectoryError::RateLimited { .. } => "directory_rate_limited",
+            DirectoryError::Malformed { .. } => "directory_malformed",
+            DirectoryError::TooManyPages { .. } => "directory_too_many_pages",
+            DirectoryError::TimedOut { .. } => "directory_timed_out",
+            DirectoryError::Config(_) => "directory_config",
+        }
+    }
+}
+
+/// One UC system's way of reading its directory.
+pub trait Connector {
+    /// Reads every user and group, through `http` (which applies the shared retry,
+    /// time and page rules and counts progress).
+    fn snapshot(
+        &self,
+        http: &Http,
+    ) -> impl Future<Output = Result<Snapshot, DirectoryError>> + Send;
+}
+
+/// The account's directory connection, as stored by the server (credentials included:
+/// never send this to a browser).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "system", rename_all = "snake_case")]
+pub enum Connection {
+    RingCentral(ringcentral::Settings),
+    AvayaCloudOffice(ringcentral::Settings),
+    Netsapiens(netsapiens::Settings),
+    Metaswitch(metaswitch::Settings),
+}
+
+impl Connection {
+    /// The base URL, which is not a secret and may be shown to admins.
+    pub fn base_url(&self) -> &str {
+        match self {
+            Connection::RingCentral(s) | Connection::AvayaCloudOffice(s) => &s.base_url,
+            Connection::Netsapiens(s) => &s.base_url,
+            Connection::Metaswitch(s) => &s.base_url,
+        }
+    }
+
+    /// Reads the directory this connection points at.
+    pub async fn snapshot(&self, http: &Http) -> Result<Snapshot, DirectoryError> {
+        match self {
+            Connection::RingCentral(s) => {
+                ringcentral::RingCentral::new(s.clone(), ringcentral::Brand::RingCentral)
+                    .snapshot(http)
+                    .await
+            }
+            Connection::AvayaCloudOffice(s) => {
+                ringcentral::RingCentral::new(s.clone(), ringcentral::Brand::AvayaCloudOffice)
+                    .snapshot(http)
+                    .await
+            }
+            Connection::Netsapiens(s) => {
+                netsapiens::Netsapiens::new(s.clone()).snapshot(http).await
+            }
+            Connection::Metaswitch(s) => {
+                metaswitch::Metaswitch::new(s.clone()).snapshot(http).await
+            }
+        }
+    }
+}
