@@ -39,6 +39,8 @@ fn mount() -> Mounted {
             source: AgentSource::Webrtc,
             licenses: LicenseSet::EMPTY,
             version: 1,
+            gone: false,
+            no_queue: false,
         };
         view! {
             <AgentForm

@@ -33,6 +33,8 @@ fn agent(id: AgentId, name: &str, licenses: &[LicenseType]) -> Agent {
         source: AgentSource::Webrtc,
         licenses: licenses.iter().copied().collect(),
         version: 1,
+        gone: false,
+        no_queue: false,
     }
 }
 

@@ -102,6 +102,8 @@ pub fn AgentEditPage(id: Option<AgentId>) -> impl IntoView {
                 source: d.source,
                 licenses: d.licenses,
                 version: d.version,
+                gone: false,
+                no_queue: false,
             },
             None => Agent {
                 id: NEW_AGENT,
@@ -111,6 +113,8 @@ pub fn AgentEditPage(id: Option<AgentId>) -> impl IntoView {
                 source: AgentSource::Webrtc,
                 licenses: LicenseSet::EMPTY,
                 version: 1,
+                gone: false,
+                no_queue: false,
             },
         })
     };

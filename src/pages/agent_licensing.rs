@@ -41,6 +41,7 @@ pub fn AgentLicensingPage() -> impl IntoView {
             q: l.get("q"),
             page: l.get("page").and_then(|p| p.parse().ok()),
             per_page: None,
+            kind: None,
         }
     });
 

@@ -69,6 +69,14 @@ pub struct Agent {
     pub source: AgentSource,
     pub licenses: LicenseSet,
     pub version: Version,
+    /// A UC user who is gone from the directory but still holds licenses: kept, with
+    /// its licenses held until a supervisor releases them (see the refresh report).
+    #[serde(default)]
+    pub gone: bool,
+    /// A licensed UC user who is in no queue (UC group) of the directory: receives no
+    /// queue calls. Always false for WebRTC agents, whose skills we cannot see.
+    #[serde(default)]
+    pub no_queue: bool,
 }
 
 /// `GET /api/v1/agents`
@@ -97,6 +105,17 @@ pub struct AgentQuery {
     pub page: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_page: Option<u32>,
+    /// Only agents of this kind (all when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<AgentKind>,
+}
+
+/// Phone (UC) users or WebRTC agents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentKind {
+    Phone,
+    Webrtc,
 }
 
 impl AgentQuery {
@@ -296,6 +315,7 @@ mod tests {
             q: Some("   ".into()),
             page: Some(0),
             per_page: Some(10_000),
+            kind: None,
         };
         assert_eq!(q.search(), None);
         assert_eq!(q.page(), 1);
@@ -305,6 +325,7 @@ mod tests {
             q: Some(format!("  {}  ", "x".repeat(500))),
             page: Some(3),
             per_page: None,
+            ..AgentQuery::default()
         };
         assert_eq!(q.search().unwrap().len(), AgentQuery::MAX_SEARCH_CHARS);
         assert_eq!(q.offset(), 100);

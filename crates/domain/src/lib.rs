@@ -6,12 +6,13 @@
 
 pub mod api;
 pub mod batch;
+pub mod directory;
 pub mod license;
 pub mod profile;
 
 pub use api::{
-    Agent, AgentId, AgentPage, AgentQuery, AgentSource, ErrorBody, FieldError, LicenseChange,
-    LicenseChangeBatch, LicenseChangeResult, LicenseCount, LicenseSummary, Version,
+    Agent, AgentId, AgentKind, AgentPage, AgentQuery, AgentSource, ErrorBody, FieldError,
+    LicenseChange, LicenseChangeBatch, LicenseChangeResult, LicenseCount, LicenseSummary, Version,
 };
 pub use batch::{
     AgentUpdate, BatchError, MAX_BATCH_CHANGES, PendingAgent, PendingChanges, Plan, plan,

@@ -211,6 +211,22 @@ impl Pool {
     }
 }
 
+impl Block {
+    /// The rule for UC users gone from the directory, on top of [`Pool::check_toggle`]:
+    /// taking licenses away is allowed, giving new ones is not.
+    pub fn check_gone(
+        gone: bool,
+        held: LicenseSet,
+        t: LicenseType,
+        want: bool,
+    ) -> Result<(), Block> {
+        if gone && want && !held.has(t) {
+            return Err(Block::GoneFromDirectory);
+        }
+        Ok(())
+    }
+}
+
 /// Why a license cannot be given or taken.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Block {
@@ -222,6 +238,9 @@ pub enum Block {
     TranscriptionNeedsVoice,
     /// Voice cannot be removed while the agent holds Transcription.
     RequiredByTranscription,
+    /// The UC user is gone from the directory: it keeps what it holds until a
+    /// supervisor releases it, but gets nothing new.
+    GoneFromDirectory,
 }
 
 impl Block {
@@ -231,6 +250,7 @@ impl Block {
             Block::WebChatChannelNotPurchased => "channel_not_purchased",
             Block::TranscriptionNeedsVoice => "transcription_needs_voice",
             Block::RequiredByTranscription => "required_by_transcription",
+            Block::GoneFromDirectory => "gone_from_directory",
         }
     }
 
@@ -241,6 +261,7 @@ impl Block {
             Block::WebChatChannelNotPurchased => "Web Chat channel not purchased",
             Block::TranscriptionNeedsVoice => "Needs Voice",
             Block::RequiredByTranscription => "Needed by Transcription",
+            Block::GoneFromDirectory => "Gone from directory",
         }
     }
 
@@ -261,6 +282,9 @@ impl Block {
                 "Voice cannot be removed while the agent holds Transcription: remove Transcription first."
                     .to_string()
             }
+            Block::GoneFromDirectory => format!(
+                "This user is gone from the directory: its licenses are held for review, and it cannot get a new {t} license."
+            ),
         }
     }
 }

@@ -61,6 +61,7 @@ impl Session {
             db_path: dir.path().join("console.db"),
             site_dir: Some(site_dir()),
             demo: true,
+            directory_policy: alc_directory::Policy::quick(),
         })
         .await
         .unwrap();

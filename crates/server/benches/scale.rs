@@ -27,6 +27,7 @@ async fn main() {
         db_path: dir.path().join("scale.db"),
         site_dir: None,
         demo: false,
+        directory_policy: alc_directory::Policy::quick(),
     })
     .await
     .unwrap();
@@ -56,6 +57,7 @@ async fn main() {
             } else {
                 LicenseSet::EMPTY
             },
+            directory_key: (i % 2 == 1).then(|| format!("rc-{i}")),
         })
         .collect();
     server.store.insert_agents(&agents).await.unwrap();

@@ -3,6 +3,7 @@
 
 pub mod demo;
 pub mod error;
+pub mod refresh;
 pub mod routes;
 pub mod store;
 
@@ -11,7 +12,7 @@ use std::path::PathBuf;
 
 use tokio::net::TcpListener;
 
-pub use store::{NewAgent, Store, StoreError};
+pub use store::{NewAgent, NewGroup, Store, StoreError};
 
 /// Largest request body the API reads (a full 20,000-change batch fits).
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
@@ -24,8 +25,21 @@ pub struct Config {
     pub db_path: PathBuf,
     /// Trunk's output to serve at `/`; `None` serves the API only.
     pub site_dir: Option<PathBuf>,
-    /// Seed the demo account when the database is empty.
+    /// Seed the demo account when the database is empty, and start the demo's
+    /// directory simulator.
     pub demo: bool,
+    /// How patient directory refreshes are (tests use `Policy::quick()`).
+    pub directory_policy: alc_directory::Policy,
+}
+
+impl Config {
+    /// The API's state for this configuration.
+    pub fn state(&self, store: Store) -> routes::AppState {
+        routes::AppState {
+            store,
+            refresher: refresh::Refresher::new(self.directory_policy.clone()),
+        }
+    }
 }
 
 /// A server listening in the background, for tests and embedding in other tools.
@@ -59,6 +73,10 @@ pub async fn prepare(
         demo::seed(&store).await?;
         tracing::info!("seeded the demo account");
     }
+    if config.demo {
+        let url = demo::start_directory(&store).await?;
+        tracing::info!(%url, "demo directory (RingCentral simulator) is up");
+    }
     let listener = TcpListener::bind(config.addr).await?;
     Ok((store, listener))
 }
@@ -67,7 +85,7 @@ pub async fn prepare(
 pub async fn start(config: Config) -> Result<Running, Box<dyn std::error::Error + Send + Sync>> {
     let (store, listener) = prepare(&config).await?;
     let addr = listener.local_addr()?;
-    let app = routes::app(store.clone(), config.site_dir.clone());
+    let app = routes::app(config.state(store.clone()), config.site_dir.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)

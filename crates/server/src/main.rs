@@ -18,6 +18,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Config, String> {
         db_path: PathBuf::from("data/console.db"),
         site_dir: Some(PathBuf::from("dist")),
         demo: true,
+        directory_policy: alc_directory::Policy::default(),
     };
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
@@ -67,7 +68,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let app = alc_server::routes::app(store.clone(), config.site_dir.clone());
+    let app = alc_server::routes::app(config.state(store.clone()), config.site_dir.clone());
     println!(
         "Agent Licensing Console: http://{}/  (database {}; Ctrl-C stops)",
         listener

@@ -22,8 +22,20 @@ use alc_domain::{
 };
 use axum::http::StatusCode;
 
+use alc_directory::Connection;
+use alc_domain::directory::{DirectorySummary, RefreshStatus};
+use axum::extract::FromRef;
+
 use crate::error::{ApiError, Json, Path, Query};
+use crate::refresh::{Refresher, source_of};
 use crate::store::{Store, StoreError};
+
+/// What every handler can reach.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub store: Store,
+    pub refresher: Refresher,
+}
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
@@ -39,7 +51,7 @@ impl From<StoreError> for ApiError {
     }
 }
 
-pub fn api(store: Store) -> Router {
+pub fn api(state: AppState) -> Router {
     Router::new()
         .route("/licenses", get(licenses))
         .route("/agents", get(agents).post(create_agent))
@@ -51,6 +63,11 @@ pub fn api(store: Store) -> Router {
         )
         .route("/license-changes", post(license_changes))
         .route("/settings/extension-ranges", get(ranges).put(set_ranges))
+        .route("/directory", get(directory).put(set_directory))
+        .route(
+            "/directory/refresh",
+            get(refresh_status).post(start_refresh),
+        )
         .fallback(|| async { ApiError::not_found() })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(DefaultBodyLimit::max(crate::MAX_BODY_BYTES))
@@ -59,13 +76,13 @@ pub fn api(store: Store) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ))
-        .with_state(store)
+        .with_state(state)
 }
 
 /// The API under `/api/v1`, and the site (if given) everywhere else. Unknown paths
 /// outside the API get `index.html`, so that a reload of `/agents?q=ann` works.
-pub fn app(store: Store, site: Option<PathBuf>) -> Router {
-    let mut app = Router::new().nest("/api/v1", api(store));
+pub fn app(state: AppState, site: Option<PathBuf>) -> Router {
+    let mut app = Router::new().nest("/api/v1", api(state));
     if let Some(site) = site {
         let index = site.join("index.html");
         app = app.fallback_service(ServeDir::new(site).fallback(ServeFile::new(index)));
@@ -156,4 +173,50 @@ async fn set_ranges(
     Json(ranges): Json<ExtensionRanges>,
 ) -> Result<Json<ExtensionRanges>, ApiError> {
     Ok(Json(store.set_extension_ranges(&ranges).await?))
+}
+
+fn summary(conn: Option<&Connection>) -> DirectorySummary {
+    DirectorySummary {
+        system: conn.map(source_of),
+        base_url: conn.map(|c| c.base_url().to_string()).unwrap_or_default(),
+    }
+}
+
+/// The connection without its credentials: they never leave the server.
+async fn directory(State(store): State<Store>) -> Result<Json<DirectorySummary>, ApiError> {
+    Ok(Json(summary(store.directory_connection().await?.as_ref())))
+}
+
+async fn set_directory(
+    State(store): State<Store>,
+    Json(conn): Json<Connection>,
+) -> Result<Json<DirectorySummary>, ApiError> {
+    let url = conn.base_url();
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_directory",
+            "The directory's address must start with https:// (or http:// for a local test server).",
+        )
+        .with_fields(vec![alc_domain::FieldError {
+            field: "base_url".into(),
+            code: "invalid_url".into(),
+            message: "Start the address with https://".into(),
+        }]));
+    }
+    store.set_directory_connection(&conn).await?;
+    Ok(Json(summary(Some(&conn))))
+}
+
+async fn refresh_status(State(state): State<AppState>) -> Result<Json<RefreshStatus>, ApiError> {
+    Ok(Json(state.refresher.status(&state.store).await?))
+}
+
+async fn start_refresh(
+    State(state): State<AppState>,
+) -> Result<(StatusCode, Json<RefreshStatus>), ApiError> {
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(state.refresher.start(&state.store).await?),
+    ))
 }

@@ -350,6 +350,7 @@ async fn data_survives_a_restart() {
         db_path: dir.path().join("console.db"),
         site_dir: None,
         demo: true,
+        directory_policy: alc_directory::Policy::quick(),
     };
     let first = alc_server::start(config.clone()).await.unwrap();
     let http = reqwest::Client::new();

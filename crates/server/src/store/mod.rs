@@ -15,11 +15,21 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
 
 use alc_domain::{
-    Agent, AgentId, AgentPage, AgentQuery, AgentSource, BatchError, Counts, Entitlements,
-    LicenseChange, LicenseChangeResult, LicenseSet, LicenseSummary, LicenseType, Pool, Version,
+    Agent, AgentId, AgentKind, AgentPage, AgentQuery, AgentSource, BatchError, Block, Counts,
+    Entitlements, LicenseChange, LicenseChangeResult, LicenseSet, LicenseSummary, LicenseType,
+    Pool, Version,
 };
 
 mod agents;
+mod directory;
+
+/// An agent as lists show it: `gone` and `no_queue` are worked out here, once.
+const AGENT_COLUMNS: &str = "SELECT id, name, email, extension, source, version,
+        gone_since IS NOT NULL AS gone,
+        (source <> 'webrtc'
+         AND EXISTS (SELECT 1 FROM agent_licenses l WHERE l.agent_id = agents.id)
+         AND NOT EXISTS (SELECT 1 FROM uc_group_members m WHERE m.agent_id = agents.id)) AS no_queue
+    FROM agents";
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -49,6 +59,18 @@ pub struct NewAgent {
     pub extension: String,
     pub source: AgentSource,
     pub licenses: LicenseSet,
+    /// The directory's id, for UC users.
+    pub directory_key: Option<String>,
+}
+
+/// A UC group, as the demo seed and tests create them.
+#[derive(Clone, Debug)]
+pub struct NewGroup {
+    pub name: String,
+    pub extension: String,
+    pub directory_key: Option<String>,
+    /// Directory keys of member UC users.
+    pub members: Vec<String>,
 }
 
 #[derive(Clone)]
@@ -138,13 +160,16 @@ impl Store {
         let mut ids = Vec::with_capacity(agents.len());
         for a in agents {
             let id: AgentId = sqlx::query_scalar(
-                "INSERT INTO agents (name, email, email_key, extension, source) VALUES (?, ?, ?, ?, ?) RETURNING id",
+                "INSERT INTO agents (name, email, email_key, extension, source, directory_key, directory_status)
+                 VALUES (?, ?, ?, ?, ?, ?, CASE WHEN ? IS NULL THEN '' ELSE 'Enabled' END) RETURNING id",
             )
             .bind(&a.name)
             .bind(&a.email)
             .bind(alc_domain::email_key(&a.email))
             .bind(&a.extension)
             .bind(a.source.key())
+            .bind(&a.directory_key)
+            .bind(&a.directory_key)
             .fetch_one(&mut *tx)
             .await?;
             for t in a.licenses.iter() {
@@ -175,14 +200,19 @@ impl Store {
             format!("%{escaped}%")
         });
         let filter = |qb: &mut QueryBuilder<'_, Sqlite>| {
+            qb.push(match query.kind {
+                None => " WHERE TRUE",
+                Some(AgentKind::Phone) => " WHERE source <> 'webrtc'",
+                Some(AgentKind::Webrtc) => " WHERE source = 'webrtc'",
+            });
             if let Some(pattern) = &search {
-                qb.push(" WHERE lower(name) LIKE ")
+                qb.push(" AND (lower(name) LIKE ")
                     .push_bind(pattern.clone())
                     .push(" ESCAPE '\\' OR extension LIKE ")
                     .push_bind(pattern.clone())
                     .push(" ESCAPE '\\' OR lower(email) LIKE ")
                     .push_bind(pattern.clone())
-                    .push(" ESCAPE '\\'");
+                    .push(" ESCAPE '\\')");
             }
         };
         // One connection for both reads: under WAL it sees one snapshot per statement,
@@ -192,8 +222,7 @@ impl Store {
         filter(&mut count);
         let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
 
-        let mut rows =
-            QueryBuilder::new("SELECT id, name, email, extension, source, version FROM agents");
+        let mut rows = QueryBuilder::new(AGENT_COLUMNS);
         filter(&mut rows);
         rows.push(" ORDER BY lower(name), id LIMIT ")
             .push_bind(i64::from(query.per_page()))
@@ -242,6 +271,7 @@ impl Store {
             },
             changes,
         )?;
+        refuse_new_licenses_for_gone(&mut tx, &plan).await?;
         agents::write_licenses(&mut tx, &plan).await?;
         for update in &plan.updates {
             sqlx::query(
@@ -258,16 +288,29 @@ impl Store {
         Ok(LicenseChangeResult { agents, summary })
     }
 
-    /// Creates UC groups (queues) as they are. For seeding and tests until the
-    /// directory refresh writes them.
-    pub async fn insert_groups(&self, groups: &[(&str, &str)]) -> Result<(), StoreError> {
+    /// Creates UC groups (queues) as they are, with members given by their directory
+    /// keys. For seeding and tests; refreshes write groups themselves.
+    pub async fn insert_groups(&self, groups: &[NewGroup]) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        for (name, extension) in groups {
-            sqlx::query("INSERT INTO uc_groups (name, extension) VALUES (?, ?)")
-                .bind(name)
-                .bind(extension)
+        for g in groups {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO uc_groups (name, extension, directory_key) VALUES (?, ?, ?) RETURNING id",
+            )
+            .bind(&g.name)
+            .bind(&g.extension)
+            .bind(&g.directory_key)
+            .fetch_one(&mut *tx)
+            .await?;
+            for key in &g.members {
+                sqlx::query(
+                    "INSERT INTO uc_group_members (group_id, agent_id)
+                     SELECT ?, id FROM agents WHERE directory_key = ?",
+                )
+                .bind(id)
+                .bind(key)
                 .execute(&mut *tx)
                 .await?;
+            }
         }
         tx.commit().await?;
         Ok(())
@@ -278,6 +321,71 @@ impl Store {
         let mut conn = self.read.acquire().await?;
         load_agents(&mut conn, ids).await
     }
+}
+
+/// [`Block::check_gone`] on every update of a batch.
+async fn refuse_new_licenses_for_gone(
+    conn: &mut sqlx::SqliteConnection,
+    plan: &alc_domain::Plan,
+) -> Result<(), StoreError> {
+    let ids: Vec<AgentId> = plan.updates.iter().map(|u| u.agent_id).collect();
+    let gone: HashMap<AgentId, String> = select_in(
+        conn,
+        "SELECT id, name FROM agents WHERE gone_since IS NOT NULL AND id",
+        &ids,
+    )
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
+    .collect::<Result<_, sqlx::Error>>()?;
+    let mut fields = Vec::new();
+    for u in &plan.updates {
+        let Some(name) = gone.get(&u.agent_id) else {
+            continue;
+        };
+        for t in LicenseType::ALL {
+            if let Err(block) = Block::check_gone(true, u.before, t, u.after.has(t)) {
+                fields.push(alc_domain::FieldError {
+                    field: format!("agents[{}].{}", u.agent_id, t.key()),
+                    code: block.code().to_string(),
+                    message: format!("{name}: {}", block.message(t)),
+                });
+            }
+        }
+    }
+    if fields.is_empty() {
+        return Ok(());
+    }
+    Err(BatchError::Invalid {
+        code: "gone_from_directory".into(),
+        message: "Users gone from the directory cannot get new licenses; nothing was saved.".into(),
+        fields,
+    }
+    .into())
+}
+
+/// Every agent's licenses (for a refresh, which looks at all UC users).
+pub(crate) async fn load_licenses_all(
+    conn: &mut sqlx::SqliteConnection,
+) -> Result<HashMap<AgentId, LicenseSet>, StoreError> {
+    licenses_by_agent(
+        &sqlx::query("SELECT agent_id, license FROM agent_licenses")
+            .fetch_all(&mut *conn)
+            .await?,
+    )
+}
+
+fn licenses_by_agent(
+    rows: &[sqlx::sqlite::SqliteRow],
+) -> Result<HashMap<AgentId, LicenseSet>, StoreError> {
+    let mut map: HashMap<AgentId, LicenseSet> = HashMap::new();
+    for row in rows {
+        let t = license_from(row.try_get("license")?)?;
+        map.entry(row.try_get("agent_id")?)
+            .or_default()
+            .set(t, true);
+    }
+    Ok(map)
 }
 
 pub(crate) async fn load_pool(conn: &mut sqlx::SqliteConnection) -> Result<Pool, StoreError> {
@@ -325,6 +433,8 @@ fn agent_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Agent, StoreError> {
             .ok_or_else(|| StoreError::Corrupt(format!("unknown agent source {source:?}")))?,
         licenses: LicenseSet::EMPTY,
         version: row.try_get("version")?,
+        gone: row.try_get("gone")?,
+        no_queue: row.try_get("no_queue")?,
     })
 }
 
@@ -352,20 +462,14 @@ pub(crate) async fn load_licenses(
     conn: &mut sqlx::SqliteConnection,
     ids: &[AgentId],
 ) -> Result<HashMap<AgentId, LicenseSet>, StoreError> {
-    let mut map: HashMap<AgentId, LicenseSet> = HashMap::new();
-    for row in select_in(
-        conn,
-        "SELECT agent_id, license FROM agent_licenses WHERE agent_id",
-        ids,
+    licenses_by_agent(
+        &select_in(
+            conn,
+            "SELECT agent_id, license FROM agent_licenses WHERE agent_id",
+            ids,
+        )
+        .await?,
     )
-    .await?
-    {
-        let t = license_from(row.try_get("license")?)?;
-        map.entry(row.try_get("agent_id")?)
-            .or_default()
-            .set(t, true);
-    }
-    Ok(map)
 }
 
 pub(crate) async fn load_versions(
@@ -383,12 +487,7 @@ async fn load_agents(
     conn: &mut sqlx::SqliteConnection,
     ids: &[AgentId],
 ) -> Result<Vec<Agent>, StoreError> {
-    let rows = select_in(
-        conn,
-        "SELECT id, name, email, extension, source, version FROM agents WHERE id",
-        ids,
-    )
-    .await?;
+    let rows = select_in(conn, &format!("{AGENT_COLUMNS} WHERE id"), ids).await?;
     let mut by_id: HashMap<AgentId, Agent> = rows
         .iter()
         .map(|r| agent_from_row(r).map(|a| (a.id, a)))

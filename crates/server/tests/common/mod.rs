@@ -33,6 +33,7 @@ impl World {
                 extension: (4000 + i).to_string(),
                 source: AgentSource::Webrtc,
                 licenses: LicenseSet::EMPTY,
+                directory_key: None,
             })
             .collect();
         w.server.store.insert_agents(&agents).await.unwrap();
@@ -46,6 +47,7 @@ impl World {
             db_path: dir.path().join("nested/console.db"),
             site_dir: None,
             demo,
+            directory_policy: alc_directory::Policy::quick(),
         })
         .await
         .unwrap();

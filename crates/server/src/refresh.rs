@@ -1,0 +1,180 @@
+//! "Refresh Users and Groups": one run at a time, in the background, with progress.
+//!
+//! A run reads the whole directory first (no transaction is open while we wait on the
+//! network), then applies it in one write transaction. If reading fails, nothing is
+//! written but the failed report, which says why.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use alc_directory::{Connection, DirectoryError, Http, Policy, Progress};
+use alc_domain::directory::{RefreshProgress, RefreshReport, RefreshStatus};
+use alc_domain::{AgentSource, ErrorBody};
+use axum::http::StatusCode;
+
+use crate::error::ApiError;
+use crate::store::Store;
+
+/// The state shared by every request: at most one run.
+#[derive(Clone)]
+pub struct Refresher {
+    running: Arc<Mutex<Option<Run>>>,
+    policy: Policy,
+}
+
+#[derive(Clone)]
+struct Run {
+    started_at: String,
+    applying: Arc<AtomicBool>,
+    progress: Arc<Progress>,
+}
+
+impl Run {
+    fn now(&self) -> RefreshProgress {
+        let p = self.progress.now();
+        RefreshProgress {
+            started_at: self.started_at.clone(),
+            phase: if self.applying.load(Ordering::Relaxed) {
+                "applying"
+            } else {
+                "reading"
+            }
+            .to_string(),
+            pages: p.pages,
+            users: p.users,
+            groups: p.groups,
+            retries: p.retries,
+        }
+    }
+}
+
+/// Clears the running slot when the run ends, however it ends.
+struct Finish(Arc<Mutex<Option<Run>>>);
+
+impl Drop for Finish {
+    fn drop(&mut self) {
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = None;
+        }
+    }
+}
+
+pub fn source_of(conn: &Connection) -> AgentSource {
+    match conn {
+        Connection::RingCentral(_) => AgentSource::RingCentral,
+        Connection::AvayaCloudOffice(_) => AgentSource::AvayaCloudOffice,
+        Connection::Netsapiens(_) => AgentSource::Netsapiens,
+        Connection::Metaswitch(_) => AgentSource::Metaswitch,
+    }
+}
+
+impl Refresher {
+    pub fn new(policy: Policy) -> Self {
+        Refresher {
+            running: Arc::new(Mutex::new(None)),
+            policy,
+        }
+    }
+
+    fn current(&self) -> Option<Run> {
+        self.running.lock().ok().and_then(|r| r.clone())
+    }
+
+    pub async fn status(&self, store: &Store) -> Result<RefreshStatus, ApiError> {
+        Ok(RefreshStatus {
+            running: self.current().map(|r| r.now()),
+            last: store.latest_refresh().await?,
+        })
+    }
+
+    /// Starts a run in the background. A second start while one runs is refused
+    /// (409), not queued: the first run's result is what the second would have got.
+    pub async fn start(&self, store: &Store) -> Result<RefreshStatus, ApiError> {
+        let Some(conn) = store.directory_connection().await? else {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "directory_not_connected",
+                "No UC directory is connected to this account. An admin connects one in the settings.",
+            ));
+        };
+        let started_at = store.now().await?;
+        let run = Run {
+            started_at: started_at.clone(),
+            applying: Arc::new(AtomicBool::new(false)),
+            progress: Arc::new(Progress::default()),
+        };
+        {
+            let mut slot = self
+                .running
+                .lock()
+                .map_err(|_| ApiError::internal("refresh state poisoned"))?;
+            if let Some(other) = slot.as_ref() {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "refresh_running",
+                    format!(
+                        "A refresh is already running (started {}). Its report appears here when it ends.",
+                        other.started_at
+                    ),
+                ));
+            }
+            *slot = Some(run.clone());
+        }
+        let finish = Finish(self.running.clone());
+        let policy = self.policy.clone();
+        let store2 = store.clone();
+        let run2 = run.clone();
+        tokio::spawn(async move {
+            let _finish = finish;
+            let source = source_of(&conn);
+            let read = match Http::new(policy, run2.progress.clone()) {
+                Ok(http) => conn.snapshot(&http).await,
+                Err(e) => Err(e),
+            };
+            let outcome = match read {
+                Ok(snapshot) => {
+                    run2.applying.store(true, Ordering::Relaxed);
+                    store2
+                        .apply_snapshot(source, &snapshot, &started_at)
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| {
+                            tracing::error!(error = %e, "applying the directory failed");
+                            failed(source, &started_at, "refresh_failed", "The directory was read, but saving it failed; nothing was changed. Try again; if it keeps failing, the server log has the details.".into())
+                        })
+                }
+                Err(e) => {
+                    tracing::warn!(code = e.code(), error = %e, "directory refresh failed");
+                    Err(failed(source, &started_at, e.code(), describe(&e)))
+                }
+            };
+            if let Err(report) = outcome
+                && let Err(e) = store2.record_failed_refresh(report).await
+            {
+                tracing::error!(error = %e, "could not record the failed refresh");
+            }
+        });
+        Ok(RefreshStatus {
+            running: Some(run.now()),
+            last: store.latest_refresh().await?,
+        })
+    }
+}
+
+fn failed(source: AgentSource, started_at: &str, code: &str, message: String) -> RefreshReport {
+    RefreshReport {
+        source: Some(source),
+        started_at: started_at.to_string(),
+        error: Some(ErrorBody {
+            code: code.to_string(),
+            message,
+            fields: Vec::new(),
+        }),
+        ..RefreshReport::default()
+    }
+}
+
+/// The connector's error, with what it means for the supervisor.
+fn describe(e: &DirectoryError) -> String {
+    format!("Nothing was changed: {e}.")
+}
