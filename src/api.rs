@@ -8,8 +8,9 @@ use alc_domain::api::{
     AgentDetail, AgentSaved, Availability, AvailabilityQuery, CreateAgent, ExtensionSuggestion,
     UpdateAgent,
 };
+use alc_domain::directory::{DirectorySummary, RefreshStatus};
 use alc_domain::{
-    AgentId, AgentPage, AgentQuery, ErrorBody, ExtensionRanges, LicenseChangeBatch,
+    AgentId, AgentKind, AgentPage, AgentQuery, ErrorBody, ExtensionRanges, LicenseChangeBatch,
     LicenseChangeResult, LicenseSummary, Version,
 };
 use serde::de::DeserializeOwned;
@@ -33,6 +34,14 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// The server's error code (`refresh_running`, `stale_agent`, ...).
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ApiError::Server { body, .. } => Some(&body.code),
+            _ => None,
+        }
+    }
+
     pub fn status(&self) -> Option<u16> {
         match self {
             ApiError::Server { status, .. } => Some(*status),
@@ -90,6 +99,20 @@ impl Abort {
     fn signal(&self) -> Option<AbortSignal> {
         self.0.as_ref().map(|c| c.signal())
     }
+
+    pub fn is_aborted(&self) -> bool {
+        self.signal().is_some_and(|s| s.aborted())
+    }
+}
+
+/// Waits `ms` milliseconds (for polling).
+pub async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
 }
 
 impl Default for Abort {
@@ -118,6 +141,11 @@ impl Api {
         if let Some(q) = query.search() {
             path.push_str("&q=");
             path.push_str(&encode(&q));
+        }
+        match query.kind {
+            Some(AgentKind::Phone) => path.push_str("&kind=phone"),
+            Some(AgentKind::Webrtc) => path.push_str("&kind=webrtc"),
+            None => {}
         }
         self.call("GET", &path, None, abort).await
     }
@@ -197,6 +225,19 @@ impl Api {
     pub async fn extension_ranges(&self, abort: &Abort) -> Result<ExtensionRanges, ApiError> {
         self.call("GET", "/settings/extension-ranges", None, abort)
             .await
+    }
+
+    pub async fn directory(&self, abort: &Abort) -> Result<DirectorySummary, ApiError> {
+        self.call("GET", "/directory", None, abort).await
+    }
+
+    pub async fn refresh_status(&self, abort: &Abort) -> Result<RefreshStatus, ApiError> {
+        self.call("GET", "/directory/refresh", None, abort).await
+    }
+
+    /// Starts "Refresh Users and Groups"; poll [`Api::refresh_status`] for its end.
+    pub async fn start_refresh(&self, abort: &Abort) -> Result<RefreshStatus, ApiError> {
+        self.call("POST", "/directory/refresh", None, abort).await
     }
 
     async fn call<T: DeserializeOwned>(

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use crate::api::Api;
 use crate::flash::Flash;
-use crate::pages::{AgentEditPage, AgentLicensingPage, NotFoundPage};
+use crate::pages::{AgentEditPage, AgentLicensingPage, NotFoundPage, PhoneUsersPage};
 use crate::router::{Link, Navigator, Route};
 
 #[component]
@@ -27,6 +27,9 @@ pub fn App() -> impl IntoView {
                     <li>
                         <Link href="/agents">"Agent Licensing"</Link>
                     </li>
+                    <li>
+                        <Link href="/phone-users">"Phone User Licensing"</Link>
+                    </li>
                 </ul>
             </nav>
             <main id="alc-main" class="alc-main" tabindex="-1">
@@ -34,6 +37,7 @@ pub fn App() -> impl IntoView {
                     Route::Agents => view! { <AgentLicensingPage /> }.into_any(),
                     Route::NewAgent => view! { <AgentEditPage id=None /> }.into_any(),
                     Route::EditAgent(id) => view! { <AgentEditPage id=Some(id) /> }.into_any(),
+                    Route::PhoneUsers => view! { <PhoneUsersPage /> }.into_any(),
                     Route::NotFound => view! { <NotFoundPage /> }.into_any(),
                 }}
             </main>

@@ -2,7 +2,7 @@
 //! ticked since, and the live pool that follows every tick. Plain signals around the
 //! domain's `PendingChanges` and `Pool`, so the arithmetic itself is the shared Rust.
 
-use alc_domain::{Agent, LicenseSet, LicenseSummary, LicenseType, PendingChanges, Pool};
+use alc_domain::{Agent, Block, LicenseSet, LicenseSummary, LicenseType, PendingChanges, Pool};
 use leptos::prelude::*;
 
 #[derive(Clone, Copy)]
@@ -33,6 +33,14 @@ impl LicenseEditor {
         }
     }
 
+    /// Why the box `t` of `agent`, showing `shown`, cannot be flipped (tracks the pool).
+    pub fn block(&self, agent: &Agent, shown: LicenseSet, t: LicenseType) -> Option<Block> {
+        let want = !shown.has(t);
+        Block::check_gone(agent.gone, shown, t, want)
+            .and_then(|()| self.live.with(|pool| pool.check_toggle(shown, t, want)))
+            .err()
+    }
+
     /// What the page shows for `agent`: its pending licenses, or the saved ones.
     pub fn wanted(&self, agent: &Agent) -> Memo<LicenseSet> {
         let (id, saved) = (agent.id, agent.licenses);
@@ -45,10 +53,11 @@ impl LicenseEditor {
         let shown = self
             .pending
             .with_untracked(|p| p.wanted(agent.id, agent.licenses));
-        if self
-            .live
-            .with_untracked(|pool| pool.check_toggle(shown, t, want))
-            .is_err()
+        if Block::check_gone(agent.gone, shown, t, want).is_err()
+            || self
+                .live
+                .with_untracked(|pool| pool.check_toggle(shown, t, want))
+                .is_err()
         {
             return false;
         }

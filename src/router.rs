@@ -16,6 +16,8 @@ pub enum Route {
     NewAgent,
     /// `/agents/{id}` — an agent's profile.
     EditAgent(alc_domain::AgentId),
+    /// `/phone-users` — Phone User Licensing.
+    PhoneUsers,
     /// Anything else.
     NotFound,
 }
@@ -27,6 +29,7 @@ impl Route {
             [] | ["agents"] => Route::Agents,
             ["agents", "new"] => Route::NewAgent,
             ["agents", id] => id.parse().map(Route::EditAgent).unwrap_or(Route::NotFound),
+            ["phone-users"] => Route::PhoneUsers,
             _ => Route::NotFound,
         }
     }
@@ -36,6 +39,7 @@ impl Route {
             Route::Agents | Route::NotFound => "/agents".into(),
             Route::NewAgent => "/agents/new".into(),
             Route::EditAgent(id) => format!("/agents/{id}"),
+            Route::PhoneUsers => "/phone-users".into(),
         }
     }
 }

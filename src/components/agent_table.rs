@@ -58,6 +58,14 @@ fn AgentRow(agent: Agent, editor: LicenseEditor) -> impl IntoView {
                         "Unsaved"
                     </span>
                 </Show>
+                {agent.gone.then(|| view! {
+                    <span class="alc-flag alc-flag--warn">
+                        "Gone from directory: licenses held for review"
+                    </span>
+                })}
+                {agent.no_queue.then(|| view! {
+                    <span class="alc-flag">"Receives no queue calls: in no queue or skill"</span>
+                })}
             </th>
             <td class="alc-ext">{agent.extension.clone()}</td>
             <td class="alc-email">{agent.email.clone()}</td>
@@ -95,11 +103,9 @@ pub fn LicenseBox(
     wanted: Memo<LicenseSet>,
     editor: LicenseEditor,
 ) -> impl IntoView {
-    let block = Memo::new(move |_| {
-        let shown = wanted.get();
-        editor
-            .live
-            .with(|pool| pool.check_toggle(shown, t, !shown.has(t)).err())
+    let block = Memo::new({
+        let agent = agent.clone();
+        move |_| editor.block(&agent, wanted.get(), t)
     });
     let box_id = format!("lic-{}-{}", agent.id, t.key());
     let why_id = format!("{box_id}-why");

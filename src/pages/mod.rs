@@ -3,7 +3,9 @@
 mod agent_edit;
 mod agent_licensing;
 mod not_found;
+mod phone_users;
 
 pub use agent_edit::AgentEditPage;
 pub use agent_licensing::AgentLicensingPage;
 pub use not_found::NotFoundPage;
+pub use phone_users::PhoneUsersPage;
