@@ -1,0 +1,257 @@
+//! The end-to-end harness: the real server on the release build, chromedriver, and
+//! helpers that find things the way a person does (labels, roles, visible text).
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use alc_domain::{AgentPage, LicenseSummary};
+use alc_server::{Config, Running};
+use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
+use serde_json::json;
+
+pub const WAIT: Duration = Duration::from_secs(20);
+
+pub struct Session {
+    pub server: Running,
+    pub browser: Client,
+    driver: Child,
+    pub http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn site_dir() -> PathBuf {
+    let dir = std::env::var_os("ALC_SITE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../dist")));
+    assert!(
+        dir.join("index.html").is_file(),
+        "no release build at {}: run `cargo xtask test`, which builds it first",
+        dir.display()
+    );
+    let has_wasm = std::fs::read_dir(&dir)
+        .unwrap()
+        .any(|e| e.unwrap().path().extension().is_some_and(|x| x == "wasm"));
+    assert!(
+        has_wasm,
+        "{} holds no wasm: not a Trunk build",
+        dir.display()
+    );
+    dir
+}
+
+impl Session {
+    pub async fn start() -> Session {
+        let dir = tempfile::tempdir().unwrap();
+        let server = alc_server::start(Config {
+            addr: ([127, 0, 0, 1], 0).into(),
+            db_path: dir.path().join("console.db"),
+            site_dir: Some(site_dir()),
+            demo: true,
+            directory_policy: alc_directory::Policy::quick(),
+        })
+        .await
+        .unwrap();
+
+        let port = free_port();
+        let chromedriver =
+            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let driver = Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start {chromedriver}: {e} (run `cargo xtask test`)")
+            });
+        let caps = json!({
+            "goog:chromeOptions": {
+                "binary": std::env::var("CHROME").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--no-first-run", "--window-size=1400,1000",
+                    format!("--user-data-dir={}", dir.path().join("chrome").display()),
+                ]
+            }
+        });
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + WAIT;
+        let browser = loop {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(caps.as_object().unwrap().clone())
+                .connect(&url)
+                .await
+            {
+                Ok(c) => break c,
+                Err(e) if Instant::now() < deadline => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => panic!("chromedriver did not come up: {e}"),
+            }
+        };
+        Session {
+            server,
+            browser,
+            driver,
+            http: reqwest::Client::new(),
+            _dir: dir,
+        }
+    }
+
+    pub async fn open(&self, path: &str) {
+        self.browser
+            .goto(&format!("{}{path}", self.server.url()))
+            .await
+            .unwrap();
+    }
+
+    pub async fn find(&self, css: &str) -> Element {
+        self.browser
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
+    }
+
+    pub async fn checkbox(&self, label: &str) -> Element {
+        self.find(&format!("input[type=checkbox][aria-label=\"{label}\"]"))
+            .await
+    }
+
+    pub async fn button(&self, text: &str) -> Element {
+        self.browser
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::XPath(&format!(
+                "//button[normalize-space()='{text}']"
+            )))
+            .await
+            .unwrap_or_else(|e| panic!("no button {text}: {e}"))
+    }
+
+    pub async fn link(&self, text: &str) -> Element {
+        self.browser
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::XPath(&format!("//a[normalize-space()='{text}']")))
+            .await
+            .unwrap_or_else(|e| panic!("no link {text}: {e}"))
+    }
+
+    /// The input a `<label>` names.
+    pub async fn labelled(&self, label: &str) -> Element {
+        let l = self
+            .browser
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::XPath(&format!(
+                "//label[normalize-space()='{label}']"
+            )))
+            .await
+            .unwrap_or_else(|e| panic!("no label {label}: {e}"));
+        let id = l.attr("for").await.unwrap().expect("label has for");
+        self.find(&format!("#{id}")).await
+    }
+
+    /// Scrolls `el` to the middle of the window, as a person would before clicking it
+    /// (the save bar is sticky at the bottom), then clicks.
+    pub async fn click(&self, el: &Element) {
+        self.browser
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center'})",
+                vec![serde_json::to_value(el).unwrap()],
+            )
+            .await
+            .unwrap();
+        el.click().await.unwrap();
+    }
+
+    /// What the input a `<label>` names holds now.
+    pub async fn value(&self, label: &str) -> String {
+        let input = self.labelled(label).await;
+        input.prop("value").await.unwrap().unwrap_or_default()
+    }
+
+    pub async fn page_text(&self) -> String {
+        self.find("body").await.text().await.unwrap()
+    }
+
+    /// Waits until the page shows `text`.
+    pub async fn wait_for_text(&self, text: &str) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let body = self.page_text().await;
+            if body.contains(text) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "never saw {text:?}; the page says:\n{body}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn counter(&self, license: &str) -> String {
+        self.find(&format!("[role=group][aria-label=\"{license}\"]"))
+            .await
+            .text()
+            .await
+            .unwrap()
+    }
+
+    pub async fn api_summary(&self) -> LicenseSummary {
+        let url = format!("{}/api/v1/licenses", self.server.url());
+        self.http
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    pub async fn api_agent(&self, name: &str) -> alc_domain::Agent {
+        let url = format!(
+            "{}/api/v1/agents?q={}",
+            self.server.url(),
+            name.replace(' ', "%20")
+        );
+        let page: AgentPage = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        page.agents
+            .into_iter()
+            .find(|a| a.name == name)
+            .expect("agent exists")
+    }
+
+    pub async fn finish(mut self) {
+        let _ = self.browser.close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        self.server.stop().await.unwrap();
+    }
+}
+

@@ -1,0 +1,116 @@
+//! "Refresh Users and Groups" at scale: 50,000 users in 1,000-user pages and 50 queues
+//! from the RingCentral fake over loopback HTTP, through the real connector, applied
+//! to a real SQLite file in one transaction. Run by `cargo xtask bench`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use alc_directory::{Connection, Secret, ringcentral};
+use alc_directory_sim::{Directory, Sim, System};
+use alc_domain::directory::{RefreshReport, RefreshStatus};
+use alc_domain::{Counts, Entitlements};
+use alc_server::Config;
+
+const USERS: usize = 50_000;
+const QUEUES: usize = 50;
+
+async fn run(http: &reqwest::Client, base: &str) -> (Duration, RefreshReport) {
+    let started = Instant::now();
+    let r = http
+        .post(format!("{base}/directory/refresh"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202, "{}", r.text().await.unwrap());
+    loop {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let s: RefreshStatus = http
+            .get(format!("{base}/directory/refresh"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if s.running.is_none() {
+            let report = s.last.unwrap();
+            assert_eq!(report.error, None, "the refresh failed");
+            return (started.elapsed(), report);
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = alc_server::start(Config {
+        addr: ([127, 0, 0, 1], 0).into(),
+        db_path: dir.path().join("refresh.db"),
+        site_dir: None,
+        demo: false,
+        directory_policy: alc_directory::Policy::default(),
+    })
+    .await
+    .unwrap();
+    server
+        .store
+        .set_entitlements(
+            "Bench",
+            &Entitlements {
+                purchased: Counts([1000, 1000, 1000, 1000]),
+                web_chat_channel: true,
+            },
+        )
+        .await
+        .unwrap();
+    let sim = Arc::new(Sim::new(Directory::generated(USERS, QUEUES, 100_000)));
+    let base_url = alc_directory_sim::serve(System::RingCentral, sim.clone())
+        .await
+        .unwrap();
+    let c = sim.credentials.clone();
+    server
+        .store
+        .set_directory_connection(&Connection::RingCentral(ringcentral::Settings {
+            base_url,
+            client_id: c.client_id,
+            client_secret: Secret(c.client_secret),
+            jwt: Secret(c.secret),
+        }))
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    let base = format!("{}/api/v1", server.url());
+
+    let (first, r) = run(&http, &base).await;
+    assert_eq!(r.added.total as usize, USERS);
+    let data_requests = sim.stats.data_requests.load(std::sync::atomic::Ordering::Relaxed);
+    println!(
+        "refresh, {USERS} new users in 1,000-user pages + {QUEUES} queues: {:.2} s ({data_requests} directory requests)",
+        first.as_secs_f64()
+    );
+
+    // 1% of the directory changes: renamed, renumbered, gone.
+    {
+        let mut d = sim.directory.lock().unwrap();
+        for (i, p) in d.people.iter_mut().enumerate().filter(|(i, _)| i % 100 == 0) {
+            p.last_name.push_str("-Renamed");
+            p.extension = (900_000 + i).to_string();
+        }
+        d.people.truncate(USERS - 100);
+    }
+    let (second, r) = run(&http, &base).await;
+    println!(
+        "refresh, {USERS} users of which {} changed and {} gone: {:.2} s",
+        r.changed.total,
+        r.removed.total,
+        second.as_secs_f64()
+    );
+    let (third, r) = run(&http, &base).await;
+    assert!(r.no_changes());
+    println!(
+        "refresh, {} users, nothing changed: {:.2} s",
+        r.users_read,
+        third.as_secs_f64()
+    );
+    server.stop().await.unwrap();
+}

@@ -1,0 +1,297 @@
+//! "Refresh Users and Groups" through the API: the report, held licenses, all or
+//! nothing, one run at a time, and credentials that never leave the server. The demo
+//! account's directory is the RingCentral simulator the server starts (see demo.rs);
+//! other tests point the account at a fake of their own.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use alc_directory::{Connection, Secret};
+use alc_directory_sim::{Directory, Faults, Sim, System};
+use alc_domain::directory::{ConflictKind, RefreshReport, RefreshStatus};
+use alc_domain::*;
+use common::World;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+/// Starts a refresh and waits for its report.
+async fn refresh(w: &World) -> RefreshReport {
+    let (status, body) = w.send(Method::POST, "/directory/refresh", None).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    wait_for_report(w).await
+}
+
+async fn wait_for_report(w: &World) -> RefreshReport {
+    for _ in 0..600 {
+        let s: RefreshStatus = w.get("/directory/refresh").await;
+        if s.running.is_none() {
+            return s.last.expect("a finished refresh has a report");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the refresh did not finish in 30 s");
+}
+
+async fn phone_users(w: &World) -> Vec<Agent> {
+    let mut all = Vec::new();
+    for page in 1.. {
+        let p: AgentPage = w
+            .get(&format!("/agents?kind=phone&per_page=200&page={page}"))
+            .await;
+        let done = p.agents.len() < 200;
+        all.extend(p.agents);
+        if done {
+            break;
+        }
+    }
+    all
+}
+
+fn by_name<'a>(agents: &'a [Agent], name: &str) -> &'a Agent {
+    agents
+        .iter()
+        .find(|a| a.name == name)
+        .unwrap_or_else(|| panic!("{name} is not listed"))
+}
+
+#[tokio::test]
+async fn demo_refresh_reports_adds_changes_removals_and_held_licenses() {
+    let w = World::demo().await;
+    let before = phone_users(&w).await;
+    assert_eq!(before.len(), 26);
+    assert!(by_name(&before, "Samuel Adeyemi").no_queue);
+    let olivia = by_name(&before, "Olivia Bennett").clone();
+    assert!(!olivia.licenses.is_empty() && !olivia.gone);
+
+    let r = refresh(&w).await;
+    assert_eq!(r.error, None);
+    assert_eq!(r.source, Some(AgentSource::RingCentral));
+    assert_eq!(r.users_read, 24 + 274);
+    assert_eq!(r.groups_read, 12);
+    assert_eq!(r.added.total, 274);
+    assert_eq!(r.added.items.len(), alc_domain::directory::REPORT_LIST_LIMIT);
+
+    let changed: Vec<(String, Vec<(String, String, String)>)> = r
+        .changed
+        .items
+        .iter()
+        .map(|c| {
+            (
+                c.name.clone(),
+                c.changes
+                    .iter()
+                    .map(|f| (f.field.clone(), f.before.clone(), f.after.clone()))
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changed,
+        vec![
+            (
+                "Isabel Moreau-Dupont".to_string(),
+                vec![
+                    ("name".into(), "Isabel Moreau".into(), "Isabel Moreau-Dupont".into()),
+                    (
+                        "email".into(),
+                        "isabel.moreau@northwind.example".into(),
+                        "isabel.moreau-dupont@northwind.example".into()
+                    ),
+                ]
+            ),
+            (
+                "Jamal Carter".to_string(),
+                vec![("extension".into(), "2010".into(), "2100".into())]
+            ),
+        ]
+    );
+    // Unlicensed and gone: removed. Licensed and gone: held, licenses and all.
+    assert_eq!(r.removed.items.len(), 1);
+    assert_eq!(r.removed.items[0].name, "Noah Fischer");
+    assert_eq!(r.held.items.len(), 1);
+    assert_eq!(r.held.items[0].name, "Olivia Bennett");
+    assert_eq!(r.held.items[0].licenses, olivia.licenses);
+
+    assert_eq!(r.groups_added.total, 9);
+    assert_eq!(r.groups_removed.total, 0);
+    assert_eq!(r.groups_changed.items.len(), 1);
+    assert_eq!(r.groups_changed.items[0].name, "Billing");
+    assert_eq!(r.groups_changed.items[0].changes[0].field, "members");
+    // The new user on WebRTC agent Chloe Dubois's extension is imported and reported.
+    assert_eq!(r.conflicts.items.len(), 1);
+    let c = &r.conflicts.items[0];
+    assert_eq!((c.kind, c.value.as_str()), (ConflictKind::Extension, "4003"));
+    assert!(c.other.contains("Chloe Dubois"), "{c:?}");
+
+    let after = phone_users(&w).await;
+    assert_eq!(after.len(), 24 + 274 + 1);
+    assert!(after.iter().all(|a| a.name != "Noah Fischer"));
+    let held = by_name(&after, "Olivia Bennett");
+    assert!(held.gone);
+    assert_eq!(held.licenses, olivia.licenses);
+    assert!(!by_name(&after, "Samuel Adeyemi").no_queue, "Billing has him now");
+    let jamal = by_name(&after, "Jamal Carter");
+    assert_eq!(jamal.extension, "2100");
+    // The counts still include the held licenses.
+    assert_eq!(
+        w.summary().await.licenses[0].assigned,
+        20,
+        "Voice seats are unchanged"
+    );
+
+    // A held user gets nothing new ...
+    let new = LicenseType::Sms;
+    assert!(!olivia.licenses.has(new) && w.summary().await.licenses[2].available > 0);
+    let (status, body) = w
+        .post_changes(&[LicenseChange {
+            agent_id: held.id,
+            license: new,
+            assigned: true,
+            version: held.version,
+        }])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["code"], "gone_from_directory");
+    // ... but its licenses can be released, and the next refresh removes it.
+    let release: Vec<LicenseChange> = held
+        .licenses
+        .iter()
+        .map(|t| LicenseChange {
+            agent_id: held.id,
+            license: t,
+            assigned: false,
+            version: held.version,
+        })
+        .collect();
+    let (status, body) = w.post_changes(&release).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let again = refresh(&w).await;
+    assert_eq!(again.removed.items.len(), 1);
+    assert_eq!(again.removed.items[0].name, "Olivia Bennett");
+    assert!(again.added.is_empty() && again.changed.is_empty() && again.held.is_empty());
+    assert!(again.groups_added.is_empty() && again.groups_changed.is_empty());
+    let third = refresh(&w).await;
+    assert!(third.no_changes(), "{third:?}");
+    w.server.stop().await.unwrap();
+}
+
+/// Our own RingCentral fake, and the account pointed at it.
+async fn world_with_fake(dir: Directory, faults: Faults) -> (World, Arc<Sim>) {
+    let w = World::with([10, 10, 10, 10], true, 3).await;
+    let sim = Arc::new(Sim::new(dir).with_faults(faults));
+    let base_url = alc_directory_sim::serve(System::RingCentral, sim.clone())
+        .await
+        .unwrap();
+    let c = &sim.credentials;
+    let (status, body) = w
+        .send(
+            Method::PUT,
+            "/directory",
+            Some(json!({
+                "system": "ring_central",
+                "base_url": base_url,
+                "client_id": c.client_id,
+                "client_secret": c.client_secret,
+                "jwt": c.secret,
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    (w, sim)
+}
+
+#[tokio::test]
+async fn credentials_never_leave_the_server() {
+    let (w, sim) = world_with_fake(Directory::generated(5, 1, 2001), Faults::default()).await;
+    let secrets = [&sim.credentials.client_secret, &sim.credentials.secret];
+    let (_, summary) = w.send(Method::GET, "/directory", None).await;
+    assert_eq!(summary["system"], "ring_central");
+    refresh(&w).await;
+    let (_, status) = w.send(Method::GET, "/directory/refresh", None).await;
+    for body in [summary.to_string(), status.to_string()] {
+        for s in secrets {
+            assert!(!body.contains(s.as_str()), "{body}");
+        }
+    }
+    // A connection without a usable address is refused, and the old one stays.
+    let (status, body) = w
+        .send(
+            Method::PUT,
+            "/directory",
+            Some(json!({"system": "ring_central", "base_url": "ftp://x", "client_id": "a",
+                        "client_secret": "b", "jwt": "c"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["fields"][0]["field"], "base_url");
+    let stored = w.server.store.directory_connection().await.unwrap().unwrap();
+    assert!(
+        matches!(&stored, Connection::RingCentral(s) if s.client_secret == Secret(sim.credentials.client_secret.clone()))
+    );
+    w.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_malformed_page_aborts_the_refresh_and_changes_nothing() {
+    // 2,500 users are three pages; the second is broken.
+    let (w, _sim) = world_with_fake(
+        Directory::generated(2_500, 3, 2001),
+        Faults {
+            malformed_at: Some(3),
+            ..Faults::default()
+        },
+    )
+    .await;
+    let before: AgentPage = w.get("/agents?per_page=200").await;
+    let r = refresh(&w).await;
+    let error = r.error.expect("the refresh failed");
+    assert_eq!(error.code, "directory_malformed");
+    assert!(error.message.starts_with("Nothing was changed"), "{error:?}");
+    let after: AgentPage = w.get("/agents?per_page=200").await;
+    assert_eq!(before, after);
+    assert!(phone_users(&w).await.is_empty());
+    w.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_second_refresh_while_one_runs_is_refused_clearly() {
+    // The first request is rate limited for a second, so the first run is still going.
+    let (w, _sim) = world_with_fake(
+        Directory::generated(50, 2, 2001),
+        Faults {
+            rate_limit_at: Some((1, 1)),
+            ..Faults::default()
+        },
+    )
+    .await;
+    let (first, _) = w.send(Method::POST, "/directory/refresh", None).await;
+    assert_eq!(first, StatusCode::ACCEPTED);
+    let (second, body) = w.send(Method::POST, "/directory/refresh", None).await;
+    assert_eq!(second, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["code"], "refresh_running");
+    assert!(body["message"].as_str().unwrap().contains("already running"));
+    let (_, status) = w.send(Method::GET, "/directory/refresh", None).await;
+    assert_eq!(status["running"]["phase"], "reading");
+
+    let r = wait_for_report(&w).await;
+    assert_eq!(r.error, None);
+    assert_eq!(r.added.total, 50);
+    // Once it is over, refreshing works again.
+    let r = refresh(&w).await;
+    assert!(r.no_changes(), "{r:?}");
+    w.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn without_a_directory_refresh_says_what_to_do() {
+    let w = World::with([1, 1, 1, 1], false, 1).await;
+    let (status, body) = w.send(Method::POST, "/directory/refresh", None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["code"], "directory_not_connected");
+    let (_, summary) = w.send(Method::GET, "/directory", None).await;
+    assert_eq!(summary["system"], serde_json::Value::Null);
+    w.server.stop().await.unwrap();
+}
