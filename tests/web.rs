@@ -3,7 +3,9 @@
 //! names), and read what a user reads.
 #![cfg(target_arch = "wasm32")]
 
-use agent_licensing_console::components::{AgentTable, LicenseCounters, SaveBar};
+use agent_licensing_console::components::{
+    AgentTable, LicenseCounters, RefreshReportView, SaveBar,
+};
 use agent_licensing_console::licensing::LicenseEditor;
 use agent_licensing_console::router::Navigator;
 use alc_domain::*;
@@ -259,4 +261,119 @@ async fn discard_returns_to_the_saved_state() {
     assert!(m.checkbox("Voice license for Ann").checked());
     assert!(m.text().contains("No unsaved changes"));
     assert!(m.counter("SMS").contains("1 available"));
+}
+
+#[wasm_bindgen_test]
+async fn a_user_gone_from_the_directory_keeps_its_licenses_but_gets_no_new_one() {
+    let (summary, mut rows) = fixture();
+    rows[0].gone = true;
+    rows[0].source = AgentSource::RingCentral;
+    rows[1].no_queue = true;
+    let name = rows[0].name.clone();
+    let other = rows[1].name.clone();
+    let m = mount(summary, rows);
+    let text = m.text();
+    assert!(
+        text.contains("Gone from directory: licenses held for review"),
+        "{text}"
+    );
+    assert!(text.contains("Receives no queue calls"), "{text}");
+    // Its Voice can be released ...
+    let voice = m.checkbox(&format!("Voice license for {name}"));
+    assert!(voice.checked() && !voice.disabled());
+    // ... but nothing new given, and the box says why.
+    let sms = m.checkbox(&format!("SMS license for {name}"));
+    assert!(sms.disabled());
+    assert_eq!(
+        m.reason(&format!("SMS license for {name}")),
+        "Gone from directory"
+    );
+    assert!(!m.checkbox(&format!("SMS license for {other}")).disabled());
+    m.click(&voice.unchecked_into()).await;
+    assert!(m.text().contains("1 unsaved change"), "{}", m.text());
+}
+
+#[wasm_bindgen_test]
+async fn the_refresh_report_names_what_changed_and_calls_out_held_licenses() {
+    use alc_domain::directory::*;
+    let mut report = RefreshReport {
+        id: 3,
+        source: Some(AgentSource::RingCentral),
+        finished_at: "2026-11-23T12:00:00.000Z".into(),
+        users_read: 250,
+        groups_read: 2,
+        ..RefreshReport::default()
+    };
+    for i in 0..250 {
+        report.added.push(UserEntry {
+            name: format!("New User {i}"),
+            extension: (2100 + i).to_string(),
+            ..UserEntry::default()
+        });
+    }
+    report.changed.push(EntryChange {
+        name: "Jamal Carter".into(),
+        extension: "2100".into(),
+        changes: vec![FieldChange {
+            field: "extension".into(),
+            before: "2010".into(),
+            after: "2100".into(),
+        }],
+    });
+    report.held.push(UserEntry {
+        name: "Olivia Bennett".into(),
+        extension: "2015".into(),
+        email: "olivia@x.example".into(),
+        licenses: [LicenseType::Voice].into_iter().collect(),
+    });
+    report.conflicts.push(Conflict {
+        kind: ConflictKind::Extension,
+        value: "4003".into(),
+        directory: "Ada Abbott".into(),
+        other: "WebRTC agent Chloe Dubois".into(),
+    });
+    let host = document().create_element("div").unwrap();
+    document().body().unwrap().append_child(&host).unwrap();
+    let _handle = leptos::mount::mount_to(host.clone().unchecked_into(), move || {
+        view! { <RefreshReportView report=report.clone() /> }
+    });
+    let text = host.text_content().unwrap_or_default();
+    for expected in [
+        "250 users and 2 groups read",
+        "250 users added, 1 user changed, 1 licensed user gone, 1 conflict.",
+        "Licensed users gone from the directory: licenses held for review",
+        "Olivia Bennett (2015, olivia@x.example): held Voice",
+        "Jamal Carter (2100): extension “2010” → “2100”",
+        "Users added (250)",
+        "… and 50 more",
+        "Ada Abbott has extension 4003, which WebRTC agent Chloe Dubois also has",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in {text}");
+    }
+    // A failed refresh says so, and that nothing changed.
+    let failed = RefreshReport {
+        error: Some(ErrorBody {
+            code: "directory_unavailable".into(),
+            message:
+                "Nothing was changed: users page 3: still failing after 4 attempts (HTTP 500)."
+                    .into(),
+            fields: vec![],
+        }),
+        ..RefreshReport::default()
+    };
+    let host2 = document().create_element("div").unwrap();
+    document().body().unwrap().append_child(&host2).unwrap();
+    let _handle2 = leptos::mount::mount_to(host2.clone().unchecked_into(), move || {
+        view! { <RefreshReportView report=failed.clone() /> }
+    });
+    let alert = host2
+        .query_selector("[role=alert]")
+        .unwrap()
+        .expect("an alert");
+    assert!(
+        alert
+            .text_content()
+            .unwrap()
+            .contains("Nothing was changed")
+    );
 }

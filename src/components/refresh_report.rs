@@ -24,10 +24,22 @@ pub fn RefreshReportView(report: RefreshReport) -> impl IntoView {
         count(report.added.total, "user added", "users added"),
         count(report.changed.total, "user changed", "users changed"),
         count(report.removed.total, "user removed", "users removed"),
-        count(report.held.total, "licensed user gone", "licensed users gone"),
+        count(
+            report.held.total,
+            "licensed user gone",
+            "licensed users gone",
+        ),
         count(report.groups_added.total, "group added", "groups added"),
-        count(report.groups_changed.total, "group changed", "groups changed"),
-        count(report.groups_removed.total, "group removed", "groups removed"),
+        count(
+            report.groups_changed.total,
+            "group changed",
+            "groups changed",
+        ),
+        count(
+            report.groups_removed.total,
+            "group removed",
+            "groups removed",
+        ),
         count(report.conflicts.total, "conflict", "conflicts"),
     ];
     summary.retain(|s| !s.is_empty());
@@ -147,7 +159,9 @@ fn groups(list: &Listed<GroupEntry>) -> AnyView {
     let items = list
         .items
         .iter()
-        .map(|g| view! { <li>{format!("{} ({}), {} members", g.name, g.extension, g.members)}</li> })
+        .map(
+            |g| view! { <li>{format!("{} ({}), {} members", g.name, g.extension, g.members)}</li> },
+        )
         .collect_view();
     view! { <ul>{items} {more(list)}</ul> }.into_any()
 }

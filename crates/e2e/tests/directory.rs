@@ -13,7 +13,8 @@ async fn a_supervisor_refreshes_the_directory_and_licenses_a_new_phone_user() {
     let nav = s.link("Phone User Licensing").await;
     s.click(&nav).await;
     s.wait_for_text("Showing 1–26 of 26 phone users").await;
-    s.wait_for_text("Directory: RingCentral at http://127.0.0.1:").await;
+    s.wait_for_text("Directory: RingCentral at http://127.0.0.1:")
+        .await;
     // Samuel Adeyemi is licensed but in no queue yet: flagged.
     s.wait_for_text("Receives no queue calls").await;
 
@@ -23,8 +24,10 @@ async fn a_supervisor_refreshes_the_directory_and_licenses_a_new_phone_user() {
         .await;
     s.wait_for_text("Licensed users gone from the directory: licenses held for review")
         .await;
-    s.wait_for_text("Olivia Bennett (2015, olivia.bennett@northwind.example): held Voice, Web Chat")
-        .await;
+    s.wait_for_text(
+        "Olivia Bennett (2015, olivia.bennett@northwind.example): held Voice, Web Chat",
+    )
+    .await;
     s.wait_for_text("Showing 1–50 of 299 phone users").await;
 
     let search = s.labelled("Search phone users").await;
@@ -36,10 +39,17 @@ async fn a_supervisor_refreshes_the_directory_and_licenses_a_new_phone_user() {
     // The held user keeps its licenses but cannot get a new one: the box says why.
     search.clear().await.unwrap();
     search.send_keys("Olivia Bennett").await.unwrap();
-    s.wait_for_text("Gone from directory: licenses held for review").await;
+    s.wait_for_text("Gone from directory: licenses held for review")
+        .await;
     let sms = s.checkbox("SMS license for Olivia Bennett").await;
     assert!(!sms.is_enabled().await.unwrap());
-    assert!(s.checkbox("Voice license for Olivia Bennett").await.is_selected().await.unwrap());
+    assert!(
+        s.checkbox("Voice license for Olivia Bennett")
+            .await
+            .is_selected()
+            .await
+            .unwrap()
+    );
 
     // A user who just arrived from the directory gets a license.
     search.clear().await.unwrap();

@@ -83,7 +83,10 @@ async fn main() {
 
     let (first, r) = run(&http, &base).await;
     assert_eq!(r.added.total as usize, USERS);
-    let data_requests = sim.stats.data_requests.load(std::sync::atomic::Ordering::Relaxed);
+    let data_requests = sim
+        .stats
+        .data_requests
+        .load(std::sync::atomic::Ordering::Relaxed);
     println!(
         "refresh, {USERS} new users in 1,000-user pages + {QUEUES} queues: {:.2} s ({data_requests} directory requests)",
         first.as_secs_f64()
@@ -92,7 +95,12 @@ async fn main() {
     // 1% of the directory changes: renamed, renumbered, gone.
     {
         let mut d = sim.directory.lock().unwrap();
-        for (i, p) in d.people.iter_mut().enumerate().filter(|(i, _)| i % 100 == 0) {
+        for (i, p) in d
+            .people
+            .iter_mut()
+            .enumerate()
+            .filter(|(i, _)| i % 100 == 0)
+        {
             p.last_name.push_str("-Renamed");
             p.extension = (900_000 + i).to_string();
         }

@@ -71,7 +71,10 @@ async fn demo_refresh_reports_adds_changes_removals_and_held_licenses() {
     assert_eq!(r.users_read, 24 + 274);
     assert_eq!(r.groups_read, 12);
     assert_eq!(r.added.total, 274);
-    assert_eq!(r.added.items.len(), alc_domain::directory::REPORT_LIST_LIMIT);
+    assert_eq!(
+        r.added.items.len(),
+        alc_domain::directory::REPORT_LIST_LIMIT
+    );
 
     let changed: Vec<(String, Vec<(String, String, String)>)> = r
         .changed
@@ -93,7 +96,11 @@ async fn demo_refresh_reports_adds_changes_removals_and_held_licenses() {
             (
                 "Isabel Moreau-Dupont".to_string(),
                 vec![
-                    ("name".into(), "Isabel Moreau".into(), "Isabel Moreau-Dupont".into()),
+                    (
+                        "name".into(),
+                        "Isabel Moreau".into(),
+                        "Isabel Moreau-Dupont".into()
+                    ),
                     (
                         "email".into(),
                         "isabel.moreau@northwind.example".into(),
@@ -122,7 +129,10 @@ async fn demo_refresh_reports_adds_changes_removals_and_held_licenses() {
     // The new user on WebRTC agent Chloe Dubois's extension is imported and reported.
     assert_eq!(r.conflicts.items.len(), 1);
     let c = &r.conflicts.items[0];
-    assert_eq!((c.kind, c.value.as_str()), (ConflictKind::Extension, "4003"));
+    assert_eq!(
+        (c.kind, c.value.as_str()),
+        (ConflictKind::Extension, "4003")
+    );
     assert!(c.other.contains("Chloe Dubois"), "{c:?}");
 
     let after = phone_users(&w).await;
@@ -131,7 +141,10 @@ async fn demo_refresh_reports_adds_changes_removals_and_held_licenses() {
     let held = by_name(&after, "Olivia Bennett");
     assert!(held.gone);
     assert_eq!(held.licenses, olivia.licenses);
-    assert!(!by_name(&after, "Samuel Adeyemi").no_queue, "Billing has him now");
+    assert!(
+        !by_name(&after, "Samuel Adeyemi").no_queue,
+        "Billing has him now"
+    );
     let jamal = by_name(&after, "Jamal Carter");
     assert_eq!(jamal.extension, "2100");
     // The counts still include the held licenses.
@@ -221,13 +234,21 @@ async fn credentials_never_leave_the_server() {
         .send(
             Method::PUT,
             "/directory",
-            Some(json!({"system": "ring_central", "base_url": "ftp://x", "client_id": "a",
-                        "client_secret": "b", "jwt": "c"})),
+            Some(
+                json!({"system": "ring_central", "base_url": "ftp://x", "client_id": "a",
+                        "client_secret": "b", "jwt": "c"}),
+            ),
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["fields"][0]["field"], "base_url");
-    let stored = w.server.store.directory_connection().await.unwrap().unwrap();
+    let stored = w
+        .server
+        .store
+        .directory_connection()
+        .await
+        .unwrap()
+        .unwrap();
     assert!(
         matches!(&stored, Connection::RingCentral(s) if s.client_secret == Secret(sim.credentials.client_secret.clone()))
     );
@@ -249,7 +270,10 @@ async fn a_malformed_page_aborts_the_refresh_and_changes_nothing() {
     let r = refresh(&w).await;
     let error = r.error.expect("the refresh failed");
     assert_eq!(error.code, "directory_malformed");
-    assert!(error.message.starts_with("Nothing was changed"), "{error:?}");
+    assert!(
+        error.message.starts_with("Nothing was changed"),
+        "{error:?}"
+    );
     let after: AgentPage = w.get("/agents?per_page=200").await;
     assert_eq!(before, after);
     assert!(phone_users(&w).await.is_empty());
@@ -272,7 +296,12 @@ async fn a_second_refresh_while_one_runs_is_refused_clearly() {
     let (second, body) = w.send(Method::POST, "/directory/refresh", None).await;
     assert_eq!(second, StatusCode::CONFLICT, "{body}");
     assert_eq!(body["code"], "refresh_running");
-    assert!(body["message"].as_str().unwrap().contains("already running"));
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("already running")
+    );
     let (_, status) = w.send(Method::GET, "/directory/refresh", None).await;
     assert_eq!(status["running"]["phase"], "reading");
 

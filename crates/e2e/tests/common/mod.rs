@@ -254,4 +254,3 @@ impl Session {
         self.server.stop().await.unwrap();
     }
 }
-
