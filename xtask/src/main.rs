@@ -441,7 +441,14 @@ fn bench() -> Result {
     step("the API with 50,000 agents (real server, real SQLite file)");
     sh(cargo().args(["bench", "--locked", "-p", "alc-server", "--bench", "scale"]))?;
     step("Refresh Users and Groups: 50,000 users from the RingCentral fake");
-    sh(cargo().args(["bench", "--locked", "-p", "alc-server", "--bench", "refresh"]))
+    sh(cargo().args([
+        "bench",
+        "--locked",
+        "-p",
+        "alc-server",
+        "--bench",
+        "refresh",
+    ]))
 }
 
 fn kb(bytes: usize) -> f64 {
