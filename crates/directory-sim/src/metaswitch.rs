@@ -37,24 +37,6 @@ fn pilot_number(queue: &Queue) -> String {
     format!("1556{:0>6}", queue.id)
 }
 
-/// The `Authorization` header value for these credentials.
-pub fn basic_credentials(username: &str, password: &str) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::from("Basic ");
-    for chunk in format!("{username}:{password}").as_bytes().chunks(3) {
-        let b = |i: usize| chunk.get(i).copied().unwrap_or(0) as u32;
-        let n = (b(0) << 16) | (b(1) << 8) | b(2);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 pub fn router(sim: Arc<Sim>) -> Router {
     Router::new()
         .route("/mvweb/services/ShService", post(sh_pull))
@@ -62,7 +44,7 @@ pub fn router(sim: Arc<Sim>) -> Router {
 }
 
 async fn sh_pull(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: String) -> Response {
-    let expected = basic_credentials(&sim.credentials.username, &sim.credentials.password);
+    let expected = crate::basic_auth(&sim.credentials.username, &sim.credentials.password);
     let authorised = headers
         .get(header::AUTHORIZATION)
         .is_some_and(|v| v.as_bytes() == expected.as_bytes());

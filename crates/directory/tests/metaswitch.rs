@@ -7,7 +7,8 @@ use alc_directory::metaswitch::{Metaswitch, NO_NAMES_NOTE, Settings};
 use alc_directory::{
     Connector, DirGroup, DirUser, DirectoryError, Http, Policy, Progress, Secret, Snapshot,
 };
-use alc_directory_sim::metaswitch::{basic_credentials, directory_number};
+use alc_directory_sim::basic_auth;
+use alc_directory_sim::metaswitch::directory_number;
 use alc_directory_sim::{Credentials, Directory, Faults, Sim, System};
 
 const MS: &str = "CFS-East";
@@ -166,8 +167,8 @@ async fn wrong_password_is_refused_at_once_and_never_printed() {
     let secrets = [
         wrong.to_string(),
         accepted.password.clone(),
-        basic_credentials(&run.settings.username, wrong),
-        basic_credentials(&accepted.username, &accepted.password),
+        basic_auth(&run.settings.username, wrong),
+        basic_auth(&accepted.username, &accepted.password),
     ];
     for secret in secrets {
         let secret = secret.trim_start_matches("Basic ");

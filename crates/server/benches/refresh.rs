@@ -57,7 +57,7 @@ async fn main() {
         .set_entitlements(
             "Bench",
             &Entitlements {
-                purchased: Counts([1000, 1000, 1000, 1000]),
+                purchased: Counts::from_fn(|_| 1000),
                 web_chat_channel: true,
             },
         )

@@ -173,12 +173,15 @@ fn groups() -> Vec<NewGroup> {
         .collect()
 }
 
+/// Noah Fischer (unlicensed) and Olivia Bennett (licensed) left the company.
+const GONE: [usize; 2] = [13, 14];
+
 /// What the simulator's directory holds: see the module's comment.
 pub fn directory() -> Directory {
     let mut people: Vec<Person> = UC_USERS
         .iter()
         .enumerate()
-        .filter(|(i, _)| ![13, 14].contains(i)) // Noah Fischer, Olivia Bennett: gone
+        .filter(|(i, _)| !GONE.contains(i))
         .map(|(i, name)| {
             let (first, last) = name.split_once(' ').unwrap_or((name, ""));
             Person {
@@ -218,7 +221,11 @@ pub fn directory() -> Directory {
         .enumerate()
         .map(|(g, name)| {
             let mut members: Vec<String> = match GROUPS.get(g) {
-                Some((_, m)) => m.clone().map(uc_key).collect(),
+                Some((_, m)) => m
+                    .clone()
+                    .filter(|i| !GONE.contains(i))
+                    .map(uc_key)
+                    .collect(),
                 None => Vec::new(),
             };
             if name == "Billing" {

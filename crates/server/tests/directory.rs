@@ -76,7 +76,8 @@ async fn demo_refresh_reports_adds_changes_removals_and_held_licenses() {
         alc_domain::directory::REPORT_LIST_LIMIT
     );
 
-    let changed: Vec<(String, Vec<(String, String, String)>)> = r
+    type Change = (String, String, String);
+    let changed: Vec<(String, Vec<Change>)> = r
         .changed
         .items
         .iter()
@@ -123,9 +124,23 @@ async fn demo_refresh_reports_adds_changes_removals_and_held_licenses() {
 
     assert_eq!(r.groups_added.total, 9);
     assert_eq!(r.groups_removed.total, 0);
-    assert_eq!(r.groups_changed.items.len(), 1);
-    assert_eq!(r.groups_changed.items[0].name, "Billing");
-    assert_eq!(r.groups_changed.items[0].changes[0].field, "members");
+    // Each seeded queue gained new users; Billing also Samuel, Support lost the two gone.
+    let members: Vec<(&str, &str)> = r
+        .groups_changed
+        .items
+        .iter()
+        .map(|g| (g.name.as_str(), g.changes[0].field.as_str()))
+        .collect();
+    assert_eq!(
+        members,
+        [
+            ("Billing", "members"),
+            ("Sales", "members"),
+            ("Support", "members")
+        ]
+    );
+    let support = &r.groups_changed.items[2].changes[0];
+    assert!(support.after.ends_with("2 left)"), "{support:?}");
     // The new user on WebRTC agent Chloe Dubois's extension is imported and reported.
     assert_eq!(r.conflicts.items.len(), 1);
     let c = &r.conflicts.items[0];

@@ -166,7 +166,7 @@ impl Store {
         // The snapshot, cleaned: one entry per key, trimmed.
         let mut seen = HashSet::new();
         let mut duplicates = 0;
-        let users: Vec<DirUser> = snapshot
+        let mut users: Vec<DirUser> = snapshot
             .users
             .iter()
             .filter(|u| {
@@ -176,10 +176,36 @@ impl Store {
             })
             .map(clean_user)
             .collect();
+        // The report's lists in name order.
+        users.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.key.cmp(&b.key)));
         if duplicates > 0 {
             report.notes.push(format!(
                 "The directory listed {duplicates} users twice; each was imported once."
             ));
+        }
+
+        // Our groups and their members as they are before this refresh changes anything.
+        let mut known_groups: HashMap<String, KnownGroup> = HashMap::new();
+        for row in sqlx::query(
+            "SELECT g.directory_key, g.name, g.extension, a.directory_key AS member
+             FROM uc_groups g
+             LEFT JOIN uc_group_members m ON m.group_id = g.id
+             LEFT JOIN agents a ON a.id = m.agent_id
+             WHERE g.directory_key IS NOT NULL",
+        )
+        .fetch_all(&mut *tx)
+        .await?
+        {
+            let g = known_groups
+                .entry(row.try_get("directory_key")?)
+                .or_insert(KnownGroup {
+                    name: row.try_get("name")?,
+                    extension: row.try_get("extension")?,
+                    members: HashSet::new(),
+                });
+            if let Some(m) = row.try_get::<Option<String>, _>("member")? {
+                g.members.insert(m);
+            }
         }
 
         // Users: add, change, bring back.
@@ -305,34 +331,19 @@ impl Store {
         }
 
         // Groups: replaced by the directory's, members included.
-        let mut known_groups: HashMap<String, KnownGroup> = HashMap::new();
-        for row in sqlx::query(
-            "SELECT g.directory_key, g.name, g.extension, a.directory_key AS member
-             FROM uc_groups g
-             LEFT JOIN uc_group_members m ON m.group_id = g.id
-             LEFT JOIN agents a ON a.id = m.agent_id
-             WHERE g.directory_key IS NOT NULL",
-        )
-        .fetch_all(&mut *tx)
-        .await?
-        {
-            let g = known_groups
-                .entry(row.try_get("directory_key")?)
-                .or_insert(KnownGroup {
-                    name: row.try_get("name")?,
-                    extension: row.try_get("extension")?,
-                    members: HashSet::new(),
-                });
-            if let Some(m) = row.try_get::<Option<String>, _>("member")? {
-                g.members.insert(m);
-            }
-        }
         sqlx::query("DELETE FROM uc_groups")
             .execute(&mut *tx)
             .await?;
         let mut group_exts = HashSet::new();
         let mut group_keys = HashSet::new();
-        for g in &snapshot.groups {
+        let mut groups: Vec<&alc_directory::DirGroup> = snapshot.groups.iter().collect();
+        groups.sort_by(|a, b| {
+            a.name
+                .trim()
+                .cmp(b.name.trim())
+                .then_with(|| a.key.cmp(&b.key))
+        });
+        for g in groups {
             let extension = g.extension.trim().to_string();
             let name = if g.name.trim().is_empty() {
                 format!("Group {extension}")
