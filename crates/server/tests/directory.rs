@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use alc_directory::{Connection, Secret};
-use alc_directory_sim::{Directory, Faults, Sim, System};
+use alc_directory_sim::{Credentials, Directory, Faults, Sim, System};
 use alc_domain::directory::{ConflictKind, RefreshReport, RefreshStatus};
 use alc_domain::*;
 use common::World;
@@ -208,27 +208,59 @@ async fn demo_refresh_reports_adds_changes_removals_and_held_licenses() {
 
 /// Our own RingCentral fake, and the account pointed at it.
 async fn world_with_fake(dir: Directory, faults: Faults) -> (World, Arc<Sim>) {
+    world_with(System::RingCentral, dir, faults).await
+}
+
+/// A fake of `system`, and the account pointed at it through the API.
+async fn world_with(system: System, dir: Directory, faults: Faults) -> (World, Arc<Sim>) {
     let w = World::with([10, 10, 10, 10], true, 3).await;
-    let sim = Arc::new(Sim::new(dir).with_faults(faults));
-    let base_url = alc_directory_sim::serve(System::RingCentral, sim.clone())
-        .await
-        .unwrap();
+    let creds = Credentials {
+        tenant: "NorthMS/Northwind".into(),
+        ..Credentials::default()
+    };
+    let sim = Arc::new(Sim::new(dir).with_faults(faults).with_credentials(creds));
+    let base_url = alc_directory_sim::serve(system, sim.clone()).await.unwrap();
     let c = &sim.credentials;
-    let (status, body) = w
-        .send(
-            Method::PUT,
-            "/directory",
-            Some(json!({
-                "system": "ring_central",
-                "base_url": base_url,
-                "client_id": c.client_id,
-                "client_secret": c.client_secret,
-                "jwt": c.secret,
-            })),
-        )
-        .await;
+    let settings = match system {
+        System::RingCentral => json!({
+            "system": "ring_central", "base_url": base_url, "client_id": c.client_id,
+            "client_secret": c.client_secret, "jwt": c.secret,
+        }),
+        System::Netsapiens => json!({
+            "system": "netsapiens", "base_url": base_url, "domain": c.tenant,
+            "auth": {"kind": "api_key", "key": c.secret},
+        }),
+        System::Metaswitch => json!({
+            "system": "metaswitch", "base_url": base_url, "username": c.username,
+            "password": c.password, "metaswitch_name": "NorthMS", "business_group": "Northwind",
+        }),
+    };
+    let (status, body) = w.send(Method::PUT, "/directory", Some(settings)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     (w, sim)
+}
+
+#[tokio::test]
+async fn every_system_refreshes_through_the_api() {
+    for system in [System::RingCentral, System::Netsapiens, System::Metaswitch] {
+        let (w, _sim) = world_with(
+            system,
+            Directory::generated(1_234, 4, 2001),
+            Faults::default(),
+        )
+        .await;
+        let r = refresh(&w).await;
+        assert_eq!(r.error, None, "{system:?}");
+        assert_eq!(
+            (r.added.total, r.groups_added.total),
+            (1_234, 4),
+            "{system:?}"
+        );
+        let users = phone_users(&w).await;
+        assert_eq!(users.len(), 1_234, "{system:?}");
+        assert!(users.iter().any(|u| u.extension == "2001"), "{system:?}");
+        w.server.stop().await.unwrap();
+    }
 }
 
 #[tokio::test]
@@ -272,27 +304,42 @@ async fn credentials_never_leave_the_server() {
 
 #[tokio::test]
 async fn a_malformed_page_aborts_the_refresh_and_changes_nothing() {
-    // 2,500 users are three pages; the second is broken.
-    let (w, _sim) = world_with_fake(
-        Directory::generated(2_500, 3, 2001),
-        Faults {
-            malformed_at: Some(3),
+    for system in [System::RingCentral, System::Netsapiens, System::Metaswitch] {
+        // A first refresh brings 2,500 users; for the second the directory changed,
+        // and one of its pages is broken.
+        let (w, sim) = world_with(
+            system,
+            Directory::generated(2_500, 3, 2001),
+            Faults::default(),
+        )
+        .await;
+        assert_eq!(refresh(&w).await.error, None, "{system:?}");
+        {
+            let mut d = sim.directory.lock().unwrap();
+            d.people.truncate(2_000);
+            d.people[0].last_name = "Renamed".into();
+        }
+        let seen = sim
+            .stats
+            .data_requests
+            .load(std::sync::atomic::Ordering::SeqCst);
+        *sim.faults.lock().unwrap() = Faults {
+            malformed_at: Some(seen + 3),
             ..Faults::default()
-        },
-    )
-    .await;
-    let before: AgentPage = w.get("/agents?per_page=200").await;
-    let r = refresh(&w).await;
-    let error = r.error.expect("the refresh failed");
-    assert_eq!(error.code, "directory_malformed");
-    assert!(
-        error.message.starts_with("Nothing was changed"),
-        "{error:?}"
-    );
-    let after: AgentPage = w.get("/agents?per_page=200").await;
-    assert_eq!(before, after);
-    assert!(phone_users(&w).await.is_empty());
-    w.server.stop().await.unwrap();
+        };
+        let before = phone_users(&w).await;
+        let r = refresh(&w).await;
+        let error = r
+            .error
+            .unwrap_or_else(|| panic!("{system:?}: the refresh did not fail"));
+        assert_eq!(error.code, "directory_malformed", "{system:?}");
+        assert!(
+            error.message.starts_with("Nothing was changed"),
+            "{error:?}"
+        );
+        assert_eq!(before, phone_users(&w).await, "{system:?}");
+        w.server.stop().await.unwrap();
+    }
 }
 
 #[tokio::test]
