@@ -335,3 +335,22 @@ pub fn summarise(body: &str) -> String {
         None => t.to_string(),
     }
 }
+
+/// `base` with `segments` appended as path segments (each one escaped).
+pub(crate) fn join(base: &reqwest::Url, segments: &[&str]) -> reqwest::Url {
+    let mut url = base.clone();
+    // Only cannot-be-a-base URLs refuse, and connectors check theirs is http(s).
+    if let Ok(mut path) = url.path_segments_mut() {
+        path.pop_if_empty().extend(segments);
+    }
+    url
+}
+
+/// A refusal while signing in is a refusal of our credentials, with the server's
+/// message (never a credential).
+pub(crate) fn as_auth(e: DirectoryError) -> DirectoryError {
+    match e {
+        DirectoryError::Refused { what, message, .. } => DirectoryError::Auth { what, message },
+        e => e,
+    }
+}

@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::http::{as_auth, join};
 use crate::{Connector, DirGroup, DirUser, DirectoryError, Http, Secret, Snapshot};
 
 /// Records per page: the documented maximum, so a big domain takes few requests.
@@ -137,7 +138,7 @@ impl Netsapiens {
             .json(what, |c| c.post(url.clone()).json(&body))
             .await
             .map_err(|e| match e.status() {
-                Some(400 | 401 | 403) => auth(e),
+                Some(400 | 401 | 403) => as_auth(e),
                 _ => e,
             })?;
         let text = |k: &str| v.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
@@ -338,14 +339,14 @@ impl Run<'_> {
         match self.fetch(what, url, query).await {
             Err(e) if e.status() == Some(401) => {
                 if matches!(self.ns.settings.auth, Auth::ApiKey { .. }) {
-                    return Err(auth(e));
+                    return Err(as_auth(e));
                 }
                 tracing::info!(what, "Netsapiens refused the access token; renewing it");
                 self.renew().await?;
                 self.fetch(what, url, query)
                     .await
                     .map_err(|e| match e.status() {
-                        Some(401) => auth(e),
+                        Some(401) => as_auth(e),
                         _ => e,
                     })
             }
@@ -419,23 +420,6 @@ fn member(agent: &NsAgent, domain: &str) -> Option<String> {
 /// `email` may list several addresses separated by `;`: the first one is the user's.
 fn first_email(list: Option<&str>) -> Option<&str> {
     list?.split(';').map(str::trim).find(|s| !s.is_empty())
-}
-
-fn join(base: &Url, segments: &[&str]) -> Url {
-    let mut url = base.clone();
-    // Only cannot-be-a-base URLs refuse, and the base was checked to be http(s).
-    if let Ok(mut path) = url.path_segments_mut() {
-        path.pop_if_empty().extend(segments);
-    }
-    url
-}
-
-/// A refusal of our credentials, with the server's message (never a credential).
-fn auth(e: DirectoryError) -> DirectoryError {
-    match e {
-        DirectoryError::Refused { what, message, .. } => DirectoryError::Auth { what, message },
-        e => e,
-    }
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
+use crate::http::{as_auth, join};
 use crate::{Connector, DirGroup, DirUser, DirectoryError, Http, Secret, Snapshot};
 
 /// The documented maximum of `perPage`, and what production asks for.
@@ -110,7 +111,7 @@ impl RingCentral {
             })
             .await
             .map_err(|e| match e.status() {
-                Some(400 | 401 | 403) => auth(e),
+                Some(400 | 401 | 403) => as_auth(e),
                 _ => e,
             })?;
         let bearer = v
@@ -292,7 +293,7 @@ impl Run<'_> {
                 );
                 self.token = self.rc.sign_in(self.http, &self.base).await?;
                 self.fetch(what, url).await.map_err(|e| match e.status() {
-                    Some(401) => auth(e),
+                    Some(401) => as_auth(e),
                     _ => e,
                 })
             }
@@ -441,23 +442,6 @@ fn id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
         Id::Number(n) => n.to_string(),
         Id::Text(t) => t,
     })
-}
-
-fn join(base: &Url, segments: &[&str]) -> Url {
-    let mut url = base.clone();
-    // Only cannot-be-a-base URLs refuse, and the base was checked to be http(s).
-    if let Ok(mut path) = url.path_segments_mut() {
-        path.pop_if_empty().extend(segments);
-    }
-    url
-}
-
-/// A refusal of our credentials, with the server's message (never a credential).
-fn auth(e: DirectoryError) -> DirectoryError {
-    match e {
-        DirectoryError::Refused { what, message, .. } => DirectoryError::Auth { what, message },
-        e => e,
-    }
 }
 
 #[cfg(test)]
