@@ -4,6 +4,18 @@
 //! issued by the operator (it cannot be renewed, so a 401 is final) or an access token
 //! from `POST /tokens` (renewed with the refresh token when it is rejected or about to
 //! expire, falling back to the password grant when the refresh token is refused).
+//!
+//! # Unverified
+//!
+//! Written from the public ns-api v2 reference and tested against our fake only:
+//! - which status a wrong password gets (400 or 401) is not documented: 400, 401 and
+//!   403 from `/tokens` all mean "credentials refused";
+//! - call queues and their agents are not documented as paged; we send `limit`/`start`
+//!   anyway, and a server that ignores them (the same first record on page 2) is
+//!   detected and refused as malformed rather than looped over;
+//! - falling back from a refused refresh token to the password grant, and renewing
+//!   before expiry, are not exercised by the fake;
+//! - rate limits are undocumented: 429/503 are treated like RingCentral's.
 
 use std::time::{Duration, Instant};
 

@@ -7,6 +7,17 @@
 //! sequential, so tokens are never requested in parallel. Lists are paged with
 //! `page`/`perPage` and end when an answer has no `navigation.nextPage` (the totals
 //! are optional in the API, so they are not trusted).
+//!
+//! # Unverified
+//!
+//! Written from RingCentral's public API reference and tested against our fake only:
+//! - the error codes our fake sends (OAU-123 wrong client, OAU-140 wrong JWT, OAU-213
+//!   expired token, CMN-301 rate limit, CMN-101 bad parameter) are in RingCentral's
+//!   style but not confirmed; the connector acts on HTTP status, not on codes;
+//! - ids may come as numbers or strings: both are accepted;
+//! - partner brand ids other than Avaya Cloud Office's 6010 are taken as RingCentral;
+//! - renewing a token before it expires is unit-tested only (the fake's tokens live an
+//!   hour); renewal after a 401 is tested against the fake.
 
 use std::time::{Duration, Instant};
 
