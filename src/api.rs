@@ -2,7 +2,7 @@
 //! URL or parse JSON themselves.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use alc_domain::api::{
     AgentDetail, AgentSaved, Availability, AvailabilityQuery, CreateAgent, ExtensionSuggestion,
@@ -67,11 +67,26 @@ impl fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
-/// Where the API lives. Provided as context by the app shell (an embedding host can
-/// point it elsewhere).
-#[derive(Clone, Debug)]
+/// Where the API lives and how calls prove who is calling. Provided as context by the
+/// app shell (an embedding host can point it elsewhere and pass a bearer token).
+#[derive(Clone)]
 pub struct Api {
     base: Arc<str>,
+    /// The host page's bearer token (embedded use); without one, the session cookie.
+    token: Option<Arc<str>>,
+    /// The session's anti-forgery token, sent with every state-changing call made on
+    /// the cookie.
+    csrf: Arc<RwLock<Option<String>>>,
+    /// Called when the server answers 401: the session is gone.
+    on_unauthorized: Arc<RwLock<Option<Arc<dyn Fn() + Send + Sync>>>>,
+}
+
+impl fmt::Debug for Api {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Api")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for Api {
@@ -125,6 +140,29 @@ impl Api {
     pub fn new(base: &str) -> Self {
         Api {
             base: base.trim_end_matches('/').into(),
+            token: None,
+            csrf: Arc::default(),
+            on_unauthorized: Arc::default(),
+        }
+    }
+
+    /// Calls carry `Authorization: Bearer <token>` (a host page's token).
+    pub fn with_token(mut self, token: Option<String>) -> Self {
+        self.token = token.filter(|t| !t.is_empty()).map(Into::into);
+        self
+    }
+
+    /// Remembers the session's anti-forgery token (from sign-in or the session).
+    pub fn set_csrf(&self, token: Option<String>) {
+        if let Ok(mut c) = self.csrf.write() {
+            *c = token;
+        }
+    }
+
+    /// What to do when the server says the session is gone (401).
+    pub fn on_unauthorized(&self, f: impl Fn() + Send + Sync + 'static) {
+        if let Ok(mut h) = self.on_unauthorized.write() {
+            *h = Some(Arc::new(f));
         }
     }
 
@@ -252,6 +290,13 @@ impl Api {
         init.set_signal(abort.signal().as_ref());
         let headers = Headers::new().map_err(|e| ApiError::Network(describe(&e)))?;
         let _ = headers.set("Accept", "application/json");
+        if let Some(token) = &self.token {
+            let _ = headers.set("Authorization", &format!("Bearer {token}"));
+        } else if method != "GET"
+            && let Some(csrf) = self.csrf.read().ok().and_then(|c| c.clone())
+        {
+            let _ = headers.set("X-CSRF-Token", &csrf);
+        }
         if let Some(body) = body {
             let _ = headers.set("Content-Type", "application/json");
             init.set_body(&JsValue::from_str(&body));
@@ -289,6 +334,11 @@ impl Api {
             serde_json::from_str(&text).map_err(|e| ApiError::Decode(e.to_string()))
         } else {
             let status = response.status();
+            if status == 401
+                && let Some(f) = self.on_unauthorized.read().ok().and_then(|h| h.clone())
+            {
+                f();
+            }
             let body = serde_json::from_str::<ErrorBody>(&text).unwrap_or_else(|_| ErrorBody {
                 code: "http_error".into(),
                 message: format!("The server answered {status} {}.", response.status_text()),

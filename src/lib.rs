@@ -13,4 +13,4 @@ pub mod pages;
 pub mod profile_form;
 pub mod router;
 
-pub use app::App;
+pub use app::{App, AppConfig};

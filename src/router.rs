@@ -18,6 +18,10 @@ pub enum Route {
     EditAgent(alc_domain::AgentId),
     /// `/phone-users` — Phone User Licensing.
     PhoneUsers,
+    /// `/audit` — the audit log.
+    Audit,
+    /// `/settings` — account settings (admins).
+    Settings,
     /// Anything else.
     NotFound,
 }
@@ -30,6 +34,8 @@ impl Route {
             ["agents", "new"] => Route::NewAgent,
             ["agents", id] => id.parse().map(Route::EditAgent).unwrap_or(Route::NotFound),
             ["phone-users"] => Route::PhoneUsers,
+            ["audit"] => Route::Audit,
+            ["settings"] => Route::Settings,
             _ => Route::NotFound,
         }
     }
@@ -40,6 +46,8 @@ impl Route {
             Route::NewAgent => "/agents/new".into(),
             Route::EditAgent(id) => format!("/agents/{id}"),
             Route::PhoneUsers => "/phone-users".into(),
+            Route::Audit => "/audit".into(),
+            Route::Settings => "/settings".into(),
         }
     }
 }
