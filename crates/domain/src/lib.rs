@@ -4,6 +4,7 @@
 //! and the two sides cannot disagree. It has no web, async or database dependency and
 //! builds for `wasm32-unknown-unknown` as well as natively.
 
+pub mod access;
 pub mod api;
 pub mod batch;
 pub mod directory;

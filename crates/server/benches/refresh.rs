@@ -7,9 +7,13 @@ use std::time::{Duration, Instant};
 
 use alc_directory::{Connection, Secret, ringcentral};
 use alc_directory_sim::{Directory, Sim, System};
+use alc_domain::access::Role;
 use alc_domain::directory::{RefreshReport, RefreshStatus};
 use alc_domain::{Counts, Entitlements};
 use alc_server::Config;
+
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 const USERS: usize = 50_000;
 const QUEUES: usize = 50;
@@ -49,6 +53,7 @@ async fn main() {
         site_dir: None,
         demo: false,
         directory_policy: alc_directory::Policy::default(),
+        sessions: Default::default(),
     })
     .await
     .unwrap();
@@ -70,15 +75,19 @@ async fn main() {
     let c = sim.credentials.clone();
     server
         .store
-        .set_directory_connection(&Connection::RingCentral(ringcentral::Settings {
-            base_url,
-            client_id: c.client_id,
-            client_secret: Secret(c.client_secret),
-            jwt: Secret(c.secret),
-        }))
+        .set_directory_connection(
+            &alc_server::store::access::Actor::system(),
+            &Connection::RingCentral(ringcentral::Settings {
+                base_url,
+                client_id: c.client_id,
+                client_secret: Secret(c.client_secret),
+                jwt: Secret(c.secret),
+            }),
+        )
         .await
         .unwrap();
-    let http = reqwest::Client::new();
+    let token = common::bearer(&server.store, Role::Admin, "bench@test.example").await;
+    let http = common::client_with(&token);
     let base = format!("{}/api/v1", server.url());
 
     let (first, r) = run(&http, &base).await;

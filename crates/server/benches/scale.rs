@@ -3,8 +3,12 @@
 
 use std::time::{Duration, Instant};
 
+use alc_domain::access::Role;
 use alc_domain::{AgentSource, Counts, Entitlements, LicenseSet, LicenseType};
 use alc_server::{Config, NewAgent};
+
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 const AGENTS: usize = 50_000;
 const ROUNDS: usize = 40;
@@ -28,6 +32,7 @@ async fn main() {
         site_dir: None,
         demo: false,
         directory_policy: alc_directory::Policy::quick(),
+        sessions: Default::default(),
     })
     .await
     .unwrap();
@@ -66,7 +71,8 @@ async fn main() {
         started.elapsed().as_secs_f64()
     );
 
-    let http = reqwest::Client::new();
+    let token = common::bearer(&server.store, Role::Admin, "bench@test.example").await;
+    let http = common::client_with(&token);
     let base = format!("{}/api/v1", server.url());
     for (label, path) in [
         ("GET /licenses", "/licenses"),

@@ -14,11 +14,35 @@ use std::sync::Arc;
 use alc_directory::ringcentral;
 use alc_directory::{Connection, Secret};
 use alc_directory_sim::{Credentials, Directory, Person, Queue, Sim, System};
+use alc_domain::access::Role;
 use alc_domain::{AgentSource, Counts, Entitlements, LicenseSet, LicenseType};
 
 use crate::store::{NewAgent, NewGroup, Store, StoreError};
 
 pub const ACCOUNT_NAME: &str = "Northwind Support (demo)";
+
+/// The demo's console users: (role, name, email, password). `cargo xtask run` prints
+/// them; they are for trying the console out, not for a real account.
+pub const USERS: &[(Role, &str, &str, &str)] = &[
+    (
+        Role::Admin,
+        "Alex Admin",
+        "admin@northwind.example",
+        "admin-demo-2026",
+    ),
+    (
+        Role::Supervisor,
+        "Sam Supervisor",
+        "supervisor@northwind.example",
+        "supervisor-demo-2026",
+    ),
+    (
+        Role::Agent,
+        "Avery Agent",
+        "agent@northwind.example",
+        "agent-demo-2026",
+    ),
+];
 
 /// Voice 25, Web Chat 10 (channel purchased), SMS 5, Transcription 5.
 pub fn entitlements() -> Entitlements {
@@ -275,12 +299,15 @@ pub async fn start_directory(
     let sim = Arc::new(Sim::new(directory()).with_credentials(creds.clone()));
     let base_url = alc_directory_sim::serve(System::RingCentral, sim).await?;
     store
-        .set_directory_connection(&Connection::RingCentral(ringcentral::Settings {
-            base_url: base_url.clone(),
-            client_id: creds.client_id,
-            client_secret: Secret(creds.client_secret),
-            jwt: Secret(creds.secret),
-        }))
+        .set_directory_connection(
+            &crate::store::access::Actor::system(),
+            &Connection::RingCentral(ringcentral::Settings {
+                base_url: base_url.clone(),
+                client_id: creds.client_id,
+                client_secret: Secret(creds.client_secret),
+                jwt: Secret(creds.secret),
+            }),
+        )
         .await?;
     Ok(base_url)
 }
@@ -320,6 +347,11 @@ pub async fn seed(store: &Store) -> Result<(), StoreError> {
         .await?;
     store.insert_agents(&agents()).await?;
     store.insert_groups(&groups()).await?;
+    for (role, name, email, password) in USERS {
+        store
+            .upsert_console_user(email, name, *role, password)
+            .await?;
+    }
     Ok(())
 }
 

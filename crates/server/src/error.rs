@@ -13,11 +13,14 @@ use alc_domain::{BatchError, ErrorBody, FieldError};
 pub struct ApiError {
     pub status: StatusCode,
     pub body: ErrorBody,
+    /// Sent as `Retry-After` (seconds) with 429.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
         ApiError {
+            retry_after: None,
             status,
             body: ErrorBody {
                 code: code.to_string(),
@@ -61,7 +64,14 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, axum::Json(self.body)).into_response()
+        let mut resp = (self.status, axum::Json(self.body)).into_response();
+        if let Some(secs) = self.retry_after
+            && let Ok(v) = axum::http::HeaderValue::from_str(&secs.to_string())
+        {
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, v);
+        }
+        resp
     }
 }
 

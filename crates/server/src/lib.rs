@@ -1,6 +1,7 @@
 //! The Agent Licensing Console's HTTP server: the JSON API under `/api/v1` and the
 //! built browser app (Trunk's `dist/`) from one address.
 
+pub mod auth;
 pub mod demo;
 pub mod error;
 pub mod refresh;
@@ -30,6 +31,8 @@ pub struct Config {
     pub demo: bool,
     /// How patient directory refreshes are (tests use `Policy::quick()`).
     pub directory_policy: alc_directory::Policy,
+    /// How long sign-in sessions last.
+    pub sessions: store::access::SessionPolicy,
 }
 
 impl Config {
@@ -38,6 +41,7 @@ impl Config {
         routes::AppState {
             store,
             refresher: refresh::Refresher::new(self.directory_policy.clone()),
+            sessions: self.sessions,
         }
     }
 }

@@ -19,6 +19,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Config, String> {
         site_dir: Some(PathBuf::from("dist")),
         demo: true,
         directory_policy: alc_directory::Policy::default(),
+        sessions: Default::default(),
     };
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
@@ -68,6 +69,12 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if config.demo {
+        println!("Demo sign-ins (email / password):");
+        for (role, _, email, password) in alc_server::demo::USERS {
+            println!("  {:<10} {email} / {password}", role.label());
+        }
+    }
     let app = alc_server::routes::app(config.state(store.clone()), config.site_dir.clone());
     println!(
         "Agent Licensing Console: http://{}/  (database {}; Ctrl-C stops)",

@@ -14,6 +14,7 @@ use axum::http::StatusCode;
 
 use crate::error::ApiError;
 use crate::store::Store;
+use crate::store::access::Actor;
 
 /// The state shared by every request: at most one run.
 #[derive(Clone)]
@@ -89,7 +90,7 @@ impl Refresher {
 
     /// Starts a run in the background. A second start while one runs is refused
     /// (409), not queued: the first run's result is what the second would have got.
-    pub async fn start(&self, store: &Store) -> Result<RefreshStatus, ApiError> {
+    pub async fn start(&self, store: &Store, actor: Actor) -> Result<RefreshStatus, ApiError> {
         let Some(conn) = store.directory_connection().await? else {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
@@ -135,7 +136,7 @@ impl Refresher {
                 Ok(snapshot) => {
                     run2.applying.store(true, Ordering::Relaxed);
                     store2
-                        .apply_snapshot(source, &snapshot, &started_at)
+                        .apply_snapshot(&actor, source, &snapshot, &started_at)
                         .await
                         .map(|_| ())
                         .map_err(|e| {
@@ -149,7 +150,7 @@ impl Refresher {
                 }
             };
             if let Err(report) = outcome
-                && let Err(e) = store2.record_failed_refresh(report).await
+                && let Err(e) = store2.record_failed_refresh(&actor, report).await
             {
                 tracing::error!(error = %e, "could not record the failed refresh");
             }

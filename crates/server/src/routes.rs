@@ -23,18 +23,25 @@ use alc_domain::{
 use axum::http::StatusCode;
 
 use alc_directory::Connection;
+use alc_domain::access::{AuditPage, AuditQuery};
 use alc_domain::directory::{DirectorySummary, RefreshStatus};
 use axum::extract::FromRef;
 
+use crate::auth;
 use crate::error::{ApiError, Json, Path, Query};
 use crate::refresh::{Refresher, source_of};
+use crate::store::access::{Principal, SessionPolicy};
 use crate::store::{Store, StoreError};
+
+/// The signed-in user the access gate found (every non-public route has one).
+type Who = axum::Extension<Principal>;
 
 /// What every handler can reach.
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub store: Store,
     pub refresher: Refresher,
+    pub sessions: SessionPolicy,
 }
 
 impl From<StoreError> for ApiError {
@@ -68,8 +75,17 @@ pub fn api(state: AppState) -> Router {
             "/directory/refresh",
             get(refresh_status).post(start_refresh),
         )
+        .route("/audit", get(audit))
+        .route("/auth/sign-in", post(auth::sign_in))
+        .route("/auth/tokens", post(auth::issue_token))
+        .route("/auth/session", get(auth::session))
+        .route("/auth/sign-out", post(auth::sign_out))
         .fallback(|| async { ApiError::not_found() })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::gate,
+        ))
         .layer(DefaultBodyLimit::max(crate::MAX_BODY_BYTES))
         // API answers are live data: never from a cache.
         .layer(SetResponseHeaderLayer::overriding(
@@ -108,9 +124,14 @@ async fn agents(
 
 async fn license_changes(
     State(store): State<Store>,
+    who: Who,
     Json(batch): Json<LicenseChangeBatch>,
 ) -> Result<Json<LicenseChangeResult>, ApiError> {
-    Ok(Json(store.apply_license_changes(&batch.changes).await?))
+    Ok(Json(
+        store
+            .apply_license_changes(&who.actor(), &batch.changes)
+            .await?,
+    ))
 }
 
 async fn agent(
@@ -126,17 +147,22 @@ async fn agent(
 
 async fn create_agent(
     State(store): State<Store>,
+    who: Who,
     Json(req): Json<CreateAgent>,
 ) -> Result<(StatusCode, Json<AgentSaved>), ApiError> {
-    Ok((StatusCode::CREATED, Json(store.create_agent(&req).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(store.create_agent(&who.actor(), &req).await?),
+    ))
 }
 
 async fn update_agent(
     State(store): State<Store>,
+    who: Who,
     Path(id): Path<AgentId>,
     Json(req): Json<UpdateAgent>,
 ) -> Result<Json<AgentSaved>, ApiError> {
-    Ok(Json(store.update_agent(id, &req).await?))
+    Ok(Json(store.update_agent(&who.actor(), id, &req).await?))
 }
 
 #[derive(serde::Deserialize)]
@@ -147,10 +173,11 @@ struct RemoveQuery {
 
 async fn remove_agent(
     State(store): State<Store>,
+    who: Who,
     Path(id): Path<AgentId>,
     Query(q): Query<RemoveQuery>,
 ) -> Result<Json<AgentSaved>, ApiError> {
-    Ok(Json(store.remove_agent(id, q.version).await?))
+    Ok(Json(store.remove_agent(&who.actor(), id, q.version).await?))
 }
 
 async fn availability(
@@ -170,9 +197,12 @@ async fn ranges(State(store): State<Store>) -> Result<Json<ExtensionRanges>, Api
 
 async fn set_ranges(
     State(store): State<Store>,
+    who: Who,
     Json(ranges): Json<ExtensionRanges>,
 ) -> Result<Json<ExtensionRanges>, ApiError> {
-    Ok(Json(store.set_extension_ranges(&ranges).await?))
+    Ok(Json(
+        store.set_extension_ranges(&who.actor(), &ranges).await?,
+    ))
 }
 
 fn summary(conn: Option<&Connection>) -> DirectorySummary {
@@ -189,6 +219,7 @@ async fn directory(State(store): State<Store>) -> Result<Json<DirectorySummary>,
 
 async fn set_directory(
     State(store): State<Store>,
+    who: Who,
     Json(conn): Json<Connection>,
 ) -> Result<Json<DirectorySummary>, ApiError> {
     let url = conn.base_url();
@@ -204,7 +235,7 @@ async fn set_directory(
             message: "Start the address with https://".into(),
         }]));
     }
-    store.set_directory_connection(&conn).await?;
+    store.set_directory_connection(&who.actor(), &conn).await?;
     Ok(Json(summary(Some(&conn))))
 }
 
@@ -214,9 +245,18 @@ async fn refresh_status(State(state): State<AppState>) -> Result<Json<RefreshSta
 
 async fn start_refresh(
     State(state): State<AppState>,
+    who: Who,
 ) -> Result<(StatusCode, Json<RefreshStatus>), ApiError> {
     Ok((
         StatusCode::ACCEPTED,
-        Json(state.refresher.start(&state.store).await?),
+        Json(state.refresher.start(&state.store, who.actor()).await?),
     ))
+}
+
+/// The audit log, newest first. Read-only: no route writes or deletes entries.
+async fn audit(
+    State(store): State<Store>,
+    Query(q): Query<AuditQuery>,
+) -> Result<Json<AuditPage>, ApiError> {
+    Ok(Json(store.audit(&q).await?))
 }

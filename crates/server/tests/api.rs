@@ -351,9 +351,22 @@ async fn data_survives_a_restart() {
         site_dir: None,
         demo: true,
         directory_policy: alc_directory::Policy::quick(),
+        sessions: Default::default(),
     };
     let first = alc_server::start(config.clone()).await.unwrap();
-    let http = reqwest::Client::new();
+    // The way a portal's back end gets a token for the embedded console.
+    let issued: alc_domain::access::TokenIssued = reqwest::Client::new()
+        .post(format!("{}/api/v1/auth/tokens", first.url()))
+        .json(&json!({"email": "supervisor@northwind.example", "password": "supervisor-demo-2026"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(issued.user.role, alc_domain::access::Role::Supervisor);
+    // The session is in the database: it outlives the restart below.
+    let http = common::client_with(&issued.token);
     let page: AgentPage = http
         .get(format!("{}/api/v1/agents?q=zoe", first.url()))
         .send()

@@ -59,6 +59,7 @@ impl Session {
             site_dir: Some(site_dir()),
             demo: true,
             directory_policy: alc_directory::Policy::quick(),
+            sessions: Default::default(),
         })
         .await
         .unwrap();

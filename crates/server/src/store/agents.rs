@@ -20,6 +20,10 @@ use alc_domain::{
     validate_profile,
 };
 
+use alc_domain::access::AuditKind;
+
+use super::access::Actor;
+use super::audit::{self, Entry};
 use super::{Store, StoreError, load_licenses, load_pool};
 
 /// How many `+webrtcN` variants to try when suggesting a free address.
@@ -347,6 +351,7 @@ impl Store {
 
     pub async fn set_extension_ranges(
         &self,
+        actor: &Actor,
         ranges: &ExtensionRanges,
     ) -> Result<ExtensionRanges, StoreError> {
         let problems = ranges.validate();
@@ -354,6 +359,7 @@ impl Store {
             return Err(refuse(problems));
         }
         let mut tx = self.begin_write().await?;
+        let before = read_ranges(&mut tx).await?;
         sqlx::query(
             "UPDATE account SET uc_users_first = ?, uc_users_last = ?, uc_groups_first = ?,
                 uc_groups_last = ?, webrtc_first = ?, webrtc_last = ? WHERE id = 1",
@@ -367,6 +373,18 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let saved = read_ranges(&mut tx).await?;
+        audit::record(
+            &mut tx,
+            actor,
+            Entry {
+                kind: AuditKind::Settings,
+                agent_id: None,
+                subject: "Extension ranges",
+                before: serde_json::to_value(before).ok(),
+                after: serde_json::to_value(saved).ok(),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(saved)
     }
@@ -411,7 +429,11 @@ impl Store {
     }
 
     /// Creates a WebRTC agent and gives it its licenses, in one transaction.
-    pub async fn create_agent(&self, req: &CreateAgent) -> Result<AgentSaved, StoreError> {
+    pub async fn create_agent(
+        &self,
+        actor: &Actor,
+        req: &CreateAgent,
+    ) -> Result<AgentSaved, StoreError> {
         let profile = validate_profile(&req.profile).map_err(refuse)?;
         let mut tx = self.begin_write().await?;
         let mut problems = Vec::new();
@@ -442,6 +464,18 @@ impl Store {
         let plan = plan_licenses(&mut tx, id, 1, LicenseSet::EMPTY, req.licenses).await?;
         write_licenses(&mut tx, &plan).await?;
         let saved = finish(&mut tx, Some(id)).await?;
+        audit::record(
+            &mut tx,
+            actor,
+            Entry {
+                kind: AuditKind::AgentCreated,
+                agent_id: Some(id),
+                subject: &profile.name,
+                before: None,
+                after: serde_json::to_value(&saved.agent).ok(),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(saved)
     }
@@ -451,6 +485,7 @@ impl Store {
     /// is refused; the rest is theirs to edit like any agent's.
     pub async fn update_agent(
         &self,
+        actor: &Actor,
         id: AgentId,
         req: &UpdateAgent,
     ) -> Result<AgentSaved, StoreError> {
@@ -534,6 +569,18 @@ impl Store {
         .await?;
         write_licenses(&mut tx, &plan).await?;
         let saved = finish(&mut tx, Some(id)).await?;
+        audit::record(
+            &mut tx,
+            actor,
+            Entry {
+                kind: AuditKind::AgentUpdated,
+                agent_id: Some(id),
+                subject: &profile.name,
+                before: serde_json::to_value(&current).ok(),
+                after: serde_json::to_value(&saved.agent).ok(),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(saved)
     }
@@ -542,6 +589,7 @@ impl Store {
     /// unanswered calls to it fall back to no destination (their version moves).
     pub async fn remove_agent(
         &self,
+        actor: &Actor,
         id: AgentId,
         version: Version,
     ) -> Result<AgentSaved, StoreError> {
@@ -577,6 +625,18 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let saved = finish(&mut tx, None).await?;
+        audit::record(
+            &mut tx,
+            actor,
+            Entry {
+                kind: AuditKind::AgentRemoved,
+                agent_id: Some(id),
+                subject: &current.profile.name,
+                before: serde_json::to_value(&current).ok(),
+                after: None,
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(saved)
     }

@@ -24,6 +24,10 @@ use alc_domain::directory::{
 };
 use alc_domain::{AgentId, AgentSource, LicenseSet, email_key};
 
+use alc_domain::access::AuditKind;
+
+use super::access::Actor;
+use super::audit::{self, Entry};
 use super::{Store, StoreError, load_licenses_all};
 
 /// Our copy of one UC user, as a refresh compares it.
@@ -57,16 +61,38 @@ impl Store {
         .transpose()
     }
 
-    pub async fn set_directory_connection(&self, conn: &Connection) -> Result<(), StoreError> {
+    /// Stores the connection. The audit entry names the system and address, never the
+    /// credentials.
+    pub async fn set_directory_connection(
+        &self,
+        actor: &Actor,
+        conn: &Connection,
+    ) -> Result<(), StoreError> {
         let json = serde_json::to_string(conn)
             .map_err(|e| StoreError::Corrupt(format!("directory connection: {e}")))?;
+        let before = self.directory_connection().await?;
+        let shown = |c: &Connection| serde_json::json!({"system": crate::refresh::source_of(c), "base_url": c.base_url()});
+        let mut tx = self.begin_write().await?;
+        audit::record(
+            &mut tx,
+            actor,
+            Entry {
+                kind: AuditKind::Settings,
+                agent_id: None,
+                subject: "Directory connection",
+                before: before.as_ref().map(shown),
+                after: Some(shown(conn)),
+            },
+        )
+        .await?;
         sqlx::query(
             "INSERT INTO directory_connection (id, settings) VALUES (1, ?)
              ON CONFLICT (id) DO UPDATE SET settings = excluded.settings, updated_at = CURRENT_TIMESTAMP",
         )
         .bind(json)
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -95,11 +121,13 @@ impl Store {
     /// Records a refresh that changed nothing because it failed.
     pub async fn record_failed_refresh(
         &self,
+        actor: &Actor,
         mut report: RefreshReport,
     ) -> Result<RefreshReport, StoreError> {
         let mut tx = self.begin_write().await?;
         report.finished_at = now_in(&mut tx).await?;
         report.id = insert_report(&mut tx, &report, true).await?;
+        audit_refresh(&mut tx, actor, &report).await?;
         tx.commit().await?;
         Ok(report)
     }
@@ -108,6 +136,7 @@ impl Store {
     /// returns (and records) what changed.
     pub async fn apply_snapshot(
         &self,
+        actor: &Actor,
         source: AgentSource,
         snapshot: &Snapshot,
         started_at: &str,
@@ -445,6 +474,7 @@ impl Store {
 
         report.finished_at = now_in(&mut tx).await?;
         report.id = insert_report(&mut tx, &report, false).await?;
+        audit_refresh(&mut tx, actor, &report).await?;
         tx.commit().await?;
         Ok(report)
     }
@@ -490,6 +520,41 @@ async fn now_in(conn: &mut sqlx::SqliteConnection) -> Result<String, StoreError>
             .fetch_one(&mut *conn)
             .await?,
     )
+}
+
+/// The refresh in the audit log: its outcome and counts (the report has the rest).
+async fn audit_refresh(
+    conn: &mut sqlx::SqliteConnection,
+    actor: &Actor,
+    r: &RefreshReport,
+) -> Result<(), StoreError> {
+    let subject = r.source.map(|s| s.label()).unwrap_or("Directory");
+    let after = match &r.error {
+        Some(e) => serde_json::json!({"report": r.id, "failed": e.code, "message": e.message}),
+        None => serde_json::json!({
+            "report": r.id,
+            "users_added": r.added.total,
+            "users_changed": r.changed.total,
+            "users_removed": r.removed.total,
+            "users_held": r.held.total,
+            "groups_added": r.groups_added.total,
+            "groups_changed": r.groups_changed.total,
+            "groups_removed": r.groups_removed.total,
+            "conflicts": r.conflicts.total,
+        }),
+    };
+    audit::record(
+        conn,
+        actor,
+        Entry {
+            kind: AuditKind::DirectoryRefresh,
+            agent_id: None,
+            subject,
+            before: None,
+            after: Some(after),
+        },
+    )
+    .await
 }
 
 async fn insert_report(

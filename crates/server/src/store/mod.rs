@@ -20,7 +20,9 @@ use alc_domain::{
     Pool, Version,
 };
 
+pub mod access;
 mod agents;
+pub mod audit;
 mod directory;
 
 /// An agent as lists show it: `gone` and `no_queue` are worked out here, once.
@@ -253,6 +255,7 @@ impl Store {
     /// and the write.
     pub async fn apply_license_changes(
         &self,
+        actor: &access::Actor,
         changes: &[LicenseChange],
     ) -> Result<LicenseChangeResult, StoreError> {
         let mut tx = self.begin_write().await?;
@@ -283,6 +286,20 @@ impl Store {
         }
         let changed: Vec<AgentId> = plan.updates.iter().map(|u| u.agent_id).collect();
         let agents = load_agents(&mut tx, &changed).await?;
+        for (update, agent) in plan.updates.iter().zip(&agents) {
+            audit::record(
+                &mut tx,
+                actor,
+                audit::Entry {
+                    kind: alc_domain::access::AuditKind::Licenses,
+                    agent_id: Some(update.agent_id),
+                    subject: &agent.name,
+                    before: serde_json::to_value(update.before).ok(),
+                    after: serde_json::to_value(update.after).ok(),
+                },
+            )
+            .await?;
+        }
         let summary = LicenseSummary::from_pool(&load_pool(&mut tx).await?);
         tx.commit().await?;
         Ok(LicenseChangeResult { agents, summary })

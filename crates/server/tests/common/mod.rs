@@ -2,10 +2,44 @@
 //! real SQLite file in a temporary folder.
 #![allow(dead_code)]
 
+use alc_domain::access::Role;
 use alc_domain::*;
+use alc_server::store::access::SessionKind;
 use alc_server::{Config, NewAgent, Running};
 use reqwest::StatusCode;
 use serde_json::Value;
+
+/// A console user of `role`, signed in with a bearer token.
+pub async fn bearer(store: &alc_server::Store, role: Role, email: &str) -> String {
+    store
+        .upsert_console_user(email, role.label(), role, "correct horse battery")
+        .await
+        .unwrap();
+    let (token, _) = store
+        .sign_in(
+            email,
+            "correct horse battery",
+            SessionKind::Bearer,
+            Default::default(),
+        )
+        .await
+        .unwrap()
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    token
+}
+
+/// A client that sends `token` with every request.
+pub fn client_with(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().unwrap(),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
 
 pub struct World {
     pub server: Running,
@@ -48,12 +82,14 @@ impl World {
             site_dir: None,
             demo,
             directory_policy: alc_directory::Policy::quick(),
+            sessions: Default::default(),
         })
         .await
         .unwrap();
+        let token = bearer(&server.store, Role::Admin, "admin@test.example").await;
         World {
             server,
-            http: reqwest::Client::new(),
+            http: client_with(&token),
             _dir: dir,
         }
     }

@@ -1,0 +1,231 @@
+//! Who is calling, and may they: sign-in, sessions (cookie or bearer), CSRF, roles.
+//!
+//! Every API request passes [`gate`]. It finds the session (the `alc_session` cookie,
+//! or `Authorization: Bearer`), refuses state-changing cookie requests without the
+//! session's `X-CSRF-Token`, and checks the route's role ([`need`]). Handlers that
+//! record who did something take the [`Principal`] it leaves in the request.
+//!
+//! The route table of access is here, in one function, so that the test which walks
+//! every route can be checked against it.
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use alc_domain::access::{Credentials, Role, SessionInfo, TokenIssued};
+
+use crate::error::{ApiError, Json};
+use crate::routes::AppState;
+use crate::store::access::{Principal, SessionKind, SignInRefused, rfc3339};
+
+pub const COOKIE: &str = "alc_session";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// Who may call a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Need {
+    /// Anyone (signing in).
+    Public,
+    /// Any signed-in user, agents included (their own session).
+    SignedIn,
+    /// Supervisors and admins: the console.
+    Console,
+    /// Admins: the account's settings.
+    Admin,
+}
+
+/// The access rule of each route (paths as under `/api/v1`).
+pub fn need(method: &Method, path: &str) -> Need {
+    let write = method != Method::GET && method != Method::HEAD;
+    match path {
+        "/auth/sign-in" | "/auth/tokens" => Need::Public,
+        "/auth/session" | "/auth/sign-out" => Need::SignedIn,
+        "/directory" if write => Need::Admin,
+        p if p.starts_with("/settings") && write => Need::Admin,
+        _ => Need::Console,
+    }
+}
+
+fn token_from(headers: &HeaderMap) -> Option<(String, SessionKind)> {
+    if let Some(bearer) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    {
+        return Some((bearer.trim().to_string(), SessionKind::Bearer));
+    }
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == COOKIE)
+        .map(|(_, v)| (v.to_string(), SessionKind::Cookie))
+}
+
+/// Equal without saying where they differ (a timing side channel on the CSRF token).
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let need = need(req.method(), req.uri().path());
+    if need == Need::Public {
+        return next.run(req).await;
+    }
+    let Some((token, kind)) = token_from(req.headers()) else {
+        return ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "Sign in to continue.",
+        )
+        .into_response();
+    };
+    let principal = match state.store.session(&token, state.sessions).await {
+        Ok(Some(p)) if p.kind == kind => p,
+        Ok(_) => {
+            return ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "session_expired",
+                "Your session has ended. Sign in again.",
+            )
+            .into_response();
+        }
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if kind == SessionKind::Cookie && !safe {
+        let sent = req
+            .headers()
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if !same(sent, &principal.csrf) {
+            return ApiError::new(
+                StatusCode::FORBIDDEN,
+                "csrf_failed",
+                "This request did not come from the console's own page (its anti-forgery token is missing or wrong). Reload the page and try again.",
+            )
+            .into_response();
+        }
+    }
+    let role = principal.user.role;
+    let refused = match need {
+        Need::Console if !role.may_use_console() => Some((
+            "no_access",
+            "Your account has the Agent role. The Agent Licensing Console is for supervisors and admins; ask an admin if you need access.",
+        )),
+        Need::Admin if role != Role::Admin => Some((
+            "admin_only",
+            "Only admins can change the account's settings.",
+        )),
+        _ => None,
+    };
+    if let Some((code, message)) = refused {
+        return ApiError::new(StatusCode::FORBIDDEN, code, message).into_response();
+    }
+    req.extensions_mut().insert(principal);
+    next.run(req).await
+}
+
+fn info(p: &Principal) -> SessionInfo {
+    SessionInfo {
+        user: p.user.clone(),
+        csrf_token: (p.kind == SessionKind::Cookie).then(|| p.csrf.clone()),
+        expires_at: rfc3339(p.expires_at),
+    }
+}
+
+async fn check(
+    state: &AppState,
+    creds: &Credentials,
+    kind: SessionKind,
+) -> Result<(String, Principal), ApiError> {
+    match state
+        .store
+        .sign_in(&creds.email, &creds.password, kind, state.sessions)
+        .await?
+    {
+        Ok(ok) => Ok(ok),
+        Err(SignInRefused::Invalid) => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+            "That email and password do not match an account.",
+        )
+        .with_fields(vec![alc_domain::FieldError {
+            field: "password".into(),
+            code: "invalid_credentials".into(),
+            message: "Check the email and password and try again.".into(),
+        }])),
+        Err(SignInRefused::SlowDown(secs)) => {
+            let mut e = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                format!(
+                    "Too many failed sign-ins for this email. Wait {secs} seconds and try again."
+                ),
+            );
+            e.retry_after = Some(secs);
+            Err(e)
+        }
+    }
+}
+
+/// `POST /auth/sign-in`: a cookie session for the standalone console.
+pub async fn sign_in(
+    State(state): State<AppState>,
+    Json(creds): Json<Credentials>,
+) -> Result<Response, ApiError> {
+    let (token, principal) = check(&state, &creds, SessionKind::Cookie).await?;
+    let cookie = format!(
+        "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+        state.sessions.max.as_secs()
+    );
+    let mut resp = Json(info(&principal)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}
+
+/// `POST /auth/tokens`: a bearer token for a host page's embedded console (the
+/// portal's back end asks for it with the user's credentials).
+pub async fn issue_token(
+    State(state): State<AppState>,
+    Json(creds): Json<Credentials>,
+) -> Result<(StatusCode, Json<TokenIssued>), ApiError> {
+    let (token, principal) = check(&state, &creds, SessionKind::Bearer).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(TokenIssued {
+            token,
+            expires_at: rfc3339(principal.expires_at),
+            user: principal.user,
+        }),
+    ))
+}
+
+/// `GET /auth/session`
+pub async fn session(axum::Extension(p): axum::Extension<Principal>) -> Json<SessionInfo> {
+    Json(info(&p))
+}
+
+/// `POST /auth/sign-out`: ends the session and clears the cookie.
+pub async fn sign_out(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+) -> Result<Response, ApiError> {
+    state.store.end_session(&p.token_hash).await?;
+    let mut resp = StatusCode::NO_CONTENT.into_response();
+    resp.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("alc_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
+    );
+    Ok(resp)
+}

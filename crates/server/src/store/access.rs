@@ -1,0 +1,338 @@
+//! Console users, their passwords (Argon2id), sessions and failed sign-ins.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use rand_core::{OsRng, RngCore};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use alc_domain::access::{ConsoleUser, Role};
+use alc_domain::email_key;
+
+use super::{Store, StoreError};
+
+/// Who did something, for the audit log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    /// `None` for the server itself (demo seeding).
+    pub id: Option<i64>,
+    /// "Sam Supervisor <sam@example.com>".
+    pub name: String,
+}
+
+impl Actor {
+    pub fn system() -> Actor {
+        Actor {
+            id: None,
+            name: "system".into(),
+        }
+    }
+}
+
+/// A signed-in console user, as the access layer found them.
+#[derive(Clone, Debug)]
+pub struct Principal {
+    pub user_id: i64,
+    pub user: ConsoleUser,
+    pub kind: SessionKind,
+    /// The session's anti-forgery token (cookie sessions).
+    pub csrf: String,
+    pub token_hash: String,
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
+impl Principal {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            id: Some(self.user_id),
+            name: format!("{} <{}>", self.user.name, self.user.email),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionKind {
+    Cookie,
+    Bearer,
+}
+
+impl SessionKind {
+    fn key(self) -> &'static str {
+        match self {
+            SessionKind::Cookie => "cookie",
+            SessionKind::Bearer => "bearer",
+        }
+    }
+}
+
+/// How long sessions live.
+#[derive(Clone, Copy, Debug)]
+pub struct SessionPolicy {
+    /// Without use for this long, a session ends.
+    pub idle: Duration,
+    /// However much it is used, a session ends this long after sign-in.
+    pub max: Duration,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        SessionPolicy {
+            idle: Duration::from_secs(30 * 60),
+            max: Duration::from_secs(12 * 60 * 60),
+        }
+    }
+}
+
+/// Failed sign-ins for one email within this window count towards the slowdown.
+const FAILURE_WINDOW_SECS: i64 = 15 * 60;
+/// Free failures before the wait starts.
+const FREE_FAILURES: i64 = 3;
+
+pub fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// RFC 3339 (UTC) of Unix seconds.
+pub fn rfc3339(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    hex(&bytes)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+pub fn hash_password(password: &str) -> Result<String, StoreError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| StoreError::Corrupt(format!("cannot hash a password: {e}")))
+}
+
+/// A hash to verify against when the email is unknown, so that the answer takes as
+/// long as for a known one (no user enumeration by timing).
+fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| hash_password("not a password of anyone").unwrap_or_default())
+}
+
+fn verify(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// Why a sign-in failed.
+#[derive(Debug)]
+pub enum SignInRefused {
+    /// Wrong email or password (which one is not said).
+    Invalid,
+    /// Too many failures lately: try again after this many seconds.
+    SlowDown(u64),
+}
+
+impl Store {
+    /// Creates (or replaces the password and role of) a console user.
+    pub async fn upsert_console_user(
+        &self,
+        email: &str,
+        name: &str,
+        role: Role,
+        password: &str,
+    ) -> Result<i64, StoreError> {
+        let hash = hash_password(password)?;
+        Ok(sqlx::query_scalar(
+            "INSERT INTO console_users (email, email_key, name, role, password_hash) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (email_key) DO UPDATE SET name = excluded.name, role = excluded.role,
+                 password_hash = excluded.password_hash
+             RETURNING id",
+        )
+        .bind(email)
+        .bind(email_key(email))
+        .bind(name)
+        .bind(role.key())
+        .bind(hash)
+        .fetch_one(&self.write)
+        .await?)
+    }
+
+    /// Checks a password, slowing down repeated failures for the same email, and opens
+    /// a session on success.
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        kind: SessionKind,
+        policy: SessionPolicy,
+    ) -> Result<Result<(String, Principal), SignInRefused>, StoreError> {
+        let key = email_key(email);
+        let now = now_secs();
+        let (failures, last): (i64, Option<i64>) = sqlx::query_as(
+            "SELECT COUNT(*), MAX(at) FROM sign_in_failures WHERE email_key = ? AND at > ?",
+        )
+        .bind(&key)
+        .bind(now - FAILURE_WINDOW_SECS)
+        .fetch_one(&self.read)
+        .await?;
+        if failures >= FREE_FAILURES {
+            // 2, 4, 8, ... seconds after the last failure, at most a minute.
+            let wait = 1i64 << (failures - FREE_FAILURES + 1).min(6);
+            let wait = wait.min(60);
+            let ready = last.unwrap_or(now) + wait;
+            if now < ready {
+                return Ok(Err(SignInRefused::SlowDown((ready - now) as u64)));
+            }
+        }
+        let row = sqlx::query("SELECT id, password_hash FROM console_users WHERE email_key = ?")
+            .bind(&key)
+            .fetch_optional(&self.read)
+            .await?;
+        let (id, hash) = match &row {
+            Some(r) => (
+                Some(r.try_get::<i64, _>("id")?),
+                r.try_get::<String, _>("password_hash")?,
+            ),
+            None => (None, decoy_hash().to_string()),
+        };
+        let password = password.to_string();
+        let ok = tokio::task::spawn_blocking(move || verify(&password, &hash))
+            .await
+            .unwrap_or(false);
+        let Some(id) = id.filter(|_| ok) else {
+            sqlx::query("INSERT INTO sign_in_failures (email_key, at) VALUES (?, ?)")
+                .bind(&key)
+                .bind(now)
+                .execute(&self.write)
+                .await?;
+            return Ok(Err(SignInRefused::Invalid));
+        };
+        sqlx::query("DELETE FROM sign_in_failures WHERE email_key = ? OR at < ?")
+            .bind(&key)
+            .bind(now - FAILURE_WINDOW_SECS)
+            .execute(&self.write)
+            .await?;
+        let token = random_token();
+        let csrf = random_token();
+        let max = now + policy.max.as_secs() as i64;
+        let expires = (now + policy.idle.as_secs() as i64).min(max);
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, kind, csrf, created_at, expires_at, max_expires_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(token_hash(&token))
+        .bind(id)
+        .bind(kind.key())
+        .bind(&csrf)
+        .bind(now)
+        .bind(expires)
+        .bind(max)
+        .execute(&self.write)
+        .await?;
+        // Old sessions go when new ones come: the table stays small without a sweeper.
+        sqlx::query("DELETE FROM sessions WHERE expires_at < ?")
+            .bind(now)
+            .execute(&self.write)
+            .await?;
+        let principal = self
+            .session(&token, policy)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("a new session vanished".into()))?;
+        Ok(Ok((token, principal)))
+    }
+
+    /// The session `token` opens, if it is live; using it moves its idle expiry.
+    pub async fn session(
+        &self,
+        token: &str,
+        policy: SessionPolicy,
+    ) -> Result<Option<Principal>, StoreError> {
+        let now = now_secs();
+        let hash = token_hash(token);
+        let row = sqlx::query(
+            "SELECT s.user_id, s.kind, s.csrf, s.expires_at, s.max_expires_at, u.name, u.email, u.role
+             FROM sessions s JOIN console_users u ON u.id = s.user_id
+             WHERE s.token_hash = ?",
+        )
+        .bind(&hash)
+        .fetch_optional(&self.read)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let expires_at: i64 = row.try_get("expires_at")?;
+        if expires_at <= now {
+            return Ok(None);
+        }
+        let max: i64 = row.try_get("max_expires_at")?;
+        let renewed = (now + policy.idle.as_secs() as i64).min(max);
+        // Written at most once a minute per session: reads stay reads.
+        if renewed - expires_at >= 60 {
+            sqlx::query("UPDATE sessions SET expires_at = ? WHERE token_hash = ?")
+                .bind(renewed)
+                .bind(&hash)
+                .execute(&self.write)
+                .await?;
+        }
+        let role: String = row.try_get("role")?;
+        Ok(Some(Principal {
+            user_id: row.try_get("user_id")?,
+            user: ConsoleUser {
+                name: row.try_get("name")?,
+                email: row.try_get("email")?,
+                role: Role::from_key(&role)
+                    .ok_or_else(|| StoreError::Corrupt(format!("unknown role {role:?}")))?,
+            },
+            kind: if row.try_get::<String, _>("kind")? == "bearer" {
+                SessionKind::Bearer
+            } else {
+                SessionKind::Cookie
+            },
+            csrf: row.try_get("csrf")?,
+            token_hash: hash,
+            expires_at: renewed.max(expires_at),
+        }))
+    }
+
+    pub async fn end_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+            .bind(token_hash)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,136 @@
+//! The audit log: written inside the transaction of the change it records (so a change
+//! that fails leaves no entry, and no change goes unrecorded), read newest first.
+
+use sqlx::{QueryBuilder, Row, Sqlite};
+
+use alc_domain::AgentId;
+use alc_domain::access::{AuditEntry, AuditKind, AuditPage, AuditQuery};
+
+use super::access::Actor;
+use super::{Store, StoreError};
+
+/// One entry, to be written with [`record`].
+pub struct Entry<'a> {
+    pub kind: AuditKind,
+    pub agent_id: Option<AgentId>,
+    pub subject: &'a str,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+/// Writes `entry` on `conn`, which must be the change's own transaction.
+pub async fn record(
+    conn: &mut sqlx::SqliteConnection,
+    actor: &Actor,
+    entry: Entry<'_>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO audit_log (actor_id, actor, kind, agent_id, subject, before, after)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(actor.id)
+    .bind(&actor.name)
+    .bind(entry.kind.key())
+    .bind(entry.agent_id)
+    .bind(entry.subject)
+    .bind(entry.before.map(|v| v.to_string()))
+    .bind(entry.after.map(|v| v.to_string()))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// `2026-11-23` as the first or last instant of that day; anything else as it is.
+fn bound(value: &str, end: bool) -> String {
+    let v = value.trim();
+    if v.len() == 10 {
+        format!(
+            "{v}T{}",
+            if end {
+                "23:59:59.999Z"
+            } else {
+                "00:00:00.000Z"
+            }
+        )
+    } else {
+        v.to_string()
+    }
+}
+
+impl Store {
+    pub async fn audit(&self, q: &AuditQuery) -> Result<AuditPage, StoreError> {
+        let actor = q
+            .actor
+            .as_deref()
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(|a| {
+                let escaped = a
+                    .to_lowercase()
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                format!("%{escaped}%")
+            });
+        let filter = |qb: &mut QueryBuilder<'_, Sqlite>| {
+            qb.push(" WHERE TRUE");
+            if let Some(id) = q.agent_id {
+                qb.push(" AND agent_id = ").push_bind(id);
+            }
+            if let Some(kind) = q.kind {
+                qb.push(" AND kind = ").push_bind(kind.key());
+            }
+            if let Some(a) = &actor {
+                qb.push(" AND lower(actor) LIKE ")
+                    .push_bind(a.clone())
+                    .push(" ESCAPE '\\'");
+            }
+            if let Some(from) = q.from.as_deref().filter(|f| !f.trim().is_empty()) {
+                qb.push(" AND at >= ").push_bind(bound(from, false));
+            }
+            if let Some(to) = q.to.as_deref().filter(|t| !t.trim().is_empty()) {
+                qb.push(" AND at <= ").push_bind(bound(to, true));
+            }
+        };
+        let mut conn = self.read.acquire().await?;
+        let mut count = QueryBuilder::new("SELECT COUNT(*) FROM audit_log");
+        filter(&mut count);
+        let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
+        let per_page = AuditQuery::PER_PAGE;
+        let mut rows = QueryBuilder::new(
+            "SELECT id, at, actor, kind, agent_id, subject, before, after FROM audit_log",
+        );
+        filter(&mut rows);
+        rows.push(" ORDER BY id DESC LIMIT ")
+            .push_bind(i64::from(per_page))
+            .push(" OFFSET ")
+            .push_bind(i64::from(q.page() - 1) * i64::from(per_page));
+        let json = |v: Option<String>| v.and_then(|s| serde_json::from_str(&s).ok());
+        let entries = rows
+            .build()
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| {
+                let kind: String = r.try_get("kind")?;
+                Ok(AuditEntry {
+                    id: r.try_get("id")?,
+                    at: r.try_get("at")?,
+                    actor: r.try_get("actor")?,
+                    kind: AuditKind::from_key(&kind)
+                        .ok_or_else(|| StoreError::Corrupt(format!("audit kind {kind:?}")))?,
+                    agent_id: r.try_get("agent_id")?,
+                    subject: r.try_get("subject")?,
+                    before: json(r.try_get("before")?),
+                    after: json(r.try_get("after")?),
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(AuditPage {
+            entries,
+            total: total as u64,
+            page: q.page(),
+            per_page,
+        })
+    }
+}
