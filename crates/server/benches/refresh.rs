@@ -76,7 +76,7 @@ async fn main() {
     server
         .store
         .set_directory_connection(
-            &alc_server::store::access::Actor::system(),
+            None,
             &Connection::RingCentral(ringcentral::Settings {
                 base_url,
                 client_id: c.client_id,

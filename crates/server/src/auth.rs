@@ -117,7 +117,7 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
     }
     let role = principal.user.role;
     let refused = match need {
-        Need::Console if !role.may_use_console() => Some((
+        Need::Console | Need::Admin if !role.may_use_console() => Some((
             "no_access",
             "Your account has the Agent role. The Agent Licensing Console is for supervisors and admins; ask an admin if you need access.",
         )),

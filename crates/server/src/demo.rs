@@ -300,7 +300,7 @@ pub async fn start_directory(
     let base_url = alc_directory_sim::serve(System::RingCentral, sim).await?;
     store
         .set_directory_connection(
-            &crate::store::access::Actor::system(),
+            None,
             &Connection::RingCentral(ringcentral::Settings {
                 base_url: base_url.clone(),
                 client_id: creds.client_id,

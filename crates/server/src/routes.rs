@@ -235,7 +235,9 @@ async fn set_directory(
             message: "Start the address with https://".into(),
         }]));
     }
-    store.set_directory_connection(&who.actor(), &conn).await?;
+    store
+        .set_directory_connection(Some(&who.actor()), &conn)
+        .await?;
     Ok(Json(summary(Some(&conn))))
 }
 

@@ -16,19 +16,9 @@ use super::{Store, StoreError};
 /// Who did something, for the audit log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Actor {
-    /// `None` for the server itself (demo seeding).
     pub id: Option<i64>,
     /// "Sam Supervisor <sam@example.com>".
     pub name: String,
-}
-
-impl Actor {
-    pub fn system() -> Actor {
-        Actor {
-            id: None,
-            name: "system".into(),
-        }
-    }
 }
 
 /// A signed-in console user, as the access layer found them.

@@ -63,9 +63,12 @@ impl Store {
 
     /// Stores the connection. The audit entry names the system and address, never the
     /// credentials.
+    ///
+    /// `actor` is `None` only for the demo's own set-up, which is not a change anyone
+    /// made (it re-points the demo at its simulator on every start).
     pub async fn set_directory_connection(
         &self,
-        actor: &Actor,
+        actor: Option<&Actor>,
         conn: &Connection,
     ) -> Result<(), StoreError> {
         let json = serde_json::to_string(conn)
@@ -73,18 +76,20 @@ impl Store {
         let before = self.directory_connection().await?;
         let shown = |c: &Connection| serde_json::json!({"system": crate::refresh::source_of(c), "base_url": c.base_url()});
         let mut tx = self.begin_write().await?;
-        audit::record(
-            &mut tx,
-            actor,
-            Entry {
-                kind: AuditKind::Settings,
-                agent_id: None,
-                subject: "Directory connection",
-                before: before.as_ref().map(shown),
-                after: Some(shown(conn)),
-            },
-        )
-        .await?;
+        if let Some(actor) = actor {
+            audit::record(
+                &mut tx,
+                actor,
+                Entry {
+                    kind: AuditKind::Settings,
+                    agent_id: None,
+                    subject: "Directory connection",
+                    before: before.as_ref().map(shown),
+                    after: Some(shown(conn)),
+                },
+            )
+            .await?;
+        }
         sqlx::query(
             "INSERT INTO directory_connection (id, settings) VALUES (1, ?)
              ON CONFLICT (id) DO UPDATE SET settings = excluded.settings, updated_at = CURRENT_TIMESTAMP",
