@@ -8,6 +8,7 @@ use alc_domain::api::{
     AgentDetail, AgentSaved, Availability, AvailabilityQuery, CreateAgent, ExtensionSuggestion,
     UpdateAgent,
 };
+use alc_domain::access::{AuditPage, AuditQuery, Credentials, SessionInfo};
 use alc_domain::directory::{DirectorySummary, RefreshStatus};
 use alc_domain::{
     AgentId, AgentKind, AgentPage, AgentQuery, ErrorBody, ExtensionRanges, LicenseChangeBatch,
@@ -265,6 +266,42 @@ impl Api {
             .await
     }
 
+    /// Who is signed in (401 when nobody is).
+    pub async fn session(&self, abort: &Abort) -> Result<SessionInfo, ApiError> {
+        self.call("GET", "/auth/session", None, abort).await
+    }
+
+    pub async fn sign_in(
+        &self,
+        creds: &Credentials,
+        abort: &Abort,
+    ) -> Result<SessionInfo, ApiError> {
+        self.call("POST", "/auth/sign-in", Some(to_json(creds)?), abort)
+            .await
+    }
+
+    pub async fn sign_out(&self, abort: &Abort) -> Result<(), ApiError> {
+        self.call::<serde::de::IgnoredAny>("POST", "/auth/sign-out", None, abort)
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn audit(&self, q: &AuditQuery, abort: &Abort) -> Result<AuditPage, ApiError> {
+        let mut path = format!("/audit?page={}", q.page());
+        if let Some(id) = q.agent_id {
+            path.push_str(&format!("&agent_id={id}"));
+        }
+        if let Some(kind) = q.kind {
+            path.push_str(&format!("&kind={}", kind.key()));
+        }
+        for (key, value) in [("actor", &q.actor), ("from", &q.from), ("to", &q.to)] {
+            if let Some(v) = value.as_deref().filter(|v| !v.trim().is_empty()) {
+                path.push_str(&format!("&{key}={}", encode(v.trim())));
+            }
+        }
+        self.call("GET", &path, None, abort).await
+    }
+
     pub async fn directory(&self, abort: &Abort) -> Result<DirectorySummary, ApiError> {
         self.call("GET", "/directory", None, abort).await
     }
@@ -331,7 +368,9 @@ impl Api {
         .as_string()
         .unwrap_or_default();
         if response.ok() {
-            serde_json::from_str(&text).map_err(|e| ApiError::Decode(e.to_string()))
+            // 204 No Content has no body: read it as `null`.
+            let text = if text.is_empty() { "null" } else { &text };
+            serde_json::from_str(text).map_err(|e| ApiError::Decode(e.to_string()))
         } else {
             let status = response.status();
             if status == 401

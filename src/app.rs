@@ -3,10 +3,16 @@
 
 use leptos::prelude::*;
 
-use crate::api::Api;
+use leptos::task::spawn_local;
+
+use crate::api::{Abort, Api, ApiError};
 use crate::flash::Flash;
-use crate::pages::{AgentEditPage, AgentLicensingPage, NotFoundPage, PhoneUsersPage};
+use crate::pages::{
+    AgentEditPage, AgentLicensingPage, AuditLogPage, NoAccessPage, NotFoundPage, PhoneUsersPage,
+    SignInPage,
+};
 use crate::router::{Link, Navigator, Route};
+use crate::session::{Session, SessionState};
 
 /// How the console is set up: standalone (the defaults) or by a host page that embeds
 /// it (see `embed.rs`).
@@ -49,40 +55,131 @@ impl AppConfig {
 
 #[component]
 pub fn App(#[prop(optional)] config: AppConfig) -> impl IntoView {
-    provide_context(config.api());
-    let nav = Navigator::new(&config.base_path);
+    let api = config.api();
+    provide_context(api.clone());
+    let session = Session(RwSignal::new(SessionState::Checking));
+    provide_context(session);
+    api.on_unauthorized(move || {
+        if matches!(session.0.get_untracked(), SessionState::SignedIn(_)) {
+            session.0.set(SessionState::SignedOut(Some(
+                "Your session has ended. Sign in again to continue.".into(),
+            )));
+        }
+    });
+    {
+        let api = api.clone();
+        spawn_local(async move {
+            match api.session(&Abort::new()).await {
+                Ok(info) => {
+                    api.set_csrf(info.csrf_token.clone());
+                    session.0.set(SessionState::SignedIn(info));
+                }
+                Err(ApiError::Server { status: 401, .. }) => {
+                    session.0.set(SessionState::SignedOut(None));
+                }
+                Err(e) => session.0.set(SessionState::SignedOut(Some(format!(
+                    "The console could not reach its server. {e}"
+                )))),
+            }
+        });
+    }
+    let sign_out = Callback::new({
+        let api = api.clone();
+        move |()| {
+            let api = api.clone();
+            spawn_local(async move {
+                let _ = api.sign_out(&Abort::new()).await;
+                api.set_csrf(None);
+                session.0.set(SessionState::SignedOut(None));
+            });
+        }
+    });
+    let embedded = config.token.is_some();
+    let nav = if config.memory_routing {
+        Navigator::in_memory(&config.base_path)
+    } else {
+        Navigator::new(&config.base_path)
+    };
     provide_context(nav);
     provide_context(Flash::default());
+    // Which of the three faces the console shows; the console itself is built once
+    // per sign-in, not on every change of the session's details.
+    let face = Memo::new(move |_| {
+        session.0.with(|s| match s {
+            SessionState::Checking => 0,
+            SessionState::SignedOut(_) => 1,
+            SessionState::SignedIn(i) if !i.user.role.may_use_console() => 2,
+            SessionState::SignedIn(_) => 3,
+        })
+    });
     view! {
         <div class="alc" style=config.style()>
-            <a class="alc-skip" href="#alc-main">
-                "Skip to content"
-            </a>
-            <nav class="alc-nav" aria-label="Console">
-                <p class="alc-nav__brand">"Contact Center Admin"</p>
-                <p class="alc-nav__group" id="alc-nav-users">
-                    "User Management"
-                </p>
-                <ul aria-labelledby="alc-nav-users">
-                    <li>
-                        <Link href="/agents">"Agent Licensing"</Link>
-                    </li>
-                    <li>
-                        <Link href="/phone-users">"Phone User Licensing"</Link>
-                    </li>
-                </ul>
-            </nav>
-            <main id="alc-main" class="alc-main" tabindex="-1">
-                {move || match nav.route() {
-                    Route::Agents => view! { <AgentLicensingPage /> }.into_any(),
-                    Route::NewAgent => view! { <AgentEditPage id=None /> }.into_any(),
-                    Route::EditAgent(id) => view! { <AgentEditPage id=Some(id) /> }.into_any(),
-                    Route::PhoneUsers => view! { <PhoneUsersPage /> }.into_any(),
-                    Route::Audit | Route::Settings | Route::NotFound => {
-                        view! { <NotFoundPage /> }.into_any()
-                    }
-                }}
-            </main>
+            {move || match face.get() {
+                0 => view! { <p class="alc-loading" role="status">"Loading…"</p> }.into_any(),
+                1 => {
+                    let reason = session.0.with_untracked(|s| match s {
+                        SessionState::SignedOut(r) => r.clone(),
+                        _ => None,
+                    });
+                    view! { <SignInPage reason embedded /> }.into_any()
+                }
+                2 => {
+                    let user = session.user().expect("signed in");
+                    view! { <NoAccessPage user on_sign_out=sign_out /> }.into_any()
+                }
+                _ => view! { <Console nav sign_out embedded /> }.into_any(),
+            }}
         </div>
+    }
+}
+
+/// The console for a supervisor or admin: navigation and the route table.
+#[component]
+fn Console(nav: Navigator, sign_out: Callback<()>, embedded: bool) -> impl IntoView {
+    let session = crate::session::use_session();
+    let user = session.user();
+    let who = user
+        .as_ref()
+        .map(|u| format!("{} · {}", u.name, u.role.label()))
+        .unwrap_or_default();
+    view! {
+        <a class="alc-skip" href="#alc-main">
+            "Skip to content"
+        </a>
+        <nav class="alc-nav" aria-label="Console">
+            <p class="alc-nav__brand">"Contact Center Admin"</p>
+            <p class="alc-nav__group" id="alc-nav-users">
+                "User Management"
+            </p>
+            <ul aria-labelledby="alc-nav-users">
+                <li>
+                    <Link href="/agents">"Agent Licensing"</Link>
+                </li>
+                <li>
+                    <Link href="/phone-users">"Phone User Licensing"</Link>
+                </li>
+                <li>
+                    <Link href="/audit">"Audit Log"</Link>
+                </li>
+            </ul>
+            <div class="alc-nav__user">
+                <p>{who}</p>
+                {(!embedded).then(|| view! {
+                    <button type="button" class="alc-button" on:click=move |_| sign_out.run(())>
+                        "Sign out"
+                    </button>
+                })}
+            </div>
+        </nav>
+        <main id="alc-main" class="alc-main" tabindex="-1">
+            {move || match nav.route() {
+                Route::Agents => view! { <AgentLicensingPage /> }.into_any(),
+                Route::NewAgent => view! { <AgentEditPage id=None /> }.into_any(),
+                Route::EditAgent(id) => view! { <AgentEditPage id=Some(id) /> }.into_any(),
+                Route::PhoneUsers => view! { <PhoneUsersPage /> }.into_any(),
+                Route::Audit => view! { <AuditLogPage /> }.into_any(),
+                Route::Settings | Route::NotFound => view! { <NotFoundPage /> }.into_any(),
+            }}
+        </main>
     }
 }

@@ -7,10 +7,12 @@
 pub mod api;
 pub mod app;
 pub mod components;
+pub mod embed;
 pub mod flash;
 pub mod licensing;
 pub mod pages;
 pub mod profile_form;
 pub mod router;
+pub mod session;
 
 pub use app::{App, AppConfig};

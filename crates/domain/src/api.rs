@@ -370,3 +370,90 @@ mod tests {
         );
     }
 }
+
+/// `PUT /settings/purchases` (admins): what the account bought.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Purchases {
+    pub voice: i64,
+    pub web_chat: i64,
+    pub sms: i64,
+    pub transcription: i64,
+    pub web_chat_channel: bool,
+}
+
+impl Purchases {
+    /// Most seats of one type an account can hold (a typo guard, not a business limit).
+    pub const MAX: i64 = 1_000_000;
+
+    pub fn from_pool(pool: &Pool) -> Self {
+        let p = pool.entitlements.purchased;
+        Purchases {
+            voice: p[LicenseType::Voice],
+            web_chat: p[LicenseType::WebChat],
+            sms: p[LicenseType::Sms],
+            transcription: p[LicenseType::Transcription],
+            web_chat_channel: pool.entitlements.web_chat_channel,
+        }
+    }
+
+    pub fn get(&self, t: LicenseType) -> i64 {
+        match t {
+            LicenseType::Voice => self.voice,
+            LicenseType::WebChat => self.web_chat,
+            LicenseType::Sms => self.sms,
+            LicenseType::Transcription => self.transcription,
+        }
+    }
+
+    pub fn entitlements(&self) -> Entitlements {
+        Entitlements {
+            purchased: Counts::from_fn(|t| self.get(t)),
+            web_chat_channel: self.web_chat_channel,
+        }
+    }
+
+    /// Never fewer seats than are assigned, and no Web Chat channel removed while Web
+    /// Chat licenses are held: the supervisor unassigns first. The browser checks this
+    /// against the counts it shows; the server again inside its transaction.
+    pub fn check(&self, pool: &Pool) -> Vec<FieldError> {
+        let mut problems = Vec::new();
+        for t in LicenseType::ALL {
+            let n = self.get(t);
+            let assigned = pool.assigned[t];
+            let problem = if !(0..=Self::MAX).contains(&n) {
+                Some((
+                    "out_of_range",
+                    format!("Enter a number from 0 to {}.", Self::MAX),
+                ))
+            } else if n < assigned {
+                Some((
+                    "below_assigned",
+                    format!(
+                        "{assigned} {t} licenses are assigned: unassign {} first, or buy at least {assigned}.",
+                        assigned - n
+                    ),
+                ))
+            } else {
+                None
+            };
+            if let Some((code, message)) = problem {
+                problems.push(FieldError {
+                    field: t.key().to_string(),
+                    code: code.into(),
+                    message,
+                });
+            }
+        }
+        if !self.web_chat_channel && pool.assigned[LicenseType::WebChat] > 0 {
+            problems.push(FieldError {
+                field: "web_chat_channel".into(),
+                code: "channel_in_use".into(),
+                message: format!(
+                    "{} agents hold Web Chat licenses: unassign them before giving up the channel.",
+                    pool.assigned[LicenseType::WebChat]
+                ),
+            });
+        }
+        problems
+    }
+}

@@ -13,7 +13,8 @@ pub mod profile;
 
 pub use api::{
     Agent, AgentId, AgentKind, AgentPage, AgentQuery, AgentSource, ErrorBody, FieldError,
-    LicenseChange, LicenseChangeBatch, LicenseChangeResult, LicenseCount, LicenseSummary, Version,
+    LicenseChange, LicenseChangeBatch, LicenseChangeResult, LicenseCount, LicenseSummary,
+    Purchases, Version,
 };
 pub use batch::{
     AgentUpdate, BatchError, MAX_BATCH_CHANGES, PendingAgent, PendingChanges, Plan, plan,

@@ -70,6 +70,7 @@ pub fn api(state: AppState) -> Router {
         )
         .route("/license-changes", post(license_changes))
         .route("/settings/extension-ranges", get(ranges).put(set_ranges))
+        .route("/settings/purchases", axum::routing::put(set_purchases))
         .route("/directory", get(directory).put(set_directory))
         .route(
             "/directory/refresh",
@@ -261,4 +262,12 @@ async fn audit(
     Query(q): Query<AuditQuery>,
 ) -> Result<Json<AuditPage>, ApiError> {
     Ok(Json(store.audit(&q).await?))
+}
+
+async fn set_purchases(
+    State(store): State<Store>,
+    who: Who,
+    Json(p): Json<alc_domain::Purchases>,
+) -> Result<Json<LicenseSummary>, ApiError> {
+    Ok(Json(store.set_purchases(&who.actor(), &p).await?))
 }

@@ -63,6 +63,14 @@ fn routes(agent: AgentId, version: Version) -> Vec<(Method, String, Option<Value
             "/settings/extension-ranges".into(),
             Some(ranges),
         ),
+        (
+            Method::PUT,
+            "/settings/purchases".into(),
+            Some(
+                json!({"voice": 30, "web_chat": 10, "sms": 5, "transcription": 5,
+                        "web_chat_channel": true}),
+            ),
+        ),
         (Method::GET, "/directory".into(), None),
         (
             Method::PUT,
@@ -173,7 +181,9 @@ async fn every_route_checks_who_is_calling_and_never_shows_a_secret() {
     for (method, path, body) in &routes {
         let admin_only = matches!(
             (method.as_str(), path.as_str()),
-            ("PUT", "/settings/extension-ranges") | ("PUT", "/directory")
+            ("PUT", "/settings/extension-ranges")
+                | ("PUT", "/settings/purchases")
+                | ("PUT", "/directory")
         );
         let (status, text) = call(&supervisor, &w, method, path, body).await;
         if admin_only {

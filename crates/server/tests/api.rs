@@ -407,3 +407,58 @@ async fn data_survives_a_restart() {
     assert_eq!(all.total, 40);
     second.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn admins_change_purchases_but_never_below_what_is_assigned() {
+    let w = World::demo().await;
+    // The demo: Voice 20 of 25 assigned, Web Chat 7 of 10, channel bought.
+    let body = |voice: i64, channel: bool| {
+        json!({"voice": voice, "web_chat": 10, "sms": 5, "transcription": 5,
+               "web_chat_channel": channel})
+    };
+    let (status, err) = w
+        .send(
+            reqwest::Method::PUT,
+            "/settings/purchases",
+            Some(body(19, true)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(err["fields"][0]["field"], "voice");
+    assert!(
+        err["fields"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unassign 1 first")
+    );
+    let (status, err) = w
+        .send(
+            reqwest::Method::PUT,
+            "/settings/purchases",
+            Some(body(25, false)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(err["fields"][0]["field"], "web_chat_channel");
+    assert_eq!(
+        w.summary().await.licenses[0].purchased,
+        25,
+        "nothing changed"
+    );
+
+    let (status, summary) = w
+        .send(
+            reqwest::Method::PUT,
+            "/settings/purchases",
+            Some(body(40, true)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{summary}");
+    let s = w.summary().await;
+    assert_eq!((s.licenses[0].purchased, s.licenses[0].available), (40, 20));
+    let audit: alc_domain::access::AuditPage = w.get("/audit?kind=settings").await;
+    assert_eq!(audit.total, 1);
+    assert_eq!(audit.entries[0].before.as_ref().unwrap()["voice"], 25);
+    assert_eq!(audit.entries[0].after.as_ref().unwrap()["voice"], 40);
+    w.server.stop().await.unwrap();
+}

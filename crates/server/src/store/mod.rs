@@ -187,6 +187,53 @@ impl Store {
         Ok(ids)
     }
 
+    /// Changes what the account bought (admins), checked against what is assigned
+    /// inside the write transaction, and audited with it.
+    pub async fn set_purchases(
+        &self,
+        actor: &access::Actor,
+        purchases: &alc_domain::Purchases,
+    ) -> Result<LicenseSummary, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let pool = load_pool(&mut tx).await?;
+        let problems = purchases.check(&pool);
+        if !problems.is_empty() {
+            return Err(BatchError::Invalid {
+                code: "invalid_purchases".into(),
+                message: "These numbers would leave more licenses assigned than bought; nothing was saved.".into(),
+                fields: problems,
+            }
+            .into());
+        }
+        let ent = purchases.entitlements();
+        sqlx::query("UPDATE account SET web_chat_channel = ? WHERE id = 1")
+            .bind(ent.web_chat_channel)
+            .execute(&mut *tx)
+            .await?;
+        for t in LicenseType::ALL {
+            sqlx::query("UPDATE license_pool SET purchased = ? WHERE license = ?")
+                .bind(ent.purchased[t])
+                .bind(t.key())
+                .execute(&mut *tx)
+                .await?;
+        }
+        audit::record(
+            &mut tx,
+            actor,
+            audit::Entry {
+                kind: alc_domain::access::AuditKind::Settings,
+                agent_id: None,
+                subject: "Licenses purchased",
+                before: serde_json::to_value(alc_domain::Purchases::from_pool(&pool)).ok(),
+                after: serde_json::to_value(purchases).ok(),
+            },
+        )
+        .await?;
+        let summary = LicenseSummary::from_pool(&load_pool(&mut tx).await?);
+        tx.commit().await?;
+        Ok(summary)
+    }
+
     pub async fn license_summary(&self) -> Result<LicenseSummary, StoreError> {
         let mut conn = self.read.acquire().await?;
         Ok(LicenseSummary::from_pool(&load_pool(&mut conn).await?))
