@@ -4,15 +4,15 @@
 use std::fmt;
 use std::sync::{Arc, RwLock};
 
+use alc_domain::access::{AuditPage, AuditQuery, Credentials, SessionInfo};
 use alc_domain::api::{
     AgentDetail, AgentSaved, Availability, AvailabilityQuery, CreateAgent, ExtensionSuggestion,
     UpdateAgent,
 };
-use alc_domain::access::{AuditPage, AuditQuery, Credentials, SessionInfo};
 use alc_domain::directory::{DirectorySummary, RefreshStatus};
 use alc_domain::{
     AgentId, AgentKind, AgentPage, AgentQuery, ErrorBody, ExtensionRanges, LicenseChangeBatch,
-    LicenseChangeResult, LicenseSummary, Version,
+    LicenseChangeResult, LicenseSummary, Purchases, Version,
 };
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
@@ -68,6 +68,8 @@ impl fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
+type Hook = Arc<dyn Fn() + Send + Sync>;
+
 /// Where the API lives and how calls prove who is calling. Provided as context by the
 /// app shell (an embedding host can point it elsewhere and pass a bearer token).
 #[derive(Clone)]
@@ -79,7 +81,7 @@ pub struct Api {
     /// the cookie.
     csrf: Arc<RwLock<Option<String>>>,
     /// Called when the server answers 401: the session is gone.
-    on_unauthorized: Arc<RwLock<Option<Arc<dyn Fn() + Send + Sync>>>>,
+    on_unauthorized: Arc<RwLock<Option<Hook>>>,
 }
 
 impl fmt::Debug for Api {
@@ -300,6 +302,40 @@ impl Api {
             }
         }
         self.call("GET", &path, None, abort).await
+    }
+
+    pub async fn set_purchases(
+        &self,
+        p: &Purchases,
+        abort: &Abort,
+    ) -> Result<LicenseSummary, ApiError> {
+        self.call("PUT", "/settings/purchases", Some(to_json(p)?), abort)
+            .await
+    }
+
+    pub async fn set_extension_ranges(
+        &self,
+        r: &ExtensionRanges,
+        abort: &Abort,
+    ) -> Result<ExtensionRanges, ApiError> {
+        self.call(
+            "PUT",
+            "/settings/extension-ranges",
+            Some(to_json(r)?),
+            abort,
+        )
+        .await
+    }
+
+    /// Connects a directory: `settings` is the system's connection as JSON (the
+    /// credentials go to the server and never come back).
+    pub async fn set_directory(
+        &self,
+        settings: &serde_json::Value,
+        abort: &Abort,
+    ) -> Result<DirectorySummary, ApiError> {
+        self.call("PUT", "/directory", Some(settings.to_string()), abort)
+            .await
     }
 
     pub async fn directory(&self, abort: &Abort) -> Result<DirectorySummary, ApiError> {

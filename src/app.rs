@@ -9,7 +9,7 @@ use crate::api::{Abort, Api, ApiError};
 use crate::flash::Flash;
 use crate::pages::{
     AgentEditPage, AgentLicensingPage, AuditLogPage, NoAccessPage, NotFoundPage, PhoneUsersPage,
-    SignInPage,
+    SettingsPage, SignInPage,
 };
 use crate::router::{Link, Navigator, Route};
 use crate::session::{Session, SessionState};
@@ -138,6 +138,9 @@ pub fn App(#[prop(optional)] config: AppConfig) -> impl IntoView {
 fn Console(nav: Navigator, sign_out: Callback<()>, embedded: bool) -> impl IntoView {
     let session = crate::session::use_session();
     let user = session.user();
+    let admin = user
+        .as_ref()
+        .is_some_and(|u| u.role == alc_domain::access::Role::Admin);
     let who = user
         .as_ref()
         .map(|u| format!("{} · {}", u.name, u.role.label()))
@@ -161,6 +164,11 @@ fn Console(nav: Navigator, sign_out: Callback<()>, embedded: bool) -> impl IntoV
                 <li>
                     <Link href="/audit">"Audit Log"</Link>
                 </li>
+                {admin.then(|| view! {
+                    <li>
+                        <Link href="/settings">"Settings"</Link>
+                    </li>
+                })}
             </ul>
             <div class="alc-nav__user">
                 <p>{who}</p>
@@ -178,7 +186,8 @@ fn Console(nav: Navigator, sign_out: Callback<()>, embedded: bool) -> impl IntoV
                 Route::EditAgent(id) => view! { <AgentEditPage id=Some(id) /> }.into_any(),
                 Route::PhoneUsers => view! { <PhoneUsersPage /> }.into_any(),
                 Route::Audit => view! { <AuditLogPage /> }.into_any(),
-                Route::Settings | Route::NotFound => view! { <NotFoundPage /> }.into_any(),
+                Route::Settings => view! { <SettingsPage /> }.into_any(),
+                Route::NotFound => view! { <NotFoundPage /> }.into_any(),
             }}
         </main>
     }

@@ -1,4 +1,5 @@
-//! Routing: the route table as a type, and a small history-based navigator.
+//! Routing: the route table as a type, and a small navigator that keeps the screen in
+//! the browser history or, inside a host page that owns its URLs, in memory.
 //!
 //! Our own rather than `leptos_router`, for two reasons measured and argued in
 //! docs/DECISIONS.md: it cost ~60 KB of the page's gzipped weight (a third of the
@@ -107,6 +108,9 @@ pub fn encode(s: &str) -> String {
 pub struct Navigator {
     location: RwSignal<Location>,
     base: StoredValue<String>,
+    /// The screen lives only in `location`: the address bar and the history belong to
+    /// a host page (see [`Navigator::in_memory`]).
+    memory: bool,
     /// Asked before leaving a screen: `true` when it holds unsaved work.
     dirty: StoredValue<Option<Signal<bool>>>,
 }
@@ -122,6 +126,7 @@ impl Navigator {
         let nav = Navigator {
             location: RwSignal::new(Location::default()),
             base: StoredValue::new(base),
+            memory: false,
             dirty: StoredValue::new(None),
         };
         nav.location.set(nav.window_location());
@@ -130,6 +135,20 @@ impl Navigator {
         });
         on_cleanup(move || handle.remove());
         nav
+    }
+
+    /// A navigator for a host page that owns the address bar: it starts on the first
+    /// screen, never reads or writes the address or the history, and ignores the back
+    /// and forward buttons (they are the host's). Links still carry `base` + their
+    /// path as `href`, which is what "open in new tab" opens: point `base` at where
+    /// the standalone console is served, if anywhere.
+    pub fn in_memory(base: &str) -> Navigator {
+        Navigator {
+            location: RwSignal::new(Location::parse("/")),
+            base: StoredValue::new(base.trim_end_matches('/').to_string()),
+            memory: true,
+            dirty: StoredValue::new(None),
+        }
     }
 
     fn window_location(&self) -> Location {
@@ -187,9 +206,10 @@ impl Navigator {
         if leaving && dirty && !window().confirm_with_message(LEAVE_PROMPT).unwrap_or(true) {
             return;
         }
-        let history = window().history();
-        let url = self.href(href);
-        if let Ok(h) = history {
+        if !self.memory
+            && let Ok(h) = window().history()
+        {
+            let url = self.href(href);
             let _ = if replace {
                 h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
             } else {

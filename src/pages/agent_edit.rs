@@ -43,6 +43,9 @@ pub fn AgentEditPage(id: Option<AgentId>) -> impl IntoView {
     let next_extension = RwSignal::new(None::<String>);
     let load = RwSignal::new(Load::Loading);
     let notice = RwSignal::new(None::<Notice>);
+    // The form element: invalid fields are looked up inside it, which also works when
+    // the console lives in a host page's shadow root.
+    let form_el = NodeRef::<leptos::html::Form>::new();
     let confirm_remove = RwSignal::new(false);
     let abort = StoredValue::new_local(Abort::new());
     on_cleanup(move || {
@@ -171,7 +174,7 @@ pub fn AgentEditPage(id: Option<AgentId>) -> impl IntoView {
             form.submitted.set(true);
             if !form.is_valid() {
                 notice.set(Some(Notice::Invalid));
-                focus_first_invalid();
+                focus_first_invalid(form_el);
                 return;
             }
             let a = agent();
@@ -222,7 +225,7 @@ pub fn AgentEditPage(id: Option<AgentId>) -> impl IntoView {
                         } else {
                             Notice::Failed(e)
                         }));
-                        focus_first_invalid();
+                        focus_first_invalid(form_el);
                         if let Ok(s) = api.licenses(&abort).await {
                             editor.summary.set(Some(s));
                         }
@@ -341,6 +344,7 @@ pub fn AgentEditPage(id: Option<AgentId>) -> impl IntoView {
                 let removable = id.is_some() && !is_uc();
                 view! {
                     <form
+                        node_ref=form_el
                         class="alc-agent-form"
                         novalidate
                         aria-label=if id.is_some() { "Agent profile" } else { "New agent" }
@@ -438,11 +442,11 @@ fn removal_message(a: &Agent) -> String {
 }
 
 /// Puts the keyboard on the first field that needs attention, once the messages render.
-fn focus_first_invalid() {
-    request_animation_frame(|| {
-        if let Some(el) = document()
-            .query_selector("form [aria-invalid=true]")
-            .ok()
+fn focus_first_invalid(form: NodeRef<leptos::html::Form>) {
+    request_animation_frame(move || {
+        if let Some(el) = form
+            .get_untracked()
+            .and_then(|f| f.query_selector("[aria-invalid=true]").ok())
             .flatten()
             .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
         {

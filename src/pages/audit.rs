@@ -89,7 +89,13 @@ pub fn AuditLogPage() -> impl IntoView {
         q.page = Some(n);
         go(q);
     };
-    let count = move || page.with(|p| p.as_ref().map(|p| p.total.div_ceil(u64::from(p.per_page)).max(1) as u32).unwrap_or(1));
+    let count = move || {
+        page.with(|p| {
+            p.as_ref()
+                .map(|p| p.total.div_ceil(u64::from(p.per_page)).max(1) as u32)
+                .unwrap_or(1)
+        })
+    };
 
     view! {
         <header class="alc-page-head">
@@ -166,7 +172,10 @@ pub fn AuditLogPage() -> impl IntoView {
             .into_any()
         })}
         <nav class="alc-pager" aria-label="Pages of the audit log">
-            <p class="alc-pager__range">{move || page.with(|p| p.as_ref().map(|p| format!("{} changes", p.total)))}</p>
+            <p class="alc-pager__range">{move || page.with(|p| p.as_ref().map(|p| match p.total {
+                1 => "1 change".to_string(),
+                n => format!("{n} changes"),
+            }))}</p>
             <button type="button" class="alc-button" disabled={move || query.with(AuditQuery::page) <= 1}
                 on:click=move |_| to_page(query.with_untracked(AuditQuery::page) - 1)>"Previous page"</button>
             <span class="alc-pager__page">{move || format!("Page {} of {}", query.with(AuditQuery::page), count())}</span>
@@ -212,9 +221,7 @@ pub fn describe(e: &AuditEntry) -> String {
     let keys: Vec<&String> = before.iter().chain(after.iter()).map(|(k, _)| k).collect();
     let mut seen = std::collections::HashSet::new();
     let find = |list: &[(String, String)], key: &str| {
-        list.iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
+        list.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
     };
     let changes: Vec<String> = keys
         .into_iter()
@@ -251,10 +258,23 @@ fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
             }
         }
         Value::Array(items) => {
-            let text: Vec<String> = items.iter().map(leaf).collect();
+            // License keys read as their names ("voice" → "Voice").
+            let text: Vec<String> = items
+                .iter()
+                .map(
+                    |v| match v.as_str().and_then(alc_domain::LicenseType::from_key) {
+                        Some(t) => t.label().to_string(),
+                        None => leaf(v),
+                    },
+                )
+                .collect();
             out.push((
                 prefix.to_string(),
-                if text.is_empty() { "none".into() } else { text.join(", ") },
+                if text.is_empty() {
+                    "none".into()
+                } else {
+                    text.join(", ")
+                },
             ));
         }
         v => out.push((prefix.to_string(), leaf(v))),

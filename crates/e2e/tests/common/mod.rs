@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use alc_domain::access::TokenIssued;
 use alc_domain::{AgentPage, LicenseSummary};
 use alc_server::{Config, Running};
 use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
@@ -51,7 +52,7 @@ fn site_dir() -> PathBuf {
 }
 
 impl Session {
-    pub async fn start() -> Session {
+    pub async fn start_signed_out() -> Session {
         let dir = tempfile::tempdir().unwrap();
         let server = alc_server::start(Config {
             addr: ([127, 0, 0, 1], 0).into(),
@@ -103,13 +104,54 @@ impl Session {
                 Err(e) => panic!("chromedriver did not come up: {e}"),
             }
         };
+        // The test's own API calls: an admin's bearer token, got the way a portal's
+        // back end gets one.
+        let issued: TokenIssued = reqwest::Client::new()
+            .post(format!("{}/api/v1/auth/tokens", server.url()))
+            .json(&json!({"email": "admin@northwind.example", "password": "admin-demo-2026"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            format!("Bearer {}", issued.token).parse().unwrap(),
+        );
         Session {
             server,
             browser,
             driver,
-            http: reqwest::Client::new(),
+            http: reqwest::Client::builder()
+                .default_headers(headers)
+                .build()
+                .unwrap(),
             _dir: dir,
         }
+    }
+
+    /// The demo, with the browser signed in as its supervisor.
+    pub async fn start() -> Session {
+        let s = Self::start_signed_out().await;
+        s.sign_in("supervisor@northwind.example", "supervisor-demo-2026")
+            .await;
+        s.wait_for_text("Sign out").await;
+        s
+    }
+
+    /// Signs in through the sign-in page, as a person does.
+    pub async fn sign_in(&self, email: &str, password: &str) {
+        self.open("/").await;
+        self.labelled("Email").await.send_keys(email).await.unwrap();
+        self.labelled("Password")
+            .await
+            .send_keys(password)
+            .await
+            .unwrap();
+        let button = self.button("Sign in").await;
+        self.click(&button).await;
     }
 
     pub async fn open(&self, path: &str) {

@@ -1,0 +1,119 @@
+//! End to end: signing in as each role, what an Agent sees, and the audit log of a
+//! change made in the browser.
+
+mod common;
+
+use common::Session;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_role_signs_in_and_only_supervisors_and_admins_get_the_console() {
+    let s = Session::start_signed_out().await;
+    s.open("/agents").await;
+    // Nobody is signed in: the sign-in page, not the console.
+    let h1 = s.find("h1").await;
+    assert_eq!(h1.text().await.unwrap(), "Sign in");
+
+    // A wrong password: the message is next to the password field.
+    s.sign_in("supervisor@northwind.example", "wrong password")
+        .await;
+    s.wait_for_text("That email and password do not match an account.")
+        .await;
+    let password = s.labelled("Password").await;
+    assert_eq!(
+        password.attr("aria-invalid").await.unwrap().as_deref(),
+        Some("true")
+    );
+    let described = password.attr("aria-describedby").await.unwrap().unwrap();
+    let message = s.find(&format!("#{described}")).await.text().await.unwrap();
+    assert!(message.contains("do not match"), "{message}");
+
+    // An agent: a clear "no access" page, and a way out.
+    s.sign_in("agent@northwind.example", "agent-demo-2026")
+        .await;
+    s.wait_for_text("No access").await;
+    s.wait_for_text("with the Agent role").await;
+    assert!(!s.page_text().await.contains("Agent Licensing\n"));
+    let out = s.button("Sign out").await;
+    s.click(&out).await;
+    s.wait_for_text("Sign in").await;
+
+    // A supervisor: the console, without admin-only screens.
+    s.sign_in("supervisor@northwind.example", "supervisor-demo-2026")
+        .await;
+    s.wait_for_text("Sam Supervisor · Supervisor").await;
+    s.wait_for_text("Showing 1–40 of 40 agents").await;
+    assert!(!s.page_text().await.contains("Settings"));
+    let out = s.button("Sign out").await;
+    s.click(&out).await;
+    s.wait_for_text("Sign in").await;
+    // Signed out means signed out: a reload does not bring the console back.
+    s.open("/agents").await;
+    s.wait_for_text("Sign in").await;
+    assert!(!s.page_text().await.contains("Showing 1–40"));
+
+    // The supervisor had no Settings; an admin has.
+    s.sign_in("admin@northwind.example", "admin-demo-2026")
+        .await;
+    s.wait_for_text("Alex Admin · Admin").await;
+    let settings = s.link("Settings").await;
+    s.click(&settings).await;
+    s.wait_for_text("Licenses purchased").await;
+    // Fewer Voice seats than are assigned (20): refused next to the field, before
+    // anything is sent.
+    let voice = s.labelled("Voice seats").await;
+    voice.clear().await.unwrap();
+    voice.send_keys("19").await.unwrap();
+    s.wait_for_text("20 Voice licenses are assigned: unassign 1 first")
+        .await;
+    let save = s.button("Save purchases").await;
+    s.click(&save).await;
+    assert_eq!(s.api_summary().await.licenses[0].purchased, 25);
+    voice.clear().await.unwrap();
+    voice.send_keys("30").await.unwrap();
+    s.click(&save).await;
+    s.wait_for_text("Saved.").await;
+    assert_eq!(s.api_summary().await.licenses[0].purchased, 30);
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_made_in_the_browser_is_in_the_audit_log() {
+    let s = Session::start().await;
+    s.open("/agents").await;
+    let zoe = s.checkbox("Voice license for Zoe Lambert").await;
+    s.click(&zoe).await;
+    let save = s.button("Save").await;
+    s.click(&save).await;
+    s.wait_for_text("Saved 1 change.").await;
+
+    let audit = s.link("Audit Log").await;
+    s.click(&audit).await;
+    s.wait_for_text("1 change").await;
+    let row = s
+        .find("table.alc-audit tbody tr")
+        .await
+        .text()
+        .await
+        .unwrap();
+    for expected in [
+        "Sam Supervisor <supervisor@northwind.example>",
+        "Licenses changed",
+        "Zoe Lambert",
+        "licenses: none → Voice",
+    ] {
+        assert!(row.contains(expected), "{expected:?} not in {row:?}");
+    }
+    // Filtering by kind of change: none of another kind.
+    let kind = s.labelled("Kind of change").await;
+    kind.select_by_value("agent_removed").await.unwrap();
+    s.wait_for_text("No changes match these filters.").await;
+    assert!(
+        s.browser
+            .current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .contains("kind=agent_removed")
+    );
+    s.finish().await;
+}
