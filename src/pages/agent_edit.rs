@@ -287,7 +287,8 @@ pub fn AgentEditPage(id: Option<AgentId>) -> impl IntoView {
                                 view! {
                                     <p class="alc-lede">
                                         <span class="alc-source" data-source=d.source.key()>{d.source.label()}</span>
-                                        " · Extension " {d.profile.extension.clone()}
+                                        " · Extension " {d.profile.extension.clone()} " · "
+                                        <Link href=format!("/audit?agent_id={}", d.id)>"History"</Link>
                                     </p>
                                 }
                             })

@@ -115,5 +115,14 @@ async fn a_change_made_in_the_browser_is_in_the_audit_log() {
             .as_str()
             .contains("kind=agent_removed")
     );
+    // An agent's own history, from its profile.
+    s.open("/agents?q=zoe").await;
+    let zoe = s.link("Zoe Lambert").await;
+    s.click(&zoe).await;
+    let history = s.link("History").await;
+    s.click(&history).await;
+    s.wait_for_text("only").await;
+    s.wait_for_text("1 change").await;
+    assert!(s.page_text().await.contains("licenses: none → Voice"));
     s.finish().await;
 }
