@@ -351,6 +351,9 @@ impl Api {
         self.call("POST", "/directory/refresh", None, abort).await
     }
 
+    /// One call, its answer read as `T`. Only this thin part is generic: the request
+    /// itself ([`Api::fetch`]) is one piece of code for every type, which keeps the
+    /// page's wasm small.
     async fn call<T: DeserializeOwned>(
         &self,
         method: &str,
@@ -358,6 +361,20 @@ impl Api {
         body: Option<String>,
         abort: &Abort,
     ) -> Result<T, ApiError> {
+        let text = self.fetch(method, path, body, abort).await?;
+        // 204 No Content has no body: read it as `null`.
+        let text = if text.is_empty() { "null" } else { &text };
+        serde_json::from_str(text).map_err(|e| ApiError::Decode(e.to_string()))
+    }
+
+    /// Sends a request and answers the body of a 2xx, or the error.
+    async fn fetch(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+        abort: &Abort,
+    ) -> Result<String, ApiError> {
         let init = RequestInit::new();
         init.set_method(method);
         init.set_signal(abort.signal().as_ref());
@@ -375,18 +392,8 @@ impl Api {
             init.set_body(&JsValue::from_str(&body));
         }
         init.set_headers(&headers);
-        self.send(Request::new_with_str_and_init(
-            &format!("{}{path}", self.base),
-            &init,
-        ))
-        .await
-    }
-
-    async fn send<T: DeserializeOwned>(
-        &self,
-        request: Result<Request, JsValue>,
-    ) -> Result<T, ApiError> {
-        let request = request.map_err(|e| ApiError::Network(describe(&e)))?;
+        let request = Request::new_with_str_and_init(&format!("{}{path}", self.base), &init)
+            .map_err(|e| ApiError::Network(describe(&e)))?;
         let window = web_sys::window().ok_or_else(|| ApiError::Network("no window".into()))?;
         let response = JsFuture::from(window.fetch_with_request(&request))
             .await
@@ -404,23 +411,20 @@ impl Api {
         .as_string()
         .unwrap_or_default();
         if response.ok() {
-            // 204 No Content has no body: read it as `null`.
-            let text = if text.is_empty() { "null" } else { &text };
-            serde_json::from_str(text).map_err(|e| ApiError::Decode(e.to_string()))
-        } else {
-            let status = response.status();
-            if status == 401
-                && let Some(f) = self.on_unauthorized.read().ok().and_then(|h| h.clone())
-            {
-                f();
-            }
-            let body = serde_json::from_str::<ErrorBody>(&text).unwrap_or_else(|_| ErrorBody {
-                code: "http_error".into(),
-                message: format!("The server answered {status} {}.", response.status_text()),
-                fields: vec![],
-            });
-            Err(ApiError::Server { status, body })
+            return Ok(text);
         }
+        let status = response.status();
+        if status == 401
+            && let Some(f) = self.on_unauthorized.read().ok().and_then(|h| h.clone())
+        {
+            f();
+        }
+        let body = serde_json::from_str::<ErrorBody>(&text).unwrap_or_else(|_| ErrorBody {
+            code: "http_error".into(),
+            message: format!("The server answered {status} {}.", response.status_text()),
+            fields: vec![],
+        });
+        Err(ApiError::Server { status, body })
     }
 }
 

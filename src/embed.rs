@@ -166,9 +166,14 @@ fn theme_option(options: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
         let pair: js_sys::Array = entry.unchecked_into();
         let name = pair.get(0).as_string().unwrap_or_default();
         let value = pair.get(1);
-        let value = value
-            .as_string()
-            .or_else(|| value.as_f64().map(|n| n.to_string()));
+        // Numbers are written by JavaScript, not Rust: Rust's float formatting would
+        // cost the page kilobytes for this one line.
+        let value = value.as_string().or_else(|| {
+            value
+                .as_f64()
+                .and_then(|_| js_sys::JSON::stringify(&value).ok())
+                .and_then(|s| s.as_string())
+        });
         match value {
             Some(value) if name.starts_with("--alc-") => out.push((name, value)),
             _ => leptos::logging::warn!(
