@@ -101,6 +101,23 @@ fn NumberField(
     }
 }
 
+/// A field's message: the rule's, checked as the admin types, else the server's.
+fn message_for(
+    problems: Memo<Vec<FieldError>>,
+    outcome: RwSignal<Outcome>,
+    field: &'static str,
+) -> Signal<Option<String>> {
+    Signal::derive(move || {
+        problems
+            .with(|ps| {
+                ps.iter()
+                    .find(|f| f.field == field)
+                    .map(|f| f.message.clone())
+            })
+            .or_else(|| outcome.with(|o| o.field(field)))
+    })
+}
+
 fn status(outcome: RwSignal<Outcome>) -> impl IntoView {
     move || {
         outcome.with(|o| {
@@ -147,17 +164,7 @@ fn PurchasesForm() -> impl IntoView {
     };
     // The same rule the server applies, against the counts as loaded.
     let problems = Memo::new(move |_| pool.get().map(|p| current().check(&p)).unwrap_or_default());
-    let message = move |field: &'static str| {
-        Signal::derive(move || {
-            problems
-                .with(|ps| {
-                    ps.iter()
-                        .find(|f| f.field == field)
-                        .map(|f| f.message.clone())
-                })
-                .or_else(|| outcome.with(|o| o.field(field)))
-        })
-    };
+    let message = move |field: &'static str| message_for(problems, outcome, field);
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if !problems.with(Vec::is_empty) {
@@ -239,17 +246,7 @@ fn RangesForm() -> impl IntoView {
         }
     };
     let problems = Memo::new(move |_| ranges().validate());
-    let message = move |field: &'static str| {
-        Signal::derive(move || {
-            problems
-                .with(|ps| {
-                    ps.iter()
-                        .find(|f| f.field == field)
-                        .map(|f| f.message.clone())
-                })
-                .or_else(|| outcome.with(|o| o.field(field)))
-        })
-    };
+    let message = move |field: &'static str| message_for(problems, outcome, field);
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if !problems.with(Vec::is_empty) {

@@ -48,12 +48,8 @@ async fn run(http: &reqwest::Client, base: &str) -> (Duration, RefreshReport) {
 async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let server = alc_server::start(Config {
-        addr: ([127, 0, 0, 1], 0).into(),
-        db_path: dir.path().join("refresh.db"),
-        site_dir: None,
-        demo: false,
         directory_policy: alc_directory::Policy::default(),
-        sessions: Default::default(),
+        ..Config::ephemeral(dir.path().join("refresh.db"))
     })
     .await
     .unwrap();

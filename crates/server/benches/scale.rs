@@ -26,16 +26,9 @@ fn stats(mut d: Vec<Duration>) -> String {
 #[tokio::main]
 async fn main() {
     let dir = tempfile::tempdir().unwrap();
-    let server = alc_server::start(Config {
-        addr: ([127, 0, 0, 1], 0).into(),
-        db_path: dir.path().join("scale.db"),
-        site_dir: None,
-        demo: false,
-        directory_policy: alc_directory::Policy::quick(),
-        sessions: Default::default(),
-    })
-    .await
-    .unwrap();
+    let server = alc_server::start(Config::ephemeral(dir.path().join("scale.db")))
+        .await
+        .unwrap();
     let ent = Entitlements {
         purchased: Counts::from_fn(|_| AGENTS as i64),
         web_chat_channel: true,

@@ -36,6 +36,19 @@ pub struct Config {
 }
 
 impl Config {
+    /// For tests and benchmarks: a free port on loopback, the database at `db_path`, no
+    /// site, no demo, short waits for directories, the usual sessions.
+    pub fn ephemeral(db_path: PathBuf) -> Config {
+        Config {
+            addr: ([127, 0, 0, 1], 0).into(),
+            db_path,
+            site_dir: None,
+            demo: false,
+            directory_policy: alc_directory::Policy::quick(),
+            sessions: store::access::SessionPolicy::default(),
+        }
+    }
+
     /// The API's state for this configuration.
     pub fn state(&self, store: Store) -> routes::AppState {
         routes::AppState {

@@ -305,15 +305,11 @@ async fn a_cookie_session_needs_its_csrf_token_for_every_change() {
 async fn sessions_expire_when_idle() {
     let dir = tempfile::tempdir().unwrap();
     let server = alc_server::start(Config {
-        addr: ([127, 0, 0, 1], 0).into(),
-        db_path: dir.path().join("console.db"),
-        site_dir: None,
-        demo: false,
-        directory_policy: alc_directory::Policy::quick(),
         sessions: alc_server::store::access::SessionPolicy {
             idle: Duration::from_secs(1),
             max: Duration::from_secs(60),
         },
+        ..Config::ephemeral(dir.path().join("console.db"))
     })
     .await
     .unwrap();

@@ -346,12 +346,8 @@ async fn bad_requests_get_clean_json_errors() {
 async fn data_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let config = Config {
-        addr: ([127, 0, 0, 1], 0).into(),
-        db_path: dir.path().join("console.db"),
-        site_dir: None,
         demo: true,
-        directory_policy: alc_directory::Policy::quick(),
-        sessions: Default::default(),
+        ..Config::ephemeral(dir.path().join("console.db"))
     };
     let first = alc_server::start(config.clone()).await.unwrap();
     // The way a portal's back end gets a token for the embedded console.

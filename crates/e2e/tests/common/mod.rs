@@ -55,12 +55,9 @@ impl Session {
     pub async fn start_signed_out() -> Session {
         let dir = tempfile::tempdir().unwrap();
         let server = alc_server::start(Config {
-            addr: ([127, 0, 0, 1], 0).into(),
-            db_path: dir.path().join("console.db"),
             site_dir: Some(site_dir()),
             demo: true,
-            directory_policy: alc_directory::Policy::quick(),
-            sessions: Default::default(),
+            ..Config::ephemeral(dir.path().join("console.db"))
         })
         .await
         .unwrap();

@@ -64,14 +64,7 @@ impl Store {
             .as_deref()
             .map(str::trim)
             .filter(|a| !a.is_empty())
-            .map(|a| {
-                let escaped = a
-                    .to_lowercase()
-                    .replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_");
-                format!("%{escaped}%")
-            });
+            .map(super::contains_pattern);
         let filter = |qb: &mut QueryBuilder<'_, Sqlite>| {
             qb.push(" WHERE TRUE");
             if let Some(id) = q.agent_id {

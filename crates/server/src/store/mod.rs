@@ -240,14 +240,7 @@ impl Store {
     }
 
     pub async fn list_agents(&self, query: &AgentQuery) -> Result<AgentPage, StoreError> {
-        let search = query.search().map(|q| {
-            let escaped = q
-                .to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            format!("%{escaped}%")
-        });
+        let search = query.search().map(|q| contains_pattern(&q));
         let filter = |qb: &mut QueryBuilder<'_, Sqlite>| {
             qb.push(match query.kind {
                 None => " WHERE TRUE",
@@ -385,6 +378,17 @@ impl Store {
         let mut conn = self.read.acquire().await?;
         load_agents(&mut conn, ids).await
     }
+}
+
+/// A `LIKE … ESCAPE '\\'` pattern matching `text` anywhere, without regard to case
+/// (the column is compared lowercased).
+pub(crate) fn contains_pattern(text: &str) -> String {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
 }
 
 /// [`Block::check_gone`] on every update of a batch.

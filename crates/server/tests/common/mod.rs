@@ -77,12 +77,8 @@ impl World {
     pub async fn start(demo: bool) -> World {
         let dir = tempfile::tempdir().unwrap();
         let server = alc_server::start(Config {
-            addr: ([127, 0, 0, 1], 0).into(),
-            db_path: dir.path().join("nested/console.db"),
-            site_dir: None,
             demo,
-            directory_policy: alc_directory::Policy::quick(),
-            sessions: Default::default(),
+            ..Config::ephemeral(dir.path().join("nested/console.db"))
         })
         .await
         .unwrap();
