@@ -180,12 +180,20 @@ async fn check(
 /// `POST /auth/sign-in`: a cookie session for the standalone console.
 pub async fn sign_in(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Json(creds): Json<Credentials>,
 ) -> Result<Response, ApiError> {
     let (token, principal) = check(&state, &creds, SessionKind::Cookie).await?;
+    // Behind a TLS-terminating proxy the cookie is also `Secure`; on plain HTTP
+    // (the standalone console on localhost) a browser would refuse to send it back.
+    let secure = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|p| p.eq_ignore_ascii_case("https"));
     let cookie = format!(
-        "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
-        state.sessions.max.as_secs()
+        "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
+        state.sessions.max.as_secs(),
+        if secure { "; Secure" } else { "" }
     );
     let mut resp = Json(info(&principal)).into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {

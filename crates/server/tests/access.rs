@@ -521,3 +521,32 @@ async fn every_change_is_audited_in_its_own_transaction() {
     assert_eq!(audit(&w, "").await.total, 4);
     w.server.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_session_cookie_is_secure_behind_tls() {
+    let w = World::demo().await;
+    let creds =
+        json!({"email": "supervisor@northwind.example", "password": "supervisor-demo-2026"});
+    let plain = reqwest::Client::new()
+        .post(w.url("/auth/sign-in"))
+        .json(&creds)
+        .send()
+        .await
+        .unwrap();
+    let cookie = plain.headers()[reqwest::header::SET_COOKIE]
+        .to_str()
+        .unwrap();
+    assert!(!cookie.contains("Secure"), "{cookie}");
+    let proxied = reqwest::Client::new()
+        .post(w.url("/auth/sign-in"))
+        .header("X-Forwarded-Proto", "https")
+        .json(&creds)
+        .send()
+        .await
+        .unwrap();
+    let cookie = proxied.headers()[reqwest::header::SET_COOKIE]
+        .to_str()
+        .unwrap();
+    assert!(cookie.ends_with("; Secure"), "{cookie}");
+    w.server.stop().await.unwrap();
+}
