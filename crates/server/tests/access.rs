@@ -319,15 +319,7 @@ async fn sessions_expire_when_idle() {
         .await
         .unwrap();
     // Signed in through the server, so the server's session policy applies.
-    let issued: alc_domain::access::TokenIssued = reqwest::Client::new()
-        .post(format!("{}/api/v1/auth/tokens", server.url()))
-        .json(&json!({"email": "a@test.example", "password": "pass phrase"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let issued = common::token_via_api(&server.url(), "a@test.example", "pass phrase").await;
     let http = client_with(&issued.token);
     let url = format!("{}/api/v1/licenses", server.url());
     assert_eq!(

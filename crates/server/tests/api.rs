@@ -351,15 +351,12 @@ async fn data_survives_a_restart() {
     };
     let first = alc_server::start(config.clone()).await.unwrap();
     // The way a portal's back end gets a token for the embedded console.
-    let issued: alc_domain::access::TokenIssued = reqwest::Client::new()
-        .post(format!("{}/api/v1/auth/tokens", first.url()))
-        .json(&json!({"email": "supervisor@northwind.example", "password": "supervisor-demo-2026"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let issued = common::token_via_api(
+        &first.url(),
+        "supervisor@northwind.example",
+        "supervisor-demo-2026",
+    )
+    .await;
     assert_eq!(issued.user.role, alc_domain::access::Role::Supervisor);
     // The session is in the database: it outlives the restart below.
     let http = common::client_with(&issued.token);

@@ -467,13 +467,13 @@ impl Store {
         audit::record(
             &mut tx,
             actor,
-            Entry {
-                kind: AuditKind::AgentCreated,
-                agent_id: Some(id),
-                subject: &profile.name,
-                before: None,
-                after: serde_json::to_value(&saved.agent).ok(),
-            },
+            Entry::agent(
+                AuditKind::AgentCreated,
+                id,
+                &profile.name,
+                None,
+                saved.agent.as_ref(),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -572,13 +572,13 @@ impl Store {
         audit::record(
             &mut tx,
             actor,
-            Entry {
-                kind: AuditKind::AgentUpdated,
-                agent_id: Some(id),
-                subject: &profile.name,
-                before: serde_json::to_value(&current).ok(),
-                after: serde_json::to_value(&saved.agent).ok(),
-            },
+            Entry::agent(
+                AuditKind::AgentUpdated,
+                id,
+                &profile.name,
+                Some(&current),
+                saved.agent.as_ref(),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -628,13 +628,13 @@ impl Store {
         audit::record(
             &mut tx,
             actor,
-            Entry {
-                kind: AuditKind::AgentRemoved,
-                agent_id: Some(id),
-                subject: &current.profile.name,
-                before: serde_json::to_value(&current).ok(),
-                after: None,
-            },
+            Entry::agent(
+                AuditKind::AgentRemoved,
+                id,
+                &current.profile.name,
+                Some(&current),
+                None,
+            ),
         )
         .await?;
         tx.commit().await?;

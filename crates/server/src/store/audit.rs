@@ -5,6 +5,7 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 
 use alc_domain::AgentId;
 use alc_domain::access::{AuditEntry, AuditKind, AuditPage, AuditQuery};
+use alc_domain::api::AgentDetail;
 
 use super::access::Actor;
 use super::{Store, StoreError};
@@ -16,6 +17,26 @@ pub struct Entry<'a> {
     pub subject: &'a str,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
+}
+
+impl<'a> Entry<'a> {
+    /// An agent added, edited or removed: its whole profile and licenses before and
+    /// after (`None` where there is no such side).
+    pub fn agent(
+        kind: AuditKind,
+        id: AgentId,
+        name: &'a str,
+        before: Option<&AgentDetail>,
+        after: Option<&AgentDetail>,
+    ) -> Entry<'a> {
+        Entry {
+            kind,
+            agent_id: Some(id),
+            subject: name,
+            before: before.and_then(|v| serde_json::to_value(v).ok()),
+            after: after.and_then(|v| serde_json::to_value(v).ok()),
+        }
+    }
 }
 
 /// Writes `entry` on `conn`, which must be the change's own transaction.

@@ -103,11 +103,7 @@ impl Store {
 
     /// The current time as the store writes it (RFC 3339, UTC, milliseconds).
     pub async fn now(&self) -> Result<String, StoreError> {
-        Ok(
-            sqlx::query_scalar("SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')")
-                .fetch_one(&self.read)
-                .await?,
-        )
+        now_in(&mut *self.read.acquire().await?).await
     }
 
     pub async fn latest_refresh(&self) -> Result<Option<RefreshReport>, StoreError> {

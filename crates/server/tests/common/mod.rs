@@ -2,7 +2,7 @@
 //! real SQLite file in a temporary folder.
 #![allow(dead_code)]
 
-use alc_domain::access::Role;
+use alc_domain::access::{self, Role};
 use alc_domain::*;
 use alc_server::store::access::SessionKind;
 use alc_server::{Config, NewAgent, Running};
@@ -26,6 +26,19 @@ pub async fn bearer(store: &alc_server::Store, role: Role, email: &str) -> Strin
         .unwrap()
         .unwrap_or_else(|e| panic!("{e:?}"));
     token
+}
+
+/// A bearer token asked of the server at `base` (`http://host:port`) through
+/// `POST /auth/tokens`, as a portal's back end does: the server's session policy applies.
+pub async fn token_via_api(base: &str, email: &str, password: &str) -> access::TokenIssued {
+    let r = reqwest::Client::new()
+        .post(format!("{base}/api/v1/auth/tokens"))
+        .json(&serde_json::json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    r.json().await.unwrap()
 }
 
 /// A client that sends `token` with every request.
