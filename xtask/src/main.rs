@@ -19,6 +19,8 @@ const BINARYEN_VERSION: &str = "132";
 const APP_PACKAGE: &str = "agent-licensing-console";
 const E2E_PACKAGE: &str = "alc-e2e";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// The server's demo (seed, simulator): the tests use it; an operator's build has none.
+const SERVER_DEMO: &str = "alc-server/demo";
 
 type Result<T = ()> = std::result::Result<T, String>;
 
@@ -231,10 +233,16 @@ fn run(args: &[String]) -> Result {
         "server",
         "-p",
         "alc-server",
+        "--features",
+        "demo",
     ]))?;
     let server = root().join("target/server/alc-server");
     let mut cmd = Command::new(server);
-    cmd.current_dir(root()).arg("--site").arg(&dist).args(args);
+    // The one-command demo: `serve --demo` on data/console.db unless told otherwise.
+    cmd.current_dir(root())
+        .args(["serve", "--demo", "--site"])
+        .arg(&dist)
+        .args(args);
     if !args.iter().any(|a| a == "--db") {
         cmd.args(["--db", "data/console.db"]);
     }
@@ -270,6 +278,20 @@ fn lint(tools: &Tools) -> Result {
             "--exclude",
             APP_PACKAGE,
             "--all-targets",
+            "--features",
+            SERVER_DEMO,
+            "--",
+            "-D",
+            "warnings",
+        ])
+        .env("PATH", &tools.path))?;
+    // And the operator's build, without the demo, on its own.
+    sh(cargo()
+        .args([
+            "clippy",
+            "--locked",
+            "-p",
+            "alc-server",
             "--",
             "-D",
             "warnings",
@@ -347,6 +369,7 @@ impl Tally {
 fn test() -> Result {
     let tools = Tools::ensure(true)?;
     lint(&tools)?;
+    no_demo_in_the_operators_build()?;
     let dist = build_site(&tools)?;
     let mut tally = Tally::default();
     let result = (|| {
@@ -360,6 +383,8 @@ fn test() -> Result {
                 APP_PACKAGE,
                 "--exclude",
                 E2E_PACKAGE,
+                "--features",
+                SERVER_DEMO,
             ]),
         )?;
         tally.cargo_test(
@@ -398,6 +423,38 @@ fn test() -> Result {
         tally.passed, tally.failed, tally.ignored
     );
     result
+}
+
+/// The demo's simulator (a fake directory server with well-known credentials) must not
+/// be linked into the server an operator builds: `cargo tree` of the plain build.
+fn no_demo_in_the_operators_build() -> Result {
+    step("the operator's build has no demo (cargo tree -p alc-server, normal dependencies)");
+    let out = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args([
+            "tree",
+            "--locked",
+            "-p",
+            "alc-server",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+        ])
+        .current_dir(root())
+        .output()
+        .map_err(|e| format!("cannot run cargo tree: {e}"))?;
+    let tree = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() || !tree.contains("alc-directory ") {
+        return Err(format!(
+            "cargo tree failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    if tree.contains("alc-directory-sim") {
+        return Err("alc-server without features depends on alc-directory-sim".into());
+    }
+    println!("alc-directory-sim: not linked without --features demo");
+    Ok(())
 }
 
 fn bench() -> Result {
@@ -448,6 +505,15 @@ fn bench() -> Result {
         "alc-server",
         "--bench",
         "refresh",
+    ]))?;
+    step("start-up: `alc-server serve` until /readyz answers, empty and 50,000 agents");
+    sh(cargo().args([
+        "bench",
+        "--locked",
+        "-p",
+        "alc-server",
+        "--bench",
+        "startup",
     ]))
 }
 

@@ -62,6 +62,11 @@ pub struct ConsoleUser {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionInfo {
     pub user: ConsoleUser,
+    /// The password was set by an admin (or the operator's `users add`): until the
+    /// user chooses their own with `POST /me/password`, every other call but
+    /// signing out is refused with 403 `password_change_required`.
+    #[serde(default)]
+    pub must_change_password: bool,
     /// Sent back as `X-CSRF-Token` on every state-changing call made with the session
     /// cookie. `None` for bearer tokens, which are not sent by the browser on its own.
     pub csrf_token: Option<String>,
@@ -77,6 +82,83 @@ pub struct TokenIssued {
     pub user: ConsoleUser,
 }
 
+/// `GET /auth/setup` (public): whether anyone can sign in yet, so that the sign-in
+/// page of a new installation can say who creates the first admin.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetupStatus {
+    pub has_users: bool,
+}
+
+/// A console user's id.
+pub type UserId = i64;
+
+/// A console user as admins manage them: `GET /users`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserAccount {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    /// Disabled users cannot sign in; their sessions ended when they were disabled.
+    pub active: bool,
+    /// Signed in with a password an admin set, not yet replaced by their own.
+    pub must_change_password: bool,
+    /// RFC 3339, UTC.
+    pub last_sign_in_at: Option<String>,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    /// Sessions (cookie or bearer) still open.
+    pub sessions: u32,
+}
+
+/// `POST /users` (admins): a new console user with an initial password, which they
+/// must change when they first sign in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewUser {
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub password: String,
+}
+
+/// `PATCH /users/{id}` (admins): a new role, disable (`active: false`) or enable.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserChange {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+}
+
+/// `POST /users/{id}/password` (admins): a new initial password; the user's sessions
+/// end and they must choose their own at the next sign-in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordReset {
+    pub password: String,
+}
+
+/// `POST /me/password` (anyone signed in): the current password and a new one. The
+/// user's other sessions end; this one goes on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// `DELETE /users/{id}/sessions` (admins): how many sessions were ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionsEnded {
+    pub ended: u64,
+}
+
+/// Checks the name and email of a console user (the same rules as an agent's).
+pub fn validate_user(name: &str, email: &str) -> Result<(String, String), Vec<crate::FieldError>> {
+    match (crate::validate_name(name), crate::validate_email(email)) {
+        (Ok(n), Ok(e)) => Ok((n, e)),
+        (n, e) => Err([n.err(), e.err()].into_iter().flatten().collect()),
+    }
+}
+
 /// What kind of change an audit entry records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -87,16 +169,36 @@ pub enum AuditKind {
     AgentRemoved,
     DirectoryRefresh,
     Settings,
+    UserAdded,
+    UserRoleChanged,
+    UserDisabled,
+    UserEnabled,
+    PasswordReset,
+    PasswordChanged,
+    SessionsEnded,
+    SignInSucceeded,
+    SignInFailed,
+    SignedOut,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 6] = [
+    pub const ALL: [AuditKind; 16] = [
         AuditKind::Licenses,
         AuditKind::AgentCreated,
         AuditKind::AgentUpdated,
         AuditKind::AgentRemoved,
         AuditKind::DirectoryRefresh,
         AuditKind::Settings,
+        AuditKind::UserAdded,
+        AuditKind::UserRoleChanged,
+        AuditKind::UserDisabled,
+        AuditKind::UserEnabled,
+        AuditKind::PasswordReset,
+        AuditKind::PasswordChanged,
+        AuditKind::SessionsEnded,
+        AuditKind::SignInSucceeded,
+        AuditKind::SignInFailed,
+        AuditKind::SignedOut,
     ];
 
     pub const fn key(self) -> &'static str {
@@ -107,6 +209,16 @@ impl AuditKind {
             AuditKind::AgentRemoved => "agent_removed",
             AuditKind::DirectoryRefresh => "directory_refresh",
             AuditKind::Settings => "settings",
+            AuditKind::UserAdded => "user_added",
+            AuditKind::UserRoleChanged => "user_role_changed",
+            AuditKind::UserDisabled => "user_disabled",
+            AuditKind::UserEnabled => "user_enabled",
+            AuditKind::PasswordReset => "password_reset",
+            AuditKind::PasswordChanged => "password_changed",
+            AuditKind::SessionsEnded => "sessions_ended",
+            AuditKind::SignInSucceeded => "sign_in_succeeded",
+            AuditKind::SignInFailed => "sign_in_failed",
+            AuditKind::SignedOut => "signed_out",
         }
     }
 
@@ -122,6 +234,16 @@ impl AuditKind {
             AuditKind::AgentRemoved => "Agent removed",
             AuditKind::DirectoryRefresh => "Directory refresh",
             AuditKind::Settings => "Settings changed",
+            AuditKind::UserAdded => "Console user added",
+            AuditKind::UserRoleChanged => "Role changed",
+            AuditKind::UserDisabled => "Console user disabled",
+            AuditKind::UserEnabled => "Console user enabled",
+            AuditKind::PasswordReset => "Password reset",
+            AuditKind::PasswordChanged => "Password changed",
+            AuditKind::SessionsEnded => "Sessions ended",
+            AuditKind::SignInSucceeded => "Signed in",
+            AuditKind::SignInFailed => "Sign-in failed",
+            AuditKind::SignedOut => "Signed out",
         }
     }
 }

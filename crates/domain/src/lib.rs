@@ -9,6 +9,7 @@ pub mod api;
 pub mod batch;
 pub mod directory;
 pub mod license;
+pub mod password;
 pub mod profile;
 
 pub use api::{

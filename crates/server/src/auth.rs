@@ -13,7 +13,9 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use alc_domain::access::{Credentials, Role, SessionInfo, TokenIssued};
+use alc_domain::access::{
+    Credentials, PasswordChange, Role, SessionInfo, SetupStatus, TokenIssued,
+};
 
 use crate::error::{ApiError, Json};
 use crate::routes::AppState;
@@ -39,12 +41,20 @@ pub enum Need {
 pub fn need(method: &Method, path: &str) -> Need {
     let write = method != Method::GET && method != Method::HEAD;
     match path {
-        "/auth/sign-in" | "/auth/tokens" => Need::Public,
-        "/auth/session" | "/auth/sign-out" => Need::SignedIn,
+        "/auth/sign-in" | "/auth/tokens" | "/auth/setup" => Need::Public,
+        "/auth/session" | "/auth/sign-out" | "/me/password" => Need::SignedIn,
         "/directory" if write => Need::Admin,
         p if p.starts_with("/settings") && write => Need::Admin,
+        "/users" => Need::Admin,
+        p if p.starts_with("/users/") => Need::Admin,
         _ => Need::Console,
     }
+}
+
+/// What a user who must change their password may still do: see who they are, change
+/// it, or leave.
+fn allowed_before_password_change(path: &str) -> bool {
+    matches!(path, "/auth/session" | "/auth/sign-out" | "/me/password")
 }
 
 fn token_from(headers: &HeaderMap) -> Option<(String, SessionKind)> {
@@ -115,16 +125,26 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
             .into_response();
         }
     }
+    if principal.must_change_password && !allowed_before_password_change(req.uri().path()) {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "password_change_required",
+            "Choose a new password first: the current one was set by an admin.",
+        )
+        .into_response();
+    }
     let role = principal.user.role;
+    let admin_only = if req.uri().path().starts_with("/users") {
+        "Only admins can manage console users."
+    } else {
+        "Only admins can change the account's settings."
+    };
     let refused = match need {
         Need::Console | Need::Admin if !role.may_use_console() => Some((
             "no_access",
             "Your account has the Agent role. The Agent Licensing Console is for supervisors and admins; ask an admin if you need access.",
         )),
-        Need::Admin if role != Role::Admin => Some((
-            "admin_only",
-            "Only admins can change the account's settings.",
-        )),
+        Need::Admin if role != Role::Admin => Some(("admin_only", admin_only)),
         _ => None,
     };
     if let Some((code, message)) = refused {
@@ -139,6 +159,7 @@ fn info(p: &Principal) -> SessionInfo {
         user: p.user.clone(),
         csrf_token: (p.kind == SessionKind::Cookie).then(|| p.csrf.clone()),
         expires_at: rfc3339(p.expires_at),
+        must_change_password: p.must_change_password,
     }
 }
 
@@ -163,6 +184,11 @@ async fn check(
             code: "invalid_credentials".into(),
             message: "Check the email and password and try again.".into(),
         }])),
+        Err(SignInRefused::Disabled) => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "account_disabled",
+            "This account is disabled. Ask an admin to enable it.",
+        )),
         Err(SignInRefused::SlowDown(secs)) => {
             let mut e = ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -224,12 +250,43 @@ pub async fn session(axum::Extension(p): axum::Extension<Principal>) -> Json<Ses
     Json(info(&p))
 }
 
+/// `GET /auth/setup`: whether anyone can sign in yet (a new installation's sign-in
+/// page says who creates the first admin).
+pub async fn setup(State(state): State<AppState>) -> Result<Json<SetupStatus>, ApiError> {
+    Ok(Json(SetupStatus {
+        has_users: state.store.has_users().await?,
+    }))
+}
+
+/// `POST /me/password`: the signed-in user's own password. This session goes on
+/// (no longer bound to change it); the user's other sessions end.
+pub async fn change_password(
+    State(state): State<AppState>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Json(req): Json<PasswordChange>,
+) -> Result<Json<SessionInfo>, ApiError> {
+    state
+        .store
+        .change_own_password(
+            &p.actor(),
+            p.user_id,
+            &req.current_password,
+            &req.new_password,
+            &p.token_hash,
+        )
+        .await?;
+    Ok(Json(info(&Principal {
+        must_change_password: false,
+        ..p
+    })))
+}
+
 /// `POST /auth/sign-out`: ends the session and clears the cookie.
 pub async fn sign_out(
     State(state): State<AppState>,
     axum::Extension(p): axum::Extension<Principal>,
 ) -> Result<Response, ApiError> {
-    state.store.end_session(&p.token_hash).await?;
+    state.store.end_session(&p.actor(), &p.token_hash).await?;
     let mut resp = StatusCode::NO_CONTENT.into_response();
     resp.headers_mut().insert(
         header::SET_COOKIE,

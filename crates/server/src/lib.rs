@@ -2,8 +2,10 @@
 //! built browser app (Trunk's `dist/`) from one address.
 
 pub mod auth;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod error;
+pub mod logging;
 pub mod refresh;
 pub mod routes;
 pub mod store;
@@ -81,28 +83,43 @@ impl Running {
     }
 }
 
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
 /// Opens the store (seeding the demo if asked and empty) and binds the address.
-pub async fn prepare(
-    config: &Config,
-) -> Result<(Store, TcpListener), Box<dyn std::error::Error + Send + Sync>> {
+pub async fn prepare(config: &Config) -> Result<(Store, TcpListener), BoxError> {
     let store = Store::open(&config.db_path).await?;
-    if config.demo && store.is_empty().await? {
-        demo::seed(&store).await?;
-        tracing::info!("seeded the demo account");
-    }
     if config.demo {
-        let url = demo::start_directory(&store).await?;
-        tracing::info!(%url, "demo directory (RingCentral simulator) is up");
+        start_demo(&store).await?;
     }
     let listener = TcpListener::bind(config.addr).await?;
     Ok((store, listener))
 }
 
+#[cfg(feature = "demo")]
+async fn start_demo(store: &Store) -> Result<(), BoxError> {
+    if store.is_empty().await? {
+        demo::seed(store).await?;
+        tracing::info!("seeded the demo account");
+    }
+    let url = demo::start_directory(store).await?;
+    tracing::info!(%url, "demo directory (RingCentral simulator) is up");
+    Ok(())
+}
+
+#[cfg(not(feature = "demo"))]
+async fn start_demo(_: &Store) -> Result<(), BoxError> {
+    Err("this build of alc-server has no demo: build it with `--features demo` (as `cargo xtask run` does)".into())
+}
+
 /// Starts the server in the background.
-pub async fn start(config: Config) -> Result<Running, Box<dyn std::error::Error + Send + Sync>> {
+pub async fn start(config: Config) -> Result<Running, BoxError> {
     let (store, listener) = prepare(&config).await?;
     let addr = listener.local_addr()?;
-    let app = routes::app(config.state(store.clone()), config.site_dir.clone());
+    let app = routes::app(
+        config.state(store.clone()),
+        config.site_dir.clone(),
+        config.demo,
+    );
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)

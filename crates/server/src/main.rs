@@ -1,101 +1,563 @@
-//! `alc-server [--addr 127.0.0.1:8080] [--db data/console.db] [--site dist] [--no-demo]`
+//! `alc-server`: serve the console, manage its users, migrate, check, back up.
+//! `alc-server --help` lists everything; every setting is also an environment variable.
 
+use std::io::{BufRead, IsTerminal};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
-use alc_server::Config;
+use clap::{Args, Parser, Subcommand};
 
-const USAGE: &str = "usage: alc-server [--addr HOST:PORT] [--db FILE] [--site DIR] [--no-demo]
+use alc_domain::access::{NewUser, Role, UserChange};
+use alc_server::logging::LogFormat;
+use alc_server::store::access::{Actor, SessionPolicy};
+use alc_server::{Config, Store, StoreError};
 
-  --addr HOST:PORT  where to listen (default 127.0.0.1:8080)
-  --db FILE         the SQLite database, created if missing (default data/console.db)
-  --site DIR        the built app to serve at / (default dist; the API alone if missing)
-  --no-demo         do not seed the demo account into an empty database";
-
-fn parse(mut args: impl Iterator<Item = String>) -> Result<Config, String> {
-    let mut config = Config {
-        addr: ([127, 0, 0, 1], 8080).into(),
-        db_path: PathBuf::from("data/console.db"),
-        site_dir: Some(PathBuf::from("dist")),
-        demo: true,
-        directory_policy: alc_directory::Policy::default(),
-        sessions: Default::default(),
-    };
-    while let Some(arg) = args.next() {
-        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
-        match arg.as_str() {
-            "--addr" => {
-                let v = value("--addr")?;
-                config.addr = v.parse().map_err(|e| format!("--addr {v}: {e}"))?;
-            }
-            "--db" => config.db_path = value("--db")?.into(),
-            "--site" => config.site_dir = Some(value("--site")?.into()),
-            "--no-demo" => config.demo = false,
-            "-h" | "--help" => return Err(String::new()),
-            other => return Err(format!("unknown argument {other:?}")),
-        }
-    }
-    Ok(config)
+#[derive(Parser, Debug)]
+#[command(
+    name = "alc-server",
+    version,
+    about = "The Agent Licensing Console: its HTTP API and the built app, from one address.",
+    long_about = "The Agent Licensing Console: its HTTP API and the built app, from one address.\n\nWithout a subcommand it serves (as `alc-server serve`). Flags win over environment variables.",
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+    #[command(flatten)]
+    common: Common,
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .init();
-    let mut config = match parse(std::env::args().skip(1)) {
-        Ok(c) => c,
+/// Settings every subcommand reads.
+#[derive(Args, Debug, Clone)]
+struct Common {
+    /// The SQLite database file (created with its folder if missing).
+    #[arg(long, env = "ALC_DB", global = true, default_value = "data/console.db")]
+    db: PathBuf,
+    /// Log lines as text (for a person) or JSON lines (for a log collector).
+    #[arg(long, env = "ALC_LOG_FORMAT", global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    /// Which log lines, as in RUST_LOG (`info`, `debug,sqlx=warn`, …).
+    #[arg(long, env = "ALC_LOG", global = true, default_value = "info,sqlx=warn")]
+    log: String,
+}
+
+#[derive(Args, Debug, Clone)]
+struct ServeArgs {
+    /// Where to listen.
+    #[arg(long, env = "ALC_ADDR", default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// The built app (Trunk's dist/) to serve at /; the API alone if it has no index.html.
+    #[arg(long = "site", env = "ALC_SITE_DIR", default_value = "dist")]
+    site: PathBuf,
+    /// Seed the demo account into an empty database and start its directory simulator
+    /// (only in builds with the `demo` feature, as `cargo xtask run` makes).
+    #[arg(long, env = "ALC_DEMO")]
+    demo: bool,
+    /// A session ends after this many idle minutes.
+    #[arg(long, env = "ALC_SESSION_IDLE_MINUTES", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=1440))]
+    session_idle_minutes: u64,
+    /// A session ends this many hours after sign-in, however much it is used.
+    #[arg(long, env = "ALC_SESSION_MAX_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..=720))]
+    session_max_hours: u64,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the console (the default).
+    Serve(ServeArgs),
+    /// Manage console users (works whether the server is running or not).
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// Apply the database migrations, then exit (serve also applies them at start).
+    Migrate,
+    /// Check the settings and the database without changing anything; exit 0 if all is well.
+    CheckConfig(ServeArgs),
+    /// Write a consistent copy of the database to FILE while the server runs.
+    Backup {
+        /// The new file (it must not exist).
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum UsersCommand {
+    /// Add a console user; the password is read from standard input or asked for.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Make the user choose a new password at first sign-in (for a password you
+        /// chose for someone else).
+        #[arg(long)]
+        temporary: bool,
+        #[command(flatten)]
+        refuse: NoPasswordArg,
+    },
+    /// List console users.
+    List,
+    /// Change a user's role.
+    SetRole {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+    },
+    /// Disable a user: they cannot sign in, and their sessions end at once.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Enable a disabled user.
+    Enable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Set a new password (read from standard input or asked for), which the user must
+    /// change at their next sign-in; their sessions end.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+        #[command(flatten)]
+        refuse: NoPasswordArg,
+    },
+}
+
+/// `--password` exists only to be refused with a reason: a password on the command
+/// line is visible to every user of the machine (`ps`) and stays in shell history.
+#[derive(Args, Debug)]
+struct NoPasswordArg {
+    #[arg(long, hide = true, value_name = "NEVER")]
+    password: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum RoleArg {
+    Admin,
+    Supervisor,
+    Agent,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Role {
+        match r {
+            RoleArg::Admin => Role::Admin,
+            RoleArg::Supervisor => Role::Supervisor,
+            RoleArg::Agent => Role::Agent,
+        }
+    }
+}
+
+/// A failure to report, and the exit code that goes with it.
+struct Failure(String, u8);
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure(e.to_string(), 1)
+    }
+}
+
+type Outcome = Result<(), Failure>;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    alc_server::logging::init(cli.common.log_format, &cli.common.log);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
         Err(e) => {
-            if !e.is_empty() {
-                eprintln!("error: {e}\n");
-            }
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
+            eprintln!("error: cannot start: {e}");
+            return ExitCode::FAILURE;
         }
     };
+    let common = cli.common.clone();
+    let result = runtime.block_on(async move {
+        match cli.command {
+            None => serve(&common, cli.serve).await,
+            Some(Command::Serve(args)) => serve(&common, args).await,
+            Some(Command::Users(cmd)) => users(&common, cmd).await,
+            Some(Command::Migrate) => migrate(&common).await,
+            Some(Command::CheckConfig(args)) => check_config(&common, &args).await,
+            Some(Command::Backup { file }) => backup(&common, &file).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(message, code)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn config(common: &Common, args: &ServeArgs) -> Config {
+    Config {
+        addr: args.addr,
+        db_path: common.db.clone(),
+        site_dir: Some(args.site.clone()),
+        demo: args.demo,
+        directory_policy: alc_directory::Policy::default(),
+        sessions: SessionPolicy {
+            idle: Duration::from_secs(args.session_idle_minutes * 60),
+            max: Duration::from_secs(args.session_max_hours * 3600),
+        },
+    }
+}
+
+/// The exact command that creates the first admin, for this database.
+fn first_admin_command(db: &std::path::Path) -> String {
+    format!(
+        "alc-server users add --db {} --email you@example.com --name \"Your Name\" --role admin",
+        db.display()
+    )
+}
+
+async fn serve(common: &Common, args: ServeArgs) -> Outcome {
+    let mut config = config(common, &args);
     if let Some(site) = &config.site_dir
         && !site.join("index.html").is_file()
     {
         tracing::warn!(site = %site.display(), "no built site there; serving the API only (build it with `cargo xtask run`)");
         config.site_dir = None;
     }
-    let (store, listener) = match alc_server::prepare(&config).await {
-        Ok(v) => v,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let (store, listener) = alc_server::prepare(&config).await?;
+    #[cfg(feature = "demo")]
     if config.demo {
         println!("Demo sign-ins (email / password):");
         for (role, _, email, password) in alc_server::demo::USERS {
             println!("  {:<10} {email} / {password}", role.label());
         }
     }
-    let app = alc_server::routes::app(config.state(store.clone()), config.site_dir.clone());
+    if !store.has_users().await? {
+        println!(
+            "No console users yet. Create the first admin (its password is asked for, never taken from the command line):\n  {}",
+            first_admin_command(&config.db_path)
+        );
+    }
+    let app = alc_server::routes::app(
+        config.state(store.clone()),
+        config.site_dir.clone(),
+        config.demo,
+    );
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, db = %config.db_path.display(), demo = config.demo, "listening");
     println!(
-        "Agent Licensing Console: http://{}/  (database {}; Ctrl-C stops)",
-        listener
-            .local_addr()
-            .map(|a| a.to_string())
-            .unwrap_or_default(),
+        "Agent Licensing Console: http://{addr}/  (database {}; Ctrl-C stops)",
         config.db_path.display()
     );
     let served = axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-            println!("\nstopping…");
-        })
+        .with_graceful_shutdown(stopped())
         .await;
     store.close().await;
-    match served {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
+    served.map_err(Failure::from)
+}
+
+/// Ctrl-C, or SIGTERM from systemd or a container runtime.
+async fn stopped() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+    tracing::info!("stopping: finishing the requests in flight");
+}
+
+/// Who the audit log names for a change made on the command line.
+fn operator() -> Actor {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    Actor {
+        id: None,
+        name: format!("operator {user} (command line)"),
+    }
+}
+
+fn refuse_argv_password(refuse: &NoPasswordArg) -> Outcome {
+    if refuse.password.is_some() {
+        return Err(Failure(
+            "passwords are never taken from the command line (anyone on this machine could read it in the process list, and it stays in your shell history). Type it when asked, or pipe it on standard input: `printf '%s\\n' \"$PASSWORD\" | alc-server users add …`".into(),
+            2,
+        ));
+    }
+    Ok(())
+}
+
+/// One line from standard input, or asked for twice on a terminal without echo.
+fn read_password() -> Result<String, Failure> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password (at least 12 characters): ")?;
+        let again = rpassword::prompt_password("The same password again: ")?;
+        if first != again {
+            return Err(Failure(
+                "the two passwords differ; nothing was changed".into(),
+                1,
+            ));
+        }
+        return Ok(first);
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\n', '\r']).to_string();
+    if password.is_empty() {
+        return Err(Failure(
+            "no password on standard input; nothing was changed".into(),
+            1,
+        ));
+    }
+    Ok(password)
+}
+
+/// A store refusal as a person reads it: the message and each field's.
+fn explain(e: StoreError) -> Failure {
+    match e {
+        StoreError::Refused(alc_domain::BatchError::Invalid {
+            message, fields, ..
+        }) => {
+            let mut text = message;
+            for f in fields {
+                text.push_str(&format!("\n  {}: {}", f.field, f.message));
+            }
+            Failure(text, 1)
+        }
+        StoreError::UserNotFound => Failure("there is no console user with that email".into(), 1),
+        other => Failure(other.to_string(), 1),
+    }
+}
+
+async fn users(common: &Common, cmd: UsersCommand) -> Outcome {
+    if let UsersCommand::Add { refuse, .. } | UsersCommand::ResetPassword { refuse, .. } = &cmd {
+        refuse_argv_password(refuse)?;
+    }
+    let store = Store::open(&common.db).await?;
+    let result = users_on(&store, cmd).await;
+    store.close().await;
+    result
+}
+
+async fn users_on(store: &Store, cmd: UsersCommand) -> Outcome {
+    let actor = operator();
+    match cmd {
+        UsersCommand::Add {
+            email,
+            name,
+            role,
+            temporary,
+            ..
+        } => {
+            let password = read_password()?;
+            let user = store
+                .add_user(
+                    &actor,
+                    &NewUser {
+                        name,
+                        email,
+                        role: role.into(),
+                        password,
+                    },
+                    temporary,
+                )
+                .await
+                .map_err(explain)?;
+            println!(
+                "Added {} <{}> as {}.{}",
+                user.name,
+                user.email,
+                user.role.label(),
+                if temporary {
+                    " They choose their own password when they first sign in."
+                } else {
+                    ""
+                }
+            );
+        }
+        UsersCommand::List => {
+            let users = store.list_users().await?;
+            if users.is_empty() {
+                println!("No console users.");
+            }
+            for u in users {
+                println!(
+                    "{:<32} {:<28} {:<10} {:<8} last sign-in {}",
+                    u.email,
+                    u.name,
+                    u.role.label(),
+                    if u.active { "active" } else { "disabled" },
+                    u.last_sign_in_at.as_deref().unwrap_or("never"),
+                );
+            }
+        }
+        UsersCommand::SetRole { email, role } => {
+            let id = store.user_by_email(&email).await.map_err(explain)?.id;
+            let change = UserChange {
+                role: Some(role.into()),
+                active: None,
+            };
+            let u = store
+                .change_user(&actor, id, &change)
+                .await
+                .map_err(explain)?;
+            println!("{} <{}> is now {}.", u.name, u.email, u.role.label());
+        }
+        UsersCommand::Disable { email } => set_active(store, &actor, &email, false).await?,
+        UsersCommand::Enable { email } => set_active(store, &actor, &email, true).await?,
+        UsersCommand::ResetPassword { email, .. } => {
+            let id = store.user_by_email(&email).await.map_err(explain)?.id;
+            let password = read_password()?;
+            let u = store
+                .reset_password(&actor, id, &password)
+                .await
+                .map_err(explain)?;
+            println!(
+                "New password set for {} <{}>; they choose their own at their next sign-in.",
+                u.name, u.email
+            );
         }
     }
+    Ok(())
+}
+
+async fn set_active(store: &Store, actor: &Actor, email: &str, active: bool) -> Outcome {
+    let id = store.user_by_email(email).await.map_err(explain)?.id;
+    let change = UserChange {
+        role: None,
+        active: Some(active),
+    };
+    let u = store
+        .change_user(actor, id, &change)
+        .await
+        .map_err(explain)?;
+    println!(
+        "{} <{}> is {}.",
+        u.name,
+        u.email,
+        if u.active {
+            "enabled"
+        } else {
+            "disabled; their sessions have ended"
+        }
+    );
+    Ok(())
+}
+
+async fn migrate(common: &Common) -> Outcome {
+    let before = if common.db.exists() {
+        Store::inspect(&common.db).await?.applied
+    } else {
+        0
+    };
+    let store = Store::open(&common.db).await?;
+    store.close().await;
+    let after = Store::inspect(&common.db).await?;
+    println!(
+        "{}: {} migration(s) applied now, {} in all; the schema is up to date.",
+        common.db.display(),
+        after.applied - before,
+        after.applied
+    );
+    Ok(())
+}
+
+async fn check_config(common: &Common, args: &ServeArgs) -> Outcome {
+    let mut problems = Vec::new();
+    println!("listen address  {}", args.addr);
+    if args.site.join("index.html").is_file() {
+        println!("site            {} (built app found)", args.site.display());
+    } else {
+        println!(
+            "site            {}: no index.html, so only the API will be served",
+            args.site.display()
+        );
+    }
+    if args.demo && !cfg!(feature = "demo") {
+        problems.push(
+            "--demo / ALC_DEMO is set, but this build has no demo (build with --features demo)"
+                .to_string(),
+        );
+    }
+    if common.db.exists() {
+        match Store::inspect(&common.db).await {
+            Ok(s) if s.unknown > 0 => problems.push(format!(
+                "{}: written by a newer alc-server ({} migration(s) this version does not know); run that version",
+                common.db.display(),
+                s.unknown
+            )),
+            Ok(s) => println!(
+                "database        {}: {} of {} migrations applied{}",
+                common.db.display(),
+                s.applied,
+                s.known,
+                if s.applied < s.known {
+                    " (the rest are applied at start, or by `alc-server migrate`)"
+                } else {
+                    ""
+                }
+            ),
+            Err(e) => problems.push(format!(
+                "{}: cannot be read as a console database ({e})",
+                common.db.display()
+            )),
+        }
+    } else {
+        let dir = common
+            .db
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        println!(
+            "database        {}: does not exist yet; the first start creates it (in {})",
+            common.db.display(),
+            dir.display()
+        );
+    }
+    println!(
+        "sessions        end after {} idle minutes, at most {} hours after sign-in",
+        args.session_idle_minutes, args.session_max_hours
+    );
+    if problems.is_empty() {
+        println!("All settings are usable.");
+        Ok(())
+    } else {
+        Err(Failure(problems.join("\n"), 1))
+    }
+}
+
+async fn backup(common: &Common, file: &std::path::Path) -> Outcome {
+    if !common.db.exists() {
+        return Err(Failure(
+            format!("{} does not exist: nothing to back up", common.db.display()),
+            1,
+        ));
+    }
+    let store = Store::open(&common.db).await?;
+    let result = store.backup(file).await;
+    store.close().await;
+    result?;
+    let copy = Store::inspect(file).await?;
+    println!(
+        "Backed up {} to {} ({} migrations; restore by stopping the server and putting this file in place of the database).",
+        common.db.display(),
+        file.display(),
+        copy.applied
+    );
+    Ok(())
 }

@@ -23,7 +23,9 @@ use alc_domain::{
 use axum::http::StatusCode;
 
 use alc_directory::Connection;
-use alc_domain::access::{AuditPage, AuditQuery};
+use alc_domain::access::{
+    AuditPage, AuditQuery, NewUser, PasswordReset, SessionsEnded, UserAccount, UserChange, UserId,
+};
 use alc_domain::directory::{DirectorySummary, RefreshStatus};
 use axum::extract::FromRef;
 
@@ -53,6 +55,11 @@ impl From<StoreError> for ApiError {
                 "agent_not_found",
                 "This agent does not exist (it may have been removed). Go back to the list.",
             ),
+            StoreError::UserNotFound => ApiError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "user_not_found",
+                "This console user does not exist. Reload the list.",
+            ),
             other => ApiError::internal(other),
         }
     }
@@ -81,6 +88,12 @@ pub fn api(state: AppState) -> Router {
         .route("/auth/tokens", post(auth::issue_token))
         .route("/auth/session", get(auth::session))
         .route("/auth/sign-out", post(auth::sign_out))
+        .route("/auth/setup", get(auth::setup))
+        .route("/me/password", post(auth::change_password))
+        .route("/users", get(users).post(add_user))
+        .route("/users/{id}", axum::routing::patch(change_user))
+        .route("/users/{id}/password", post(reset_password))
+        .route("/users/{id}/sessions", axum::routing::delete(end_sessions))
         .fallback(|| async { ApiError::not_found() })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(axum::middleware::from_fn_with_state(
@@ -96,20 +109,54 @@ pub fn api(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The API under `/api/v1`, and the site (if given) everywhere else. Unknown paths
-/// outside the API get `index.html`, so that a reload of `/agents?q=ann` works.
-pub fn app(state: AppState, site: Option<PathBuf>) -> Router {
-    let mut app = Router::new().nest("/api/v1", api(state));
+/// The API under `/api/v1`, the health checks, and the site (if given) everywhere
+/// else. Unknown paths outside the API get `index.html`, so that a reload of
+/// `/agents?q=ann` works. The example portal page (it signs in with the demo's
+/// accounts) is there only with the demo.
+pub fn app(state: AppState, site: Option<PathBuf>, demo: bool) -> Router {
+    let health = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .with_state(state.store.clone());
+    let mut app = Router::new().nest("/api/v1", api(state)).merge(health);
+    if !demo {
+        app = app.route(
+            "/example-portal.html",
+            get(|| async { ApiError::not_found() }),
+        );
+    }
     if let Some(site) = site {
         let index = site.join("index.html");
         app = app.fallback_service(ServeDir::new(site).fallback(ServeFile::new(index)));
     } else {
         app = app.fallback(|| async { ApiError::not_found() });
     }
-    app.layer(CompressionLayer::new())
-        .layer(CatchPanicLayer::custom(|_| {
+    crate::logging::with_request_logs(app.layer(CompressionLayer::new()).layer(
+        CatchPanicLayer::custom(|_| {
             ApiError::internal("a request handler panicked").into_response()
-        }))
+        }),
+    ))
+}
+
+/// `GET /healthz`: the process is up and answering.
+async fn healthz() -> Json<serde_json::Value> {
+    Json(serde_json::json!({"status": "ok"}))
+}
+
+/// `GET /readyz`: the database answers and its schema is this version's. A load
+/// balancer sends no traffic to an instance that answers 503.
+async fn readyz(State(store): State<Store>) -> Result<Json<serde_json::Value>, ApiError> {
+    match store.ready().await {
+        Ok(()) => Ok(Json(serde_json::json!({"status": "ready"}))),
+        Err(reason) => {
+            tracing::warn!(%reason, "not ready");
+            Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not_ready",
+                format!("The console cannot serve requests: {reason}"),
+            ))
+        }
+    }
 }
 
 async fn licenses(State(store): State<Store>) -> Result<Json<LicenseSummary>, ApiError> {
@@ -270,4 +317,51 @@ async fn set_purchases(
     Json(p): Json<alc_domain::Purchases>,
 ) -> Result<Json<LicenseSummary>, ApiError> {
     Ok(Json(store.set_purchases(&who.actor(), &p).await?))
+}
+
+async fn users(State(store): State<Store>) -> Result<Json<Vec<UserAccount>>, ApiError> {
+    Ok(Json(store.list_users().await?))
+}
+
+async fn add_user(
+    State(store): State<Store>,
+    who: Who,
+    Json(new): Json<NewUser>,
+) -> Result<(StatusCode, Json<UserAccount>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(store.add_user(&who.actor(), &new, true).await?),
+    ))
+}
+
+async fn change_user(
+    State(store): State<Store>,
+    who: Who,
+    Path(id): Path<UserId>,
+    Json(change): Json<UserChange>,
+) -> Result<Json<UserAccount>, ApiError> {
+    Ok(Json(store.change_user(&who.actor(), id, &change).await?))
+}
+
+async fn reset_password(
+    State(store): State<Store>,
+    who: Who,
+    Path(id): Path<UserId>,
+    Json(req): Json<PasswordReset>,
+) -> Result<Json<UserAccount>, ApiError> {
+    Ok(Json(
+        store
+            .reset_password(&who.actor(), id, &req.password)
+            .await?,
+    ))
+}
+
+async fn end_sessions(
+    State(store): State<Store>,
+    who: Who,
+    Path(id): Path<UserId>,
+) -> Result<Json<SessionsEnded>, ApiError> {
+    Ok(Json(SessionsEnded {
+        ended: store.end_user_sessions(&who.actor(), id).await?,
+    }))
 }

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use alc_domain::access::{AuditKind, AuditPage, Role, SessionInfo};
+use alc_domain::access::{self, AuditKind, AuditPage, Role, SessionInfo};
 use alc_domain::*;
 use alc_server::Config;
 use common::{World, bearer, client_with};
@@ -14,7 +14,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 /// Every route of the API with a request that would be valid for an admin.
-fn routes(agent: AgentId, version: Version) -> Vec<(Method, String, Option<Value>)> {
+fn routes(agent: AgentId, version: Version, user: i64) -> Vec<(Method, String, Option<Value>)> {
     let ranges = json!({
         "uc_users": {"first": 2000, "last": 2999},
         "uc_groups": {"first": 3000, "last": 3999},
@@ -85,8 +85,45 @@ fn routes(agent: AgentId, version: Version) -> Vec<(Method, String, Option<Value
         (Method::POST, "/directory/refresh".into(), None),
         (Method::GET, "/audit".into(), None),
         (Method::GET, "/auth/session".into(), None),
+        (
+            Method::POST,
+            "/me/password".into(),
+            Some(json!({"current_password": "correct horse battery",
+                        "new_password": "a brand new passphrase"})),
+        ),
+        (Method::GET, "/users".into(), None),
+        (
+            Method::POST,
+            "/users".into(),
+            Some(
+                json!({"name": "Route Walker", "email": "walker@test.example",
+                        "role": "supervisor", "password": "an initial passphrase"}),
+            ),
+        ),
+        (
+            Method::PATCH,
+            format!("/users/{user}"),
+            Some(json!({"role": "supervisor"})),
+        ),
+        (
+            Method::POST,
+            format!("/users/{user}/password"),
+            Some(json!({"password": "another initial passphrase"})),
+        ),
+        (Method::DELETE, format!("/users/{user}/sessions"), None),
         (Method::POST, "/auth/sign-out".into(), None),
     ]
+}
+
+/// Whether a walked path is an instance of a declared one (`/users/7/password` of
+/// `/users/{id}/password`).
+fn instance_of(declared: &str, path: &str) -> bool {
+    let path = path.split('?').next().unwrap_or_default();
+    let (d, p): (Vec<&str>, Vec<&str>) = (declared.split('/').collect(), path.split('/').collect());
+    d.len() == p.len()
+        && d.iter().zip(&p).all(|(d, p)| {
+            d == p || (d.starts_with('{') && !p.is_empty() && p.parse::<i64>().is_ok())
+        })
 }
 
 /// The paths of `routes.rs`'s table, so that a route added there without a line in
@@ -122,17 +159,36 @@ async fn call(
 async fn every_route_checks_who_is_calling_and_never_shows_a_secret() {
     let w = World::demo().await;
     let agent = w.all_agents().await[0].clone();
-    let routes = routes(agent.id, agent.version);
+    let target = w
+        .server
+        .store
+        .add_user(
+            &alc_server::store::access::Actor {
+                id: None,
+                name: "test".into(),
+            },
+            &access::NewUser {
+                name: "Target User".into(),
+                email: "target@test.example".into(),
+                role: Role::Supervisor,
+                password: "a first passphrase".into(),
+            },
+            true,
+        )
+        .await
+        .unwrap();
+    let routes = routes(agent.id, agent.version, target.id);
     for declared in declared_paths() {
-        let covered = routes.iter().any(|(_, p, _)| {
-            let p = p.split('?').next().unwrap_or_default();
-            p == declared
-                || (declared.contains('{')
-                    && p.starts_with("/agents/")
-                    && p[8..].parse::<i64>().is_ok())
-        });
+        let covered = routes.iter().any(|(_, p, _)| instance_of(&declared, p));
+        let public = [
+            "/auth/sign-in",
+            "/auth/tokens",
+            "/auth/setup",
+            "/healthz",
+            "/readyz",
+        ];
         assert!(
-            covered || declared.starts_with("/auth/sign-in") || declared == "/auth/tokens",
+            covered || public.contains(&declared.as_str()) || declared == "/example-portal.html",
             "route {declared} is not walked by this test"
         );
     }
@@ -159,7 +215,7 @@ async fn every_route_checks_who_is_calling_and_never_shows_a_secret() {
         assert!(text.contains("\"code\":\"unauthenticated\""), "{text}");
 
         let (status, text) = call(&agent_client, &w, method, path, body).await;
-        let own_session = path.starts_with("/auth/");
+        let own_session = path.starts_with("/auth/") || path.starts_with("/me/");
         if own_session {
             assert!(
                 status.is_success(),
@@ -179,12 +235,13 @@ async fn every_route_checks_who_is_calling_and_never_shows_a_secret() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
     for (method, path, body) in &routes {
-        let admin_only = matches!(
-            (method.as_str(), path.as_str()),
-            ("PUT", "/settings/extension-ranges")
-                | ("PUT", "/settings/purchases")
-                | ("PUT", "/directory")
-        );
+        let admin_only = path.starts_with("/users")
+            || matches!(
+                (method.as_str(), path.as_str()),
+                ("PUT", "/settings/extension-ranges")
+                    | ("PUT", "/settings/purchases")
+                    | ("PUT", "/directory")
+            );
         let (status, text) = call(&supervisor, &w, method, path, body).await;
         if admin_only {
             assert_eq!(
@@ -382,10 +439,11 @@ async fn audit(w: &World, query: &str) -> AuditPage {
 #[tokio::test]
 async fn every_change_is_audited_in_its_own_transaction() {
     let w = World::demo().await;
+    // Seeding is not a change by anyone; the only entry is the test admin's sign-in.
+    let page = audit(&w, "").await;
     assert_eq!(
-        audit(&w, "").await.total,
-        0,
-        "seeding is not a change by anyone"
+        page.entries.iter().map(|e| e.kind).collect::<Vec<_>>(),
+        [AuditKind::SignInSucceeded]
     );
     let agents = w.all_agents().await;
     let zoe = agents.iter().find(|a| a.name == "Zoe Lambert").unwrap();
@@ -409,7 +467,7 @@ async fn every_change_is_audited_in_its_own_transaction() {
         ])
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(audit(&w, "").await.total, 0);
+    assert_eq!(audit(&w, "").await.total, 1);
 
     // Applied: one entry per agent, with before and after.
     let (status, _) = w
@@ -422,7 +480,7 @@ async fn every_change_is_audited_in_its_own_transaction() {
         .await;
     assert_eq!(status, StatusCode::OK);
     let page = audit(&w, "").await;
-    assert_eq!(page.total, 1);
+    assert_eq!(page.total, 2);
     let e = &page.entries[0];
     assert_eq!(
         (e.kind, e.agent_id, e.subject.as_str()),
@@ -446,7 +504,7 @@ async fn every_change_is_audited_in_its_own_transaction() {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(audit(&w, "").await.total, 1);
+    assert_eq!(audit(&w, "").await.total, 2);
     let (status, created) = w
         .send(
             Method::POST,
@@ -485,7 +543,8 @@ async fn every_change_is_audited_in_its_own_transaction() {
             AuditKind::Settings,
             AuditKind::AgentRemoved,
             AuditKind::AgentCreated,
-            AuditKind::Licenses
+            AuditKind::Licenses,
+            AuditKind::SignInSucceeded
         ]
     );
     assert_eq!(
@@ -499,9 +558,9 @@ async fn every_change_is_audited_in_its_own_transaction() {
     let by_agent = w.get::<AuditPage>(&format!("/audit?agent_id={id}")).await;
     assert_eq!(by_agent.total, 2);
     assert_eq!(audit(&w, "?kind=settings").await.total, 1);
-    assert_eq!(audit(&w, "?actor=ADMIN@test").await.total, 4);
+    assert_eq!(audit(&w, "?actor=ADMIN@test").await.total, 5);
     assert_eq!(audit(&w, "?actor=someone-else").await.total, 0);
-    assert_eq!(audit(&w, "?from=2000-01-01&to=2999-12-31").await.total, 4);
+    assert_eq!(audit(&w, "?from=2000-01-01&to=2999-12-31").await.total, 5);
     assert_eq!(audit(&w, "?to=2000-01-01").await.total, 0);
     assert_eq!(audit(&w, "?page=2").await.entries.len(), 0);
 
@@ -510,7 +569,7 @@ async fn every_change_is_audited_in_its_own_transaction() {
         let (status, _) = w.send(method.clone(), "/audit", Some(json!({}))).await;
         assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{method}");
     }
-    assert_eq!(audit(&w, "").await.total, 4);
+    assert_eq!(audit(&w, "").await.total, 5);
     w.server.stop().await.unwrap();
 }
 

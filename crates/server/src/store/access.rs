@@ -8,10 +8,10 @@ use rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use alc_domain::access::{ConsoleUser, Role};
+use alc_domain::access::{AuditKind, ConsoleUser, Role};
 use alc_domain::email_key;
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, audit};
 
 /// Who did something, for the audit log.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,6 +32,8 @@ pub struct Principal {
     pub token_hash: String,
     /// Unix seconds.
     pub expires_at: i64,
+    /// Signed in with a password someone else chose: only changing it is allowed.
+    pub must_change_password: bool,
 }
 
 impl Principal {
@@ -80,6 +82,8 @@ impl Default for SessionPolicy {
 const FAILURE_WINDOW_SECS: i64 = 15 * 60;
 /// Free failures before the wait starts.
 const FREE_FAILURES: i64 = 3;
+/// The longest email address SMTP allows; longer ones are refused unread.
+const MAX_EMAIL_BYTES: usize = 320;
 
 pub fn now_secs() -> i64 {
     SystemTime::now()
@@ -139,7 +143,7 @@ fn decoy_hash() -> &'static str {
     DECOY.get_or_init(|| hash_password("not a password of anyone").unwrap_or_default())
 }
 
-fn verify(password: &str, hash: &str) -> bool {
+pub(crate) fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
         .map(|h| {
             Argon2::default()
@@ -154,6 +158,8 @@ fn verify(password: &str, hash: &str) -> bool {
 pub enum SignInRefused {
     /// Wrong email or password (which one is not said).
     Invalid,
+    /// The right password for a disabled account.
+    Disabled,
     /// Too many failures lately: try again after this many seconds.
     SlowDown(u64),
 }
@@ -192,6 +198,10 @@ impl Store {
         kind: SessionKind,
         policy: SessionPolicy,
     ) -> Result<Result<(String, Principal), SignInRefused>, StoreError> {
+        // No account has such an email; don't store it or spend a hash on it.
+        if email.len() > MAX_EMAIL_BYTES || password.len() > alc_domain::password::MAX_BYTES {
+            return Ok(Err(SignInRefused::Invalid));
+        }
         let key = email_key(email);
         let now = now_secs();
         let (failures, last): (i64, Option<i64>) = sqlx::query_as(
@@ -210,38 +220,67 @@ impl Store {
                 return Ok(Err(SignInRefused::SlowDown((ready - now) as u64)));
             }
         }
-        let row = sqlx::query("SELECT id, password_hash FROM console_users WHERE email_key = ?")
-            .bind(&key)
-            .fetch_optional(&self.read)
-            .await?;
-        let (id, hash) = match &row {
+        let row = sqlx::query(
+            "SELECT id, name, email, password_hash, active FROM console_users WHERE email_key = ?",
+        )
+        .bind(&key)
+        .fetch_optional(&self.read)
+        .await?;
+        let (known, hash) = match &row {
             Some(r) => (
-                Some(r.try_get::<i64, _>("id")?),
+                Some((
+                    r.try_get::<i64, _>("id")?,
+                    Actor {
+                        id: Some(r.try_get("id")?),
+                        name: format!(
+                            "{} <{}>",
+                            r.try_get::<String, _>("name")?,
+                            r.try_get::<String, _>("email")?
+                        ),
+                    },
+                    r.try_get::<bool, _>("active")?,
+                )),
                 r.try_get::<String, _>("password_hash")?,
             ),
             None => (None, decoy_hash().to_string()),
         };
         let password = password.to_string();
-        let ok = tokio::task::spawn_blocking(move || verify(&password, &hash))
+        let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
             .await
             .unwrap_or(false);
-        let Some(id) = id.filter(|_| ok) else {
+        let Some((id, actor, active)) = known.clone().filter(|_| ok) else {
+            let mut tx = self.begin_write().await?;
             sqlx::query("INSERT INTO sign_in_failures (email_key, at) VALUES (?, ?)")
                 .bind(&key)
                 .bind(now)
-                .execute(&self.write)
+                .execute(&mut *tx)
                 .await?;
+            // Audited for real accounts only: an unknown email is nobody's event, and
+            // recording it would let a stranger grow the append-only log at will.
+            if let Some((_, actor, _)) = &known {
+                audit::record(
+                    &mut tx,
+                    actor,
+                    audit::Entry::user(AuditKind::SignInFailed, &actor.name),
+                )
+                .await?;
+            }
+            tx.commit().await?;
             return Ok(Err(SignInRefused::Invalid));
         };
-        sqlx::query("DELETE FROM sign_in_failures WHERE email_key = ? OR at < ?")
-            .bind(&key)
-            .bind(now - FAILURE_WINDOW_SECS)
-            .execute(&self.write)
-            .await?;
+        if !active {
+            return Ok(Err(SignInRefused::Disabled));
+        }
         let token = random_token();
         let csrf = random_token();
         let max = now + policy.max.as_secs() as i64;
         let expires = (now + policy.idle.as_secs() as i64).min(max);
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM sign_in_failures WHERE email_key = ? OR at < ?")
+            .bind(&key)
+            .bind(now - FAILURE_WINDOW_SECS)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, kind, csrf, created_at, expires_at, max_expires_at)
              VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -253,13 +292,28 @@ impl Store {
         .bind(now)
         .bind(expires)
         .bind(max)
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
         // Old sessions go when new ones come: the table stays small without a sweeper.
         sqlx::query("DELETE FROM sessions WHERE expires_at < ?")
             .bind(now)
-            .execute(&self.write)
+            .execute(&mut *tx)
             .await?;
+        sqlx::query("UPDATE console_users SET last_sign_in_at = ? WHERE id = ?")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        audit::record(
+            &mut tx,
+            &actor,
+            audit::Entry {
+                after: Some(serde_json::json!({"session": kind.key()})),
+                ..audit::Entry::user(AuditKind::SignInSucceeded, &actor.name)
+            },
+        )
+        .await?;
+        tx.commit().await?;
         let principal = self
             .session(&token, policy)
             .await?
@@ -276,9 +330,10 @@ impl Store {
         let now = now_secs();
         let hash = token_hash(token);
         let row = sqlx::query(
-            "SELECT s.user_id, s.kind, s.csrf, s.expires_at, s.max_expires_at, u.name, u.email, u.role
+            "SELECT s.user_id, s.kind, s.csrf, s.expires_at, s.max_expires_at, u.name, u.email, u.role,
+                    u.must_change_password
              FROM sessions s JOIN console_users u ON u.id = s.user_id
-             WHERE s.token_hash = ?",
+             WHERE s.token_hash = ? AND u.active",
         )
         .bind(&hash)
         .fetch_optional(&self.read)
@@ -315,14 +370,24 @@ impl Store {
             csrf: row.try_get("csrf")?,
             token_hash: hash,
             expires_at: renewed.max(expires_at),
+            must_change_password: row.try_get("must_change_password")?,
         }))
     }
 
-    pub async fn end_session(&self, token_hash: &str) -> Result<(), StoreError> {
+    /// Signs out: ends this one session, and records it.
+    pub async fn end_session(&self, actor: &Actor, token_hash: &str) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
             .bind(token_hash)
-            .execute(&self.write)
+            .execute(&mut *tx)
             .await?;
+        audit::record(
+            &mut tx,
+            actor,
+            audit::Entry::user(AuditKind::SignedOut, &actor.name),
+        )
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 }

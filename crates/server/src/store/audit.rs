@@ -39,6 +39,19 @@ impl<'a> Entry<'a> {
     }
 }
 
+impl<'a> Entry<'a> {
+    /// Something that happened to a console user ("Sam Supervisor <sam@example.com>").
+    pub fn user(kind: AuditKind, subject: &'a str) -> Entry<'a> {
+        Entry {
+            kind,
+            agent_id: None,
+            subject,
+            before: None,
+            after: None,
+        }
+    }
+}
+
 /// Writes `entry` on `conn`, which must be the change's own transaction.
 pub async fn record(
     conn: &mut sqlx::SqliteConnection,

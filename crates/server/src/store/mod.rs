@@ -24,6 +24,7 @@ pub mod access;
 mod agents;
 pub mod audit;
 mod directory;
+pub mod users;
 
 /// An agent as lists show it: `gone` and `no_queue` are worked out here, once.
 const AGENT_COLUMNS: &str = "SELECT id, name, email, extension, source, version,
@@ -51,6 +52,8 @@ pub enum StoreError {
     Refused(#[from] BatchError),
     #[error("no such agent")]
     NotFound,
+    #[error("no such console user")]
+    UserNotFound,
 }
 
 /// A new agent, as the demo seed and tests create them.
@@ -81,6 +84,29 @@ pub struct Store {
     read: SqlitePool,
     /// One connection: writes queue here, in order, instead of racing for SQLite's lock.
     write: SqlitePool,
+    /// The file, for the readiness check's fresh connection.
+    path: std::sync::Arc<std::path::PathBuf>,
+}
+
+/// What `check-config` finds in a database it does not change.
+#[derive(Debug)]
+pub struct SchemaStatus {
+    /// Migrations this build knows, applied or not.
+    pub known: usize,
+    /// Applied ones.
+    pub applied: usize,
+    /// Applied migrations this build does not know (a newer version wrote the file).
+    pub unknown: usize,
+}
+
+/// Connection settings; [`Store::open`] adds WAL (a read-only look must not try to
+/// switch a file's journal mode).
+fn options(path: &Path) -> Result<SqliteConnectOptions, sqlx::Error> {
+    Ok(SqliteConnectOptions::from_str("sqlite:")?
+        .filename(path)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10)))
 }
 
 impl Store {
@@ -91,13 +117,9 @@ impl Store {
                 StoreError::Corrupt(format!("cannot create {}: {e}", dir.display()))
             })?;
         }
-        let options = SqliteConnectOptions::from_str("sqlite:")?
-            .filename(path)
+        let options = options(path)?
             .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .journal_mode(SqliteJournalMode::Wal);
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
@@ -108,7 +130,105 @@ impl Store {
             .max_connections(8)
             .connect_with(options.read_only(true))
             .await?;
-        Ok(Store { read, write })
+        // The file holds credentials and password hashes: owner only. On a new file
+        // this runs before anything is in it.
+        #[cfg(unix)]
+        for suffix in ["", "-wal", "-shm"] {
+            use std::os::unix::fs::PermissionsExt;
+            let mut file = path.as_os_str().to_owned();
+            file.push(suffix);
+            if Path::new(&file).exists() {
+                let _ = std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600));
+            }
+        }
+        Ok(Store {
+            read,
+            write,
+            path: std::sync::Arc::new(path.to_path_buf()),
+        })
+    }
+
+    /// Reads the schema's state of the file at `path` without creating or changing it.
+    pub async fn inspect(path: &Path) -> Result<SchemaStatus, StoreError> {
+        use sqlx::Connection;
+        let mut conn =
+            sqlx::SqliteConnection::connect_with(&options(path)?.read_only(true)).await?;
+        let has_table: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+        )
+        .fetch_one(&mut conn)
+        .await?;
+        let applied: Vec<i64> = if has_table > 0 {
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                .fetch_all(&mut conn)
+                .await?
+        } else {
+            Vec::new()
+        };
+        conn.close().await?;
+        let known: Vec<i64> = MIGRATOR.iter().map(|m| m.version).collect();
+        Ok(SchemaStatus {
+            known: known.len(),
+            applied: applied.iter().filter(|v| known.contains(v)).count(),
+            unknown: applied.iter().filter(|v| !known.contains(v)).count(),
+        })
+    }
+
+    /// Whether the database answers with this version's schema. A fresh connection to
+    /// the file, not a pooled one: an open connection keeps answering from a file
+    /// that was deleted or replaced underneath it.
+    pub async fn ready(&self) -> Result<(), String> {
+        let status = Store::inspect(&self.path)
+            .await
+            .map_err(|e| format!("the database cannot be opened ({e})"))?;
+        if status.applied < status.known || status.unknown > 0 {
+            return Err(format!(
+                "the database schema is not this version's ({} of {} migrations applied, {} unknown)",
+                status.applied, status.known, status.unknown
+            ));
+        }
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM account")
+            .fetch_one(&self.read)
+            .await
+            .map_err(|e| format!("the database does not answer ({e})"))?;
+        Ok(())
+    }
+
+    /// Writes a consistent copy of the whole database to `dest` (which must not exist)
+    /// while the server goes on: SQLite's `VACUUM INTO` reads one snapshot.
+    pub async fn backup(&self, dest: &Path) -> Result<(), StoreError> {
+        if dest.exists() {
+            return Err(StoreError::Corrupt(format!(
+                "{} already exists; choose a new file name",
+                dest.display()
+            )));
+        }
+        let dest = dest
+            .to_str()
+            .ok_or_else(|| StoreError::Corrupt("the backup path is not valid UTF-8".into()))?;
+        // Its own connection: not the writer (writes go on meanwhile, under WAL), and
+        // not a read-only one: SQLite opens the new file with the connection's own
+        // flags, so this one may create files.
+        use sqlx::Connection;
+        let mut conn =
+            sqlx::SqliteConnection::connect_with(&options(&self.path)?.create_if_missing(true))
+                .await?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(dest)
+            .execute(&mut conn)
+            .await?;
+        conn.close().await?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(dest, std::fs::Permissions::from_mode(0o600));
+        }
+        Ok(())
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     pub async fn close(&self) {
@@ -122,10 +242,14 @@ impl Store {
         self.write.begin_with("BEGIN IMMEDIATE").await
     }
 
+    /// Nothing anyone made yet: no agent and no console user (the account row and
+    /// its zero purchases come with the schema).
     pub async fn is_empty(&self) -> Result<bool, StoreError> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM account")
-            .fetch_one(&self.read)
-            .await?;
+        let n: i64 = sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM agents) + (SELECT COUNT(*) FROM console_users)",
+        )
+        .fetch_one(&self.read)
+        .await?;
         Ok(n == 0)
     }
 

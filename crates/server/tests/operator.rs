@@ -1,0 +1,810 @@
+//! The operator's path, through the real `alc-server` binary: the command line, the
+//! first admin, a start without the demo, health and readiness, logs without secrets,
+//! backup and restore.
+
+mod common;
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use alc_domain::access::SetupStatus;
+use alc_domain::{AgentPage, LicenseSummary};
+use alc_server::Config;
+use common::{World, client_with, token_via_api};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+const BIN: &str = env!("CARGO_BIN_EXE_alc-server");
+
+/// Runs `alc-server args…` to its end, with `stdin` as standard input.
+fn run(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env_remove("ALC_DB")
+        .env_remove("ALC_DEMO")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// `alc-server serve` as a child process on a free port, its address read from what
+/// it prints; standard error (the log) is kept.
+struct Served {
+    child: tokio::process::Child,
+    url: String,
+    stdout: String,
+}
+
+impl Served {
+    async fn start(db: &Path, extra: &[&str], env: &[(&str, &str)]) -> Served {
+        let mut cmd = tokio::process::Command::new(BIN);
+        cmd.args(["serve", "--addr", "127.0.0.1:0", "--db"])
+            .arg(db)
+            .args(extra)
+            .env_remove("ALC_DEMO")
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut stdout = String::new();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let url = loop {
+            let line = tokio::time::timeout_at(deadline.into(), lines.next_line())
+                .await
+                .expect("the server prints its address within 30 s")
+                .unwrap()
+                .unwrap_or_else(|| panic!("the server stopped: {stdout}"));
+            stdout.push_str(&line);
+            stdout.push('\n');
+            if let Some(rest) = line.strip_prefix("Agent Licensing Console: ") {
+                break rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap()
+                    .trim_end_matches('/')
+                    .to_string();
+            }
+        };
+        Served { child, url, stdout }
+    }
+
+    fn api(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.url)
+    }
+
+    /// Stops it as systemd does (SIGTERM) and answers its log.
+    async fn stop(mut self) -> String {
+        let pid = self.child.id().unwrap();
+        Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .unwrap();
+        let status = tokio::time::timeout(Duration::from_secs(20), self.child.wait())
+            .await
+            .expect("the server stops on SIGTERM")
+            .unwrap();
+        assert!(status.success(), "a clean stop: {status}");
+        let mut log = String::new();
+        tokio::io::AsyncReadExt::read_to_string(&mut self.child.stderr.take().unwrap(), &mut log)
+            .await
+            .unwrap();
+        log
+    }
+}
+
+#[test]
+fn help_exits_0_and_bad_usage_exits_2_with_a_message() {
+    for args in [
+        &["--help"][..],
+        &["users", "--help"],
+        &["users", "add", "--help"],
+        &["--version"],
+    ] {
+        let out = run(args, "");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out));
+    }
+    let help = text(&run(&["--help"], ""));
+    for word in [
+        "serve",
+        "users",
+        "migrate",
+        "check-config",
+        "backup",
+        "ALC_DB",
+        "ALC_ADDR",
+        "ALC_LOG_FORMAT",
+    ] {
+        assert!(help.contains(word), "--help mentions {word}: {help}");
+    }
+    for args in [
+        &["--no-such-flag"][..],
+        &["users", "add", "--email", "a@b.example"],
+        &[
+            "users",
+            "add",
+            "--email",
+            "a@b.example",
+            "--name",
+            "A",
+            "--role",
+            "owner",
+        ],
+        &["serve", "--addr", "not an address"],
+        &["frobnicate"],
+    ] {
+        let out = run(args, "");
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
+        assert!(text(&out).contains("error"), "{args:?}: {}", text(&out));
+    }
+}
+
+#[test]
+fn a_password_on_the_command_line_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("console.db");
+    let out = run(
+        &[
+            "users",
+            "add",
+            "--db",
+            db.to_str().unwrap(),
+            "--email",
+            "a@test.example",
+            "--name",
+            "A",
+            "--role",
+            "admin",
+            "--password",
+            "visible to everyone",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("never taken from the command line"),
+        "{}",
+        text(&out)
+    );
+    assert!(!db.exists(), "nothing was created");
+}
+
+#[tokio::test]
+async fn the_first_admin_from_the_command_line_signs_in_and_users_are_managed_while_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("data/console.db");
+    let dbs = db.to_str().unwrap();
+    let weak = run(
+        &[
+            "users",
+            "add",
+            "--db",
+            dbs,
+            "--email",
+            "ops@test.example",
+            "--name",
+            "Olu Ops",
+            "--role",
+            "admin",
+        ],
+        "short\n",
+    );
+    assert_eq!(weak.status.code(), Some(1));
+    assert!(
+        text(&weak).contains("at least 12 characters"),
+        "{}",
+        text(&weak)
+    );
+    let out = run(
+        &[
+            "users",
+            "add",
+            "--db",
+            dbs,
+            "--email",
+            "ops@test.example",
+            "--name",
+            "Olu Ops",
+            "--role",
+            "admin",
+        ],
+        "operators own passphrase\n",
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("Added Olu Ops <ops@test.example> as Admin"),
+        "{}",
+        text(&out)
+    );
+
+    let served = Served::start(&db, &[], &[]).await;
+    assert!(
+        !served.stdout.contains("No console users yet"),
+        "{}",
+        served.stdout
+    );
+    let token = token_via_api(&served.url, "ops@test.example", "operators own passphrase").await;
+    assert!(!token.user.email.is_empty());
+    let admin = client_with(&token.token);
+    assert_eq!(
+        admin
+            .get(served.api("/licenses"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+
+    // While it serves (WAL): add a supervisor, list, demote and disable from the CLI.
+    let out = run(
+        &[
+            "users",
+            "add",
+            "--db",
+            dbs,
+            "--email",
+            "sup@test.example",
+            "--name",
+            "Sue Sup",
+            "--role",
+            "supervisor",
+            "--temporary",
+        ],
+        "sues first passphrase\n",
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let sup = token_via_api(&served.url, "sup@test.example", "sues first passphrase").await;
+    let sup_client = client_with(&sup.token);
+    let r = sup_client
+        .get(served.api("/licenses"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "--temporary: must change it first"
+    );
+    let list = text(&run(&["users", "list", "--db", dbs], ""));
+    assert!(
+        list.contains("ops@test.example")
+            && list.contains("sup@test.example")
+            && list.contains("Supervisor"),
+        "{list}"
+    );
+    let out = run(
+        &[
+            "users",
+            "set-role",
+            "--db",
+            dbs,
+            "--email",
+            "ops@test.example",
+            "--role",
+            "supervisor",
+        ],
+        "",
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the last admin stays: {}",
+        text(&out)
+    );
+    assert!(text(&out).contains("last active admin"), "{}", text(&out));
+    let out = run(
+        &[
+            "users",
+            "disable",
+            "--db",
+            dbs,
+            "--email",
+            "sup@test.example",
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let r = sup_client
+        .get(served.api("/auth/session"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::UNAUTHORIZED,
+        "disabled from the CLI: its token stops"
+    );
+    let out = run(
+        &[
+            "users",
+            "enable",
+            "--db",
+            dbs,
+            "--email",
+            "sup@test.example",
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let out = run(
+        &[
+            "users",
+            "reset-password",
+            "--db",
+            dbs,
+            "--email",
+            "sup@test.example",
+        ],
+        "sues second passphrase\n",
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    token_via_api(&served.url, "sup@test.example", "sues second passphrase").await;
+    let out = run(
+        &[
+            "users",
+            "disable",
+            "--db",
+            dbs,
+            "--email",
+            "nobody@test.example",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("no console user"), "{}", text(&out));
+    // The operator's changes are in the audit log, by the operator.
+    let audit: Value = admin
+        .get(served.api("/audit?kind=user_disabled"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        audit["entries"][0]["actor"]
+            .as_str()
+            .unwrap()
+            .contains("(command line)"),
+        "{audit}"
+    );
+    served.stop().await;
+}
+
+/// The TCP ports process `pid` listens on (Linux: its socket inodes in /proc/net/tcp*).
+fn listening_ports(pid: u32) -> HashSet<u16> {
+    let inodes: HashSet<String> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+        .filter_map(|l| {
+            let l = l.to_string_lossy().to_string();
+            Some(l.strip_prefix("socket:[")?.strip_suffix(']')?.to_string())
+        })
+        .collect();
+    let mut ports = HashSet::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let Ok(text) = std::fs::read_to_string(table) else {
+            continue;
+        };
+        for line in text.lines().skip(1) {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            // local_address, state 0A = LISTEN, inode in column 9.
+            if cols.len() > 9 && cols[3] == "0A" && inodes.contains(cols[9]) {
+                let port = cols[1].rsplit(':').next().unwrap();
+                ports.insert(u16::from_str_radix(port, 16).unwrap());
+            }
+        }
+    }
+    ports
+}
+
+#[tokio::test]
+async fn serve_without_the_demo_creates_nothing_and_listens_on_its_port_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("console.db");
+    let site = dir.path().join("site");
+    std::fs::create_dir(&site).unwrap();
+    std::fs::write(
+        site.join("index.html"),
+        "<!doctype html><title>console</title>",
+    )
+    .unwrap();
+    std::fs::write(site.join("example-portal.html"), "demo passwords here").unwrap();
+    let served = Served::start(&db, &["--site", site.to_str().unwrap()], &[]).await;
+    assert!(
+        served.stdout.contains("No console users yet") && served.stdout.contains("users add --db"),
+        "prints how to create the first admin: {}",
+        served.stdout
+    );
+    let port: u16 = served.url.rsplit(':').next().unwrap().parse().unwrap();
+    assert_eq!(
+        listening_ports(served.child.id().unwrap()),
+        HashSet::from([port]),
+        "no simulator, no second listener"
+    );
+
+    let setup: SetupStatus = reqwest::get(served.api("/auth/setup"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(!setup.has_users);
+    let r = reqwest::get(format!("{}/example-portal.html", served.url))
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::NOT_FOUND,
+        "the demo's portal page is served only with the demo"
+    );
+    let r = reqwest::get(format!("{}/agents", served.url))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "the app is served");
+    served.stop().await;
+
+    let store = alc_server::Store::open(&db).await.unwrap();
+    assert!(
+        store.list_users().await.unwrap().is_empty(),
+        "no console user"
+    );
+    assert!(
+        store.directory_connection().await.unwrap().is_none(),
+        "no directory"
+    );
+    assert_eq!(
+        store.agents_by_id(&[1, 2, 3]).await.unwrap().len(),
+        0,
+        "no agents"
+    );
+    let summary = store.license_summary().await.unwrap();
+    assert!(
+        summary
+            .licenses
+            .iter()
+            .all(|l| l.purchased == 0 && l.assigned == 0),
+        "nothing bought"
+    );
+    store.close().await;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&db).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the database is readable by its owner only");
+    }
+}
+
+#[tokio::test]
+async fn healthz_always_readyz_only_while_the_database_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("console.db");
+    let server = alc_server::start(Config::ephemeral(db.clone()))
+        .await
+        .unwrap();
+    let get = |path: &str| reqwest::get(format!("{}{path}", server.url()));
+    let r = get("/healthz").await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.json::<Value>().await.unwrap(), json!({"status": "ok"}));
+    let r = get("/readyz").await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers().contains_key("x-request-id"),
+        "every answer carries its request id"
+    );
+
+    // The file goes away (a lost volume): not ready, with a reason, as JSON.
+    let moved = dir.path().join("moved.db");
+    std::fs::rename(&db, &moved).unwrap();
+    let r = get("/readyz").await.unwrap();
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "not_ready");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be opened"),
+        "{body}"
+    );
+    assert_eq!(
+        get("/healthz").await.unwrap().status(),
+        StatusCode::OK,
+        "the process is up all the same"
+    );
+    std::fs::rename(&moved, &db).unwrap();
+    assert_eq!(get("/readyz").await.unwrap().status(), StatusCode::OK);
+
+    // A newer version migrated the database (a rolling upgrade): this one steps back.
+    use sqlx::Connection;
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite:{}", db.display()))
+        .await
+        .unwrap();
+    let future =
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+                  VALUES (99990101, 'from the future', TRUE, x'00', 0)";
+    sqlx::query(future).execute(&mut conn).await.unwrap();
+    let r = get("/readyz").await.unwrap();
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(r.text().await.unwrap().contains("1 unknown"));
+    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = 99990101")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    assert_eq!(get("/readyz").await.unwrap().status(), StatusCode::OK);
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_backup_taken_while_serving_restores_the_same_agents_and_licenses() {
+    let w = World::demo().await;
+    let agents = w.all_agents().await;
+    let zoe = agents.iter().find(|a| a.name == "Zoe Lambert").unwrap();
+    let (status, _) = w
+        .post_changes(&[alc_domain::LicenseChange {
+            agent_id: zoe.id,
+            license: alc_domain::LicenseType::Sms,
+            assigned: true,
+            version: zoe.version,
+        }])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let before_agents: AgentPage = w.get("/agents?per_page=200").await;
+    let before_summary: LicenseSummary = w.get("/licenses").await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let backup = dir.path().join("backup.db");
+    let db = w.server.store.path().to_path_buf();
+    let out = run(
+        &[
+            "backup",
+            "--db",
+            db.to_str().unwrap(),
+            backup.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let again = run(
+        &[
+            "backup",
+            "--db",
+            db.to_str().unwrap(),
+            backup.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(again.status.code(), Some(1), "never over an existing file");
+    assert!(text(&again).contains("already exists"), "{}", text(&again));
+
+    // Restore: the backup file becomes a server's database.
+    let restored_db: PathBuf = dir.path().join("restored.db");
+    std::fs::copy(&backup, &restored_db).unwrap();
+    let restored = alc_server::start(Config::ephemeral(restored_db))
+        .await
+        .unwrap();
+    let token = common::bearer(
+        &restored.store,
+        alc_domain::access::Role::Admin,
+        "restorer@test.example",
+    )
+    .await;
+    let http = client_with(&token);
+    let get = |path: &str| http.get(format!("{}/api/v1{path}", restored.url())).send();
+    let after_agents: AgentPage = get("/agents?per_page=200")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let after_summary: LicenseSummary = get("/licenses").await.unwrap().json().await.unwrap();
+    assert_eq!(after_agents, before_agents);
+    assert_eq!(after_summary, before_summary);
+    assert!(
+        after_agents
+            .agents
+            .iter()
+            .any(|a| a.name == "Zoe Lambert" && a.licenses.has(alc_domain::LicenseType::Sms))
+    );
+    restored.stop().await.unwrap();
+    w.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn json_logs_carry_a_line_per_request_and_never_a_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("console.db");
+    let dbs = db.to_str().unwrap();
+    let password = "log-canary passphrase 7";
+    let out = run(
+        &[
+            "users",
+            "add",
+            "--db",
+            dbs,
+            "--email",
+            "logs@test.example",
+            "--name",
+            "Lo Gs",
+            "--role",
+            "admin",
+        ],
+        &format!("{password}\n"),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let served = Served::start(
+        &db,
+        &[],
+        &[
+            ("ALC_LOG_FORMAT", "json"),
+            ("ALC_LOG", "debug,hyper=info,h2=info"),
+        ],
+    )
+    .await;
+
+    let cookie = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let r = cookie
+        .post(served.api("/auth/sign-in"))
+        .json(&json!({"email": "logs@test.example", "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let csrf = r.json::<Value>().await.unwrap()["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = cookie
+        .get(served.api("/agents?q=secret-search-term"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let token = token_via_api(&served.url, "logs@test.example", password)
+        .await
+        .token;
+    let bearer = client_with(&token);
+    let r = bearer
+        .put(served.api("/directory"))
+        .json(
+            &json!({"system": "ring_central", "base_url": "http://127.0.0.1:9",
+                      "client_id": "canary-client-id", "client_secret": "canary-client-secret",
+                      "jwt": "canary-jwt-credential"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = reqwest::Client::new()
+        .post(served.api("/auth/sign-in"))
+        .json(&json!({"email": "logs@test.example", "password": "canary wrong password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = cookie
+        .post(served.api("/me/password"))
+        .header("X-CSRF-Token", &csrf)
+        .json(&json!({"current_password": password, "new_password": "canary new passphrase"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = cookie
+        .get(served.api("/nope"))
+        .header("x-request-id", "trace-me-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-request-id"], "trace-me-42");
+    let log = served.stop().await;
+
+    let lines: Vec<Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}")))
+        .collect();
+    let answered: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["message"] == "answered")
+        .collect();
+    assert!(answered.len() >= 7, "a line per request: {log}");
+    let sign_in = answered
+        .iter()
+        .find(|l| l["span"]["route"] == "/api/v1/auth/sign-in")
+        .unwrap_or_else(|| panic!("the matched route is logged: {log}"));
+    assert_eq!(sign_in["span"]["method"], "POST");
+    assert!(
+        sign_in["status"].is_u64() && sign_in["latency_ms"].is_number(),
+        "{sign_in}"
+    );
+    assert!(
+        sign_in["span"]["request_id"].as_str().unwrap().len() >= 32,
+        "{sign_in}"
+    );
+    assert!(
+        answered
+            .iter()
+            .any(|l| l["span"]["request_id"] == "trace-me-42"),
+        "{log}"
+    );
+    for secret in [
+        password,
+        "canary wrong password",
+        "canary new passphrase",
+        "canary-client-secret",
+        "canary-jwt-credential",
+        &token,
+        &csrf,
+        "secret-search-term",
+        "$argon2",
+    ] {
+        assert!(!log.contains(secret), "the log shows {secret}: {log}");
+    }
+}
+
+#[test]
+fn check_config_and_migrate_explain_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("console.db");
+    let dbs = db.to_str().unwrap();
+    let out = run(&["check-config", "--db", dbs], "");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("does not exist yet"), "{}", text(&out));
+    assert!(!db.exists(), "check-config changes nothing");
+
+    let out = run(&["migrate", "--db", dbs], "");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("up to date"), "{}", text(&out));
+    let out = run(&["check-config", "--db", dbs], "");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("5 of 5 migrations applied"),
+        "{}",
+        text(&out)
+    );
+
+    let garbage = dir.path().join("garbage.db");
+    std::fs::write(&garbage, vec![b'x'; 4096]).unwrap();
+    let out = run(&["check-config", "--db", garbage.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("cannot be read as a console database"),
+        "{}",
+        text(&out)
+    );
+    let out = run(
+        &["check-config", "--db", dbs, "--session-idle-minutes", "0"],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2), "out of range: {}", text(&out));
+}
