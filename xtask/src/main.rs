@@ -4,6 +4,7 @@
 //!   cargo xtask run [server args]  build the site and serve it with the API (demo data)
 //!   cargo xtask test               every test: lint, native, browser, end to end
 //!   cargo xtask bench              print the gzipped size of what the page loads
+//!   cargo xtask package            an operator's build: target/package/{alc-server,dist/}
 
 use std::env;
 use std::ffi::OsString;
@@ -32,11 +33,10 @@ fn main() -> ExitCode {
         "run" => run(&rest),
         "test" => test(),
         "bench" => bench(),
+        "package" => package(),
         "lint" => Tools::ensure(false).and_then(|t| lint(&t)),
         _ => {
-            eprintln!(
-                "usage: cargo xtask <run [--addr HOST:PORT] [--db FILE] | test | bench | lint>"
-            );
+            eprintln!("usage: cargo xtask <run [server options] | test | bench | lint | package>");
             return ExitCode::from(2);
         }
     };
@@ -248,6 +248,57 @@ fn run(args: &[String]) -> Result {
     }
     step("starting the console");
     exec(cmd)
+}
+
+/// What an operator installs (docs/OPERATING.md): the server without the demo, and the
+/// release site without the demo's example portal page.
+fn package() -> Result {
+    let tools = Tools::ensure(false)?;
+    let dist = build_site(&tools)?;
+    step("building the server (no demo)");
+    sh(cargo().args([
+        "build",
+        "--locked",
+        "--profile",
+        "server",
+        "-p",
+        "alc-server",
+    ]))?;
+    let out = root().join("target/package");
+    if out.exists() {
+        fs::remove_dir_all(&out).map_err(|e| format!("cannot clear {}: {e}", out.display()))?;
+    }
+    fs::create_dir_all(out.join("dist")).map_err(|e| e.to_string())?;
+    fs::copy(
+        root().join("target/server/alc-server"),
+        out.join("alc-server"),
+    )
+    .map_err(|e| format!("cannot copy the server: {e}"))?;
+    copy_tree(&dist, &out.join("dist"), &|name| {
+        name != "example-portal.html"
+    })?;
+    println!(
+        "\nPackaged into {}: copy alc-server and dist/ to the server (see docs/OPERATING.md).",
+        out.display()
+    );
+    Ok(())
+}
+
+fn copy_tree(from: &Path, to: &Path, keep: &dyn Fn(&str) -> bool) -> Result {
+    fs::create_dir_all(to).map_err(|e| e.to_string())?;
+    for entry in fs::read_dir(from).map_err(|e| e.to_string())? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if path.is_dir() {
+            copy_tree(&path, &to.join(name), keep)?;
+        } else if keep(name) {
+            fs::copy(&path, to.join(name)).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
 }
 
 /// Becomes the server, so that Ctrl-C reaches it directly and it stops cleanly.
