@@ -273,6 +273,9 @@ impl Store {
         }
         let token = random_token();
         let csrf = random_token();
+        // The session starts now, after the (slow, by design) hash: with a short idle
+        // policy, a clock read before it could open a session that is already over.
+        let now = now_secs();
         let max = now + policy.max.as_secs() as i64;
         let expires = (now + policy.idle.as_secs() as i64).min(max);
         let mut tx = self.begin_write().await?;
