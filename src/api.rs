@@ -4,7 +4,10 @@
 use std::fmt;
 use std::sync::{Arc, RwLock};
 
-use alc_domain::access::{AuditPage, AuditQuery, Credentials, SessionInfo};
+use alc_domain::access::{
+    AuditPage, AuditQuery, Credentials, NewUser, PasswordChange, PasswordReset, SessionInfo,
+    SessionsEnded, SetupStatus, UserAccount, UserChange, UserId,
+};
 use alc_domain::api::{
     AgentDetail, AgentSaved, Availability, AvailabilityQuery, CreateAgent, ExtensionSuggestion,
     UpdateAgent,
@@ -286,6 +289,72 @@ impl Api {
         self.call::<serde::de::IgnoredAny>("POST", "/auth/sign-out", None, abort)
             .await
             .map(|_| ())
+    }
+
+    /// Whether anyone can sign in yet (public: the sign-in page of a new installation
+    /// says who creates the first admin).
+    pub async fn setup(&self, abort: &Abort) -> Result<SetupStatus, ApiError> {
+        self.call("GET", "/auth/setup", None, abort).await
+    }
+
+    /// Changes the signed-in user's own password. The same session goes on (the answer
+    /// is its new state); the user's other sessions end.
+    pub async fn change_password(
+        &self,
+        change: &PasswordChange,
+        abort: &Abort,
+    ) -> Result<SessionInfo, ApiError> {
+        self.call("POST", "/me/password", Some(to_json(change)?), abort)
+            .await
+    }
+
+    /// The console's users, sorted by name (admins).
+    pub async fn users(&self, abort: &Abort) -> Result<Vec<UserAccount>, ApiError> {
+        self.call("GET", "/users", None, abort).await
+    }
+
+    pub async fn add_user(&self, user: &NewUser, abort: &Abort) -> Result<UserAccount, ApiError> {
+        self.call("POST", "/users", Some(to_json(user)?), abort)
+            .await
+    }
+
+    /// A new role, or disable / enable (admins).
+    pub async fn change_user(
+        &self,
+        id: UserId,
+        change: &UserChange,
+        abort: &Abort,
+    ) -> Result<UserAccount, ApiError> {
+        self.call(
+            "PATCH",
+            &format!("/users/{id}"),
+            Some(to_json(change)?),
+            abort,
+        )
+        .await
+    }
+
+    /// Sets a new initial password: the user's sessions end and they choose their own
+    /// at the next sign-in (admins).
+    pub async fn reset_password(
+        &self,
+        id: UserId,
+        reset: &PasswordReset,
+        abort: &Abort,
+    ) -> Result<UserAccount, ApiError> {
+        self.call(
+            "POST",
+            &format!("/users/{id}/password"),
+            Some(to_json(reset)?),
+            abort,
+        )
+        .await
+    }
+
+    /// Signs the user out everywhere (admins).
+    pub async fn end_sessions(&self, id: UserId, abort: &Abort) -> Result<SessionsEnded, ApiError> {
+        self.call("DELETE", &format!("/users/{id}/sessions"), None, abort)
+            .await
     }
 
     pub async fn audit(&self, q: &AuditQuery, abort: &Abort) -> Result<AuditPage, ApiError> {

@@ -1,6 +1,7 @@
 //! The shell: the session gate, navigation and the route table. Every screen is one
 //! hop from here.
 
+use alc_domain::access::SessionInfo;
 use leptos::prelude::*;
 
 use leptos::task::spawn_local;
@@ -8,8 +9,8 @@ use leptos::task::spawn_local;
 use crate::api::{Abort, Api, ApiError};
 use crate::flash::Flash;
 use crate::pages::{
-    AgentEditPage, AgentLicensingPage, AuditLogPage, NoAccessPage, NotFoundPage, PhoneUsersPage,
-    SettingsPage, SignInPage,
+    AgentEditPage, AgentLicensingPage, AuditLogPage, ChangePasswordPage, ChoosePasswordPage,
+    NoAccessPage, NotFoundPage, PhoneUsersPage, SettingsPage, SignInPage, UsersPage,
 };
 use crate::router::{Link, Navigator, Route};
 use crate::session::{Session, SessionState};
@@ -59,11 +60,17 @@ pub fn App(#[prop(optional)] config: AppConfig) -> impl IntoView {
     provide_context(api.clone());
     let session = Session(RwSignal::new(SessionState::Checking));
     provide_context(session);
+    let embedded = config.token.is_some();
     api.on_unauthorized(move || {
         if matches!(session.0.get_untracked(), SessionState::SignedIn(_)) {
-            session.0.set(SessionState::SignedOut(Some(
-                "Your session has ended. Sign in again to continue.".into(),
-            )));
+            // Expired, ended by an admin, or the user disabled: the next thing the
+            // user sees says so (and, standalone, lets them sign in again).
+            let reason = if embedded {
+                "Your portal's access to the console has ended."
+            } else {
+                "Session ended. Sign in again to continue."
+            };
+            session.0.set(SessionState::SignedOut(Some(reason.into())));
         }
     });
     {
@@ -94,57 +101,94 @@ pub fn App(#[prop(optional)] config: AppConfig) -> impl IntoView {
             });
         }
     });
-    let embedded = config.token.is_some();
     let nav = if config.memory_routing {
         Navigator::in_memory(&config.base_path)
     } else {
         Navigator::new(&config.base_path)
     };
     provide_context(nav);
-    provide_context(Flash::default());
-    // Which of the three faces the console shows; the console itself is built once
-    // per sign-in, not on every change of the session's details.
+    let flash = Flash::default();
+    provide_context(flash);
+    // Which face the console shows; the console itself is built once per sign-in, not
+    // on every change of the session's details.
     let face = Memo::new(move |_| {
         session.0.with(|s| match s {
-            SessionState::Checking => 0,
-            SessionState::SignedOut(_) => 1,
-            SessionState::SignedIn(i) if !i.user.role.may_use_console() => 2,
-            SessionState::SignedIn(_) => 3,
+            SessionState::Checking => Face::Checking,
+            SessionState::SignedOut(_) => Face::SignedOut,
+            // Before anything else, agents included: the server refuses every other
+            // call until the password an admin set is replaced.
+            SessionState::SignedIn(i) if i.must_change_password => Face::ChoosePassword,
+            SessionState::SignedIn(i) if !i.user.role.may_use_console() => Face::NoAccess,
+            SessionState::SignedIn(_) => Face::Console,
         })
+    });
+    let password_chosen = Callback::new({
+        let api = api.clone();
+        move |info: SessionInfo| {
+            api.set_csrf(info.csrf_token.clone());
+            // Coming from "Change password" itself, the console opens on its first
+            // screen rather than on the form just filled in.
+            if nav.route() == Route::ChangePassword {
+                nav.go(&Route::Agents.path(), true);
+            }
+            if matches!(nav.route(), Route::Agents | Route::PhoneUsers) {
+                flash.set("Your new password is set.");
+            }
+            session.0.set(SessionState::SignedIn(info));
+        }
     });
     view! {
         <div class="alc" style=config.style()>
             {move || match face.get() {
-                0 => view! { <p class="alc-loading" role="status">"Loading…"</p> }.into_any(),
-                1 => {
+                Face::Checking => view! { <p class="alc-loading" role="status">"Loading…"</p> }.into_any(),
+                Face::SignedOut => {
                     let reason = session.0.with_untracked(|s| match s {
                         SessionState::SignedOut(r) => r.clone(),
                         _ => None,
                     });
                     view! { <SignInPage reason embedded /> }.into_any()
                 }
-                2 => {
-                    let user = session.user().expect("signed in");
+                Face::ChoosePassword => {
+                    let user = untrack(|| session.user()).expect("signed in");
+                    let on_sign_out = (!embedded).then_some(sign_out);
+                    view! { <ChoosePasswordPage user on_changed=password_chosen on_sign_out /> }
+                        .into_any()
+                }
+                Face::NoAccess => {
+                    let user = untrack(|| session.user()).expect("signed in");
                     view! { <NoAccessPage user on_sign_out=sign_out /> }.into_any()
                 }
-                _ => view! { <Console nav sign_out embedded /> }.into_any(),
+                Face::Console => view! { <Console nav sign_out embedded /> }.into_any(),
             }}
         </div>
     }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Face {
+    Checking,
+    SignedOut,
+    ChoosePassword,
+    NoAccess,
+    Console,
 }
 
 /// The console for a supervisor or admin: navigation and the route table.
 #[component]
 fn Console(nav: Navigator, sign_out: Callback<()>, embedded: bool) -> impl IntoView {
     let session = crate::session::use_session();
-    let user = session.user();
-    let admin = user
-        .as_ref()
-        .is_some_and(|u| u.role == alc_domain::access::Role::Admin);
-    let who = user
-        .as_ref()
-        .map(|u| format!("{} · {}", u.name, u.role.label()))
-        .unwrap_or_default();
+    // Followed, not read once: an admin can change their own role on Console Users.
+    let admin = Memo::new(move |_| {
+        session
+            .user()
+            .is_some_and(|u| u.role == alc_domain::access::Role::Admin)
+    });
+    let who = move || {
+        session
+            .user()
+            .map(|u| format!("{} · {}", u.name, u.role.label()))
+            .unwrap_or_default()
+    };
     view! {
         <a class="alc-skip" href="#alc-main">
             "Skip to content"
@@ -161,10 +205,15 @@ fn Console(nav: Navigator, sign_out: Callback<()>, embedded: bool) -> impl IntoV
                 <li>
                     <Link href="/phone-users">"Phone User Licensing"</Link>
                 </li>
+                {move || admin.get().then(|| view! {
+                    <li>
+                        <Link href="/users">"Console Users"</Link>
+                    </li>
+                })}
                 <li>
                     <Link href="/audit">"Audit Log"</Link>
                 </li>
-                {admin.then(|| view! {
+                {move || admin.get().then(|| view! {
                     <li>
                         <Link href="/settings">"Settings"</Link>
                     </li>
@@ -172,10 +221,15 @@ fn Console(nav: Navigator, sign_out: Callback<()>, embedded: bool) -> impl IntoV
             </ul>
             <div class="alc-nav__user">
                 <p>{who}</p>
+                // Embedded, the host signs people in and out, and its back end may hold
+                // the console password: changing it from here could lock the host out.
                 {(!embedded).then(|| view! {
-                    <button type="button" class="alc-button" on:click=move |_| sign_out.run(())>
-                        "Sign out"
-                    </button>
+                    <div class="alc-nav__actions">
+                        <Link href="/password" class="alc-button alc-nav__button">"Change password"</Link>
+                        <button type="button" class="alc-button alc-nav__button" on:click=move |_| sign_out.run(())>
+                            "Sign out"
+                        </button>
+                    </div>
                 })}
             </div>
         </nav>
@@ -187,6 +241,8 @@ fn Console(nav: Navigator, sign_out: Callback<()>, embedded: bool) -> impl IntoV
                 Route::PhoneUsers => view! { <PhoneUsersPage /> }.into_any(),
                 Route::Audit => view! { <AuditLogPage /> }.into_any(),
                 Route::Settings => view! { <SettingsPage /> }.into_any(),
+                Route::Users => view! { <UsersPage /> }.into_any(),
+                Route::ChangePassword => view! { <ChangePasswordPage /> }.into_any(),
                 Route::NotFound => view! { <NotFoundPage /> }.into_any(),
             }}
         </main>

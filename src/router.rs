@@ -23,6 +23,10 @@ pub enum Route {
     Audit,
     /// `/settings` — account settings (admins).
     Settings,
+    /// `/users` — User Management › Console Users (admins).
+    Users,
+    /// `/password` — change your own password.
+    ChangePassword,
     /// Anything else.
     NotFound,
 }
@@ -37,6 +41,8 @@ impl Route {
             ["phone-users"] => Route::PhoneUsers,
             ["audit"] => Route::Audit,
             ["settings"] => Route::Settings,
+            ["users"] => Route::Users,
+            ["password"] => Route::ChangePassword,
             _ => Route::NotFound,
         }
     }
@@ -49,6 +55,8 @@ impl Route {
             Route::PhoneUsers => "/phone-users".into(),
             Route::Audit => "/audit".into(),
             Route::Settings => "/settings".into(),
+            Route::Users => "/users".into(),
+            Route::ChangePassword => "/password".into(),
         }
     }
 }

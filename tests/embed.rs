@@ -50,6 +50,7 @@ fn fake_api() {
             email: "sam@test.example".into(),
             role: Role::Supervisor,
         },
+        must_change_password: false,
         csrf_token: None,
         expires_at: "2099-01-01T00:00:00Z".into(),
     };

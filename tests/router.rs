@@ -30,7 +30,20 @@ fn locations_and_routes_parse() {
     assert_eq!(Route::parse("/agents/new"), Route::NewAgent);
     assert_eq!(Route::parse("/agents/42"), Route::EditAgent(42));
     assert_eq!(Route::parse("/agents/abc"), Route::NotFound);
-    for r in [Route::Agents, Route::NewAgent, Route::EditAgent(7)] {
+    assert_eq!(Route::parse("/users"), Route::Users);
+    assert_eq!(Route::parse("/users/"), Route::Users);
+    assert_eq!(Route::parse("/password"), Route::ChangePassword);
+    assert_eq!(Route::parse("/users/3"), Route::NotFound);
+    for r in [
+        Route::Agents,
+        Route::NewAgent,
+        Route::EditAgent(7),
+        Route::PhoneUsers,
+        Route::Audit,
+        Route::Settings,
+        Route::Users,
+        Route::ChangePassword,
+    ] {
         assert_eq!(Route::parse(&r.path()), r);
     }
 }

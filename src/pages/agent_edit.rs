@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::{Abort, Api, ApiError};
-use crate::components::AgentForm;
+use crate::components::{AgentForm, focus_first_invalid};
 use crate::flash::use_flash;
 use crate::licensing::LicenseEditor;
 use crate::profile_form::ProfileForm;
@@ -440,18 +440,4 @@ fn removal_message(a: &Agent) -> String {
             licenses_phrase(a.licenses)
         )
     }
-}
-
-/// Puts the keyboard on the first field that needs attention, once the messages render.
-fn focus_first_invalid(form: NodeRef<leptos::html::Form>) {
-    request_animation_frame(move || {
-        if let Some(el) = form
-            .get_untracked()
-            .and_then(|f| f.query_selector("[aria-invalid=true]").ok())
-            .flatten()
-            .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
-        {
-            let _ = el.focus();
-        }
-    });
 }

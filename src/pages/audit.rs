@@ -101,7 +101,7 @@ pub fn AuditLogPage() -> impl IntoView {
         <header class="alc-page-head">
             <p class="alc-crumb">"User Management"</p>
             <h1>"Audit Log"</h1>
-            <p class="alc-lede">"Every license change, agent change, directory refresh and settings change: who, when, what, before and after."</p>
+            <p class="alc-lede">"Every change to licenses, agents, settings and console users, every directory refresh and every sign-in: who, when, what, before and after."</p>
         </header>
         <form class="alc-toolbar alc-filters" role="search" on:submit=|ev| ev.prevent_default()>
             <div class="alc-field">

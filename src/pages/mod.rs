@@ -4,14 +4,18 @@ mod agent_edit;
 mod agent_licensing;
 mod audit;
 mod not_found;
+mod password;
 mod phone_users;
 mod settings;
 mod sign_in;
+mod users;
 
 pub use agent_edit::AgentEditPage;
 pub use agent_licensing::AgentLicensingPage;
 pub use audit::AuditLogPage;
 pub use not_found::NotFoundPage;
+pub use password::{ChangePasswordPage, ChoosePasswordPage};
 pub use phone_users::PhoneUsersPage;
 pub use settings::SettingsPage;
 pub use sign_in::{NoAccessPage, SignInPage};
+pub use users::UsersPage;

@@ -33,6 +33,23 @@ pub fn SignInPage(
         }
         .into_any();
     }
+    // A new installation has nobody to sign in as: say who creates the first admin
+    // rather than let people guess at passwords. Any failure here just says nothing.
+    let no_users = RwSignal::new(false);
+    let abort = StoredValue::new_local(Abort::new());
+    on_cleanup(move || {
+        if let Some(a) = abort.try_get_value() {
+            a.abort();
+        }
+    });
+    {
+        let api = api.clone();
+        spawn_local(async move {
+            if let Ok(setup) = api.setup(&abort.get_value()).await {
+                no_users.set(!setup.has_users);
+            }
+        });
+    }
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if busy.get_untracked() {
@@ -71,6 +88,14 @@ pub fn SignInPage(
             <p class="alc-nav__brand">"Contact Center Admin"</p>
             <h1 id="alc-signin-title">"Sign in"</h1>
             {reason.map(|r| view! { <p class="alc-alert alc-alert--warn" role="status">{r}</p> })}
+            <div role="status">
+                {move || no_users.get().then(|| view! {
+                    <div class="alc-alert alc-alert--warn alc-setup">
+                        <p>"No console users yet: your operator creates the first admin on the server with"</p>
+                        <code>"alc-server users add --email you@example.com --name \"Your Name\" --role admin"</code>
+                    </div>
+                })}
+            </div>
             <form on:submit=submit novalidate>
                 <div class="alc-field">
                     <label for="alc-signin-email">"Email"</label>

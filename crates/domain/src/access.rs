@@ -152,8 +152,19 @@ pub struct SessionsEnded {
 }
 
 /// Checks the name and email of a console user (the same rules as an agent's).
+///
+/// ```
+/// let errors = alc_domain::access::validate_user("", "").unwrap_err();
+/// assert_eq!(errors.len(), 2);
+/// assert!(!errors[1].message.contains("agent"), "{}", errors[1].message);
+/// ```
 pub fn validate_user(name: &str, email: &str) -> Result<(String, String), Vec<crate::FieldError>> {
-    match (crate::validate_name(name), crate::validate_email(email)) {
+    // The profile's messages speak of "the agent"; a console user is not one.
+    let email = crate::validate_email(email).map_err(|mut e| {
+        e.message = e.message.replace("the agent's", "their");
+        e
+    });
+    match (crate::validate_name(name), email) {
         (Ok(n), Ok(e)) => Ok((n, e)),
         (n, e) => Err([n.err(), e.err()].into_iter().flatten().collect()),
     }

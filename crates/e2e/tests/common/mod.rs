@@ -19,6 +19,8 @@ pub struct Session {
     pub server: Running,
     pub browser: Client,
     driver: Child,
+    /// chromedriver's address: [`Session::another_browser`] opens more windows on it.
+    driver_url: String,
     pub http: reqwest::Client,
     _dir: tempfile::TempDir,
 }
@@ -73,34 +75,8 @@ impl Session {
             .unwrap_or_else(|e| {
                 panic!("cannot start {chromedriver}: {e} (run `cargo xtask test`)")
             });
-        let caps = json!({
-            "goog:chromeOptions": {
-                "binary": std::env::var("CHROME").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--no-first-run", "--window-size=1400,1000",
-                    format!("--user-data-dir={}", dir.path().join("chrome").display()),
-                ]
-            }
-        });
         let url = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + WAIT;
-        let browser = loop {
-            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-            match ClientBuilder::new(connector)
-                .capabilities(caps.as_object().unwrap().clone())
-                .connect(&url)
-                .await
-            {
-                Ok(c) => break c,
-                Err(e) if Instant::now() < deadline => {
-                    let _ = e;
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
-                Err(e) => panic!("chromedriver did not come up: {e}"),
-            }
-        };
+        let browser = connect(&url, &dir.path().join("chrome")).await;
         // The test's own API calls: an admin's bearer token, got the way a portal's
         // back end gets one.
         let issued: TokenIssued = reqwest::Client::new()
@@ -121,6 +97,7 @@ impl Session {
             server,
             browser,
             driver,
+            driver_url: url,
             http: reqwest::Client::builder()
                 .default_headers(headers)
                 .build()
@@ -138,6 +115,138 @@ impl Session {
         s
     }
 
+    /// The helpers below, on this session's browser.
+    pub fn window(&self) -> Window<'_> {
+        self.window_of(&self.browser)
+    }
+
+    /// The helpers below, on another browser of this server (see
+    /// [`Session::another_browser`]).
+    pub fn window_of<'a>(&self, client: &'a Client) -> Window<'a> {
+        Window {
+            client,
+            url: self.server.url(),
+        }
+    }
+
+    /// A second person: a fresh browser with its own profile (so its own cookies and
+    /// session) on the same chromedriver and server. Close it with `close()`.
+    pub async fn another_browser(&self, name: &str) -> Client {
+        connect(
+            &self.driver_url,
+            &self._dir.path().join(format!("chrome-{name}")),
+        )
+        .await
+    }
+
+    /// Signs in through the sign-in page, as a person does.
+    pub async fn sign_in(&self, email: &str, password: &str) {
+        self.window().sign_in(email, password).await
+    }
+
+    pub async fn open(&self, path: &str) {
+        self.window().open(path).await
+    }
+
+    pub async fn find(&self, css: &str) -> Element {
+        self.window().find(css).await
+    }
+
+    pub async fn checkbox(&self, label: &str) -> Element {
+        self.window().checkbox(label).await
+    }
+
+    pub async fn button(&self, text: &str) -> Element {
+        self.window().button(text).await
+    }
+
+    /// A button by its accessible name (its `aria-label`, else its text).
+    pub async fn button_named(&self, name: &str) -> Element {
+        self.window().button_named(name).await
+    }
+
+    pub async fn link(&self, text: &str) -> Element {
+        self.window().link(text).await
+    }
+
+    /// The input a `<label>` names.
+    pub async fn labelled(&self, label: &str) -> Element {
+        self.window().labelled(label).await
+    }
+
+    /// Scrolls `el` to the middle of the window, as a person would before clicking it
+    /// (the save bar is sticky at the bottom), then clicks.
+    pub async fn click(&self, el: &Element) {
+        self.window().click(el).await
+    }
+
+    /// What the input a `<label>` names holds now.
+    pub async fn value(&self, label: &str) -> String {
+        self.window().value(label).await
+    }
+
+    pub async fn page_text(&self) -> String {
+        self.window().page_text().await
+    }
+
+    /// Waits until the page shows `text`.
+    pub async fn wait_for_text(&self, text: &str) {
+        self.window().wait_for_text(text).await
+    }
+
+    pub async fn counter(&self, license: &str) -> String {
+        self.window().counter(license).await
+    }
+
+    pub async fn api_summary(&self) -> LicenseSummary {
+        let url = format!("{}/api/v1/licenses", self.server.url());
+        self.http
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    pub async fn api_agent(&self, name: &str) -> alc_domain::Agent {
+        let url = format!(
+            "{}/api/v1/agents?q={}",
+            self.server.url(),
+            name.replace(' ', "%20")
+        );
+        let page: AgentPage = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        page.agents
+            .into_iter()
+            .find(|a| a.name == name)
+            .expect("agent exists")
+    }
+
+    pub async fn finish(mut self) {
+        let _ = self.browser.close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        self.server.stop().await.unwrap();
+    }
+}
+
+/// One person's browser window on the console, with the helpers that find things the
+/// way a person does (labels, roles, visible text).
+pub struct Window<'a> {
+    pub client: &'a Client,
+    url: String,
+}
+
+impl Window<'_> {
     /// Signs in through the sign-in page, as a person does.
     pub async fn sign_in(&self, email: &str, password: &str) {
         self.open("/").await;
@@ -152,14 +261,14 @@ impl Session {
     }
 
     pub async fn open(&self, path: &str) {
-        self.browser
-            .goto(&format!("{}{path}", self.server.url()))
+        self.client
+            .goto(&format!("{}{path}", self.url))
             .await
             .unwrap();
     }
 
     pub async fn find(&self, css: &str) -> Element {
-        self.browser
+        self.client
             .wait()
             .at_most(WAIT)
             .for_element(Locator::Css(css))
@@ -173,7 +282,7 @@ impl Session {
     }
 
     pub async fn button(&self, text: &str) -> Element {
-        self.browser
+        self.client
             .wait()
             .at_most(WAIT)
             .for_element(Locator::XPath(&format!(
@@ -183,8 +292,21 @@ impl Session {
             .unwrap_or_else(|e| panic!("no button {text}: {e}"))
     }
 
+    /// A button by its accessible name (its `aria-label`, else its text): row actions
+    /// read "Disable Sam Supervisor" to a screen reader and "Disable" on screen.
+    pub async fn button_named(&self, name: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::XPath(&format!(
+                "//button[@aria-label='{name}' or (not(@aria-label) and normalize-space()='{name}')]"
+            )))
+            .await
+            .unwrap_or_else(|e| panic!("no button named {name}: {e}"))
+    }
+
     pub async fn link(&self, text: &str) -> Element {
-        self.browser
+        self.client
             .wait()
             .at_most(WAIT)
             .for_element(Locator::XPath(&format!("//a[normalize-space()='{text}']")))
@@ -195,7 +317,7 @@ impl Session {
     /// The input a `<label>` names.
     pub async fn labelled(&self, label: &str) -> Element {
         let l = self
-            .browser
+            .client
             .wait()
             .at_most(WAIT)
             .for_element(Locator::XPath(&format!(
@@ -210,7 +332,7 @@ impl Session {
     /// Scrolls `el` to the middle of the window, as a person would before clicking it
     /// (the save bar is sticky at the bottom), then clicks.
     pub async fn click(&self, el: &Element) {
-        self.browser
+        self.client
             .execute(
                 "arguments[0].scrollIntoView({block: 'center'})",
                 vec![serde_json::to_value(el).unwrap()],
@@ -253,44 +375,35 @@ impl Session {
             .await
             .unwrap()
     }
+}
 
-    pub async fn api_summary(&self) -> LicenseSummary {
-        let url = format!("{}/api/v1/licenses", self.server.url());
-        self.http
-            .get(url)
-            .send()
+/// A new browser session on the chromedriver at `url`, with its profile in `profile`.
+async fn connect(url: &str, profile: &std::path::Path) -> Client {
+    let caps = json!({
+        "goog:chromeOptions": {
+            "binary": std::env::var("CHROME").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--window-size=1400,1000",
+                format!("--user-data-dir={}", profile.display()),
+            ]
+        }
+    });
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(connector)
+            .capabilities(caps.as_object().unwrap().clone())
+            .connect(url)
             .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    }
-
-    pub async fn api_agent(&self, name: &str) -> alc_domain::Agent {
-        let url = format!(
-            "{}/api/v1/agents?q={}",
-            self.server.url(),
-            name.replace(' ', "%20")
-        );
-        let page: AgentPage = self
-            .http
-            .get(url)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        page.agents
-            .into_iter()
-            .find(|a| a.name == name)
-            .expect("agent exists")
-    }
-
-    pub async fn finish(mut self) {
-        let _ = self.browser.close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-        self.server.stop().await.unwrap();
+        {
+            Ok(c) => return c,
+            Err(e) if Instant::now() < deadline => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => panic!("chromedriver did not come up: {e}"),
+        }
     }
 }

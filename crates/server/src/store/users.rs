@@ -361,8 +361,8 @@ impl Store {
                 .fetch_optional(&self.read)
                 .await?
                 .ok_or(StoreError::UserNotFound)?;
-        let current = current.to_string();
-        let ok = tokio::task::spawn_blocking(move || verify_password(&current, &hash))
+        let given = current.to_string();
+        let ok = tokio::task::spawn_blocking(move || verify_password(&given, &hash))
             .await
             .unwrap_or(false);
         if !ok {
@@ -373,6 +373,17 @@ impl Store {
                     field: "current_password".into(),
                     code: "wrong_password".into(),
                     message: "This is not your current password.".into(),
+                }],
+            ));
+        }
+        if new == current {
+            return Err(invalid(
+                "invalid_password",
+                "Choose a different password; nothing was changed.",
+                vec![FieldError {
+                    field: "new_password".into(),
+                    code: "password_unchanged".into(),
+                    message: "Choose a password different from the current one.".into(),
                 }],
             ));
         }
