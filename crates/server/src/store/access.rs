@@ -136,6 +136,23 @@ pub fn hash_password(password: &str) -> Result<String, StoreError> {
         .map_err(|e| StoreError::Corrupt(format!("cannot hash a password: {e}")))
 }
 
+/// [`hash_password`] off the async threads: Argon2id takes tens of milliseconds and
+/// 19 MiB by design.
+pub(crate) async fn hash_off_thread(password: &str) -> Result<String, StoreError> {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("the hashing task failed: {e}")))?
+}
+
+/// [`verify_password`] off the async threads.
+pub(crate) async fn verify_off_thread(password: &str, hash: String) -> bool {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .unwrap_or(false)
+}
+
 /// A hash to verify against when the email is unknown, so that the answer takes as
 /// long as for a known one (no user enumeration by timing).
 fn decoy_hash() -> &'static str {
@@ -244,10 +261,7 @@ impl Store {
             ),
             None => (None, decoy_hash().to_string()),
         };
-        let password = password.to_string();
-        let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-            .await
-            .unwrap_or(false);
+        let ok = verify_off_thread(password, hash).await;
         let Some((id, actor, active)) = known.clone().filter(|_| ok) else {
             let mut tx = self.begin_write().await?;
             sqlx::query("INSERT INTO sign_in_failures (email_key, at) VALUES (?, ?)")

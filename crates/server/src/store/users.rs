@@ -11,7 +11,7 @@ use alc_domain::access::{AuditKind, NewUser, Role, UserAccount, UserChange, User
 use alc_domain::password::check_password;
 use alc_domain::{BatchError, FieldError, email_key};
 
-use super::access::{Actor, hash_password, now_secs, rfc3339, verify_password};
+use super::access::{Actor, hash_off_thread, now_secs, rfc3339, verify_off_thread};
 use super::audit::{self, Entry};
 use super::{Store, StoreError};
 
@@ -95,6 +95,26 @@ async fn end_sessions_of(
     )
 }
 
+/// A new password hash, bound to be changed (`must_change`) or not, and the user's
+/// sessions ended but `keep` (the one in use when changing one's own).
+async fn set_password(
+    conn: &mut sqlx::SqliteConnection,
+    id: UserId,
+    hash: &str,
+    must_change: bool,
+    keep: Option<&str>,
+) -> Result<u64, StoreError> {
+    sqlx::query(
+        "UPDATE console_users SET password_hash = ?, must_change_password = ? WHERE id = ?",
+    )
+    .bind(hash)
+    .bind(must_change)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    end_sessions_of(conn, id, keep).await
+}
+
 impl Store {
     /// Whether any console user exists (a new installation has none).
     pub async fn has_users(&self) -> Result<bool, StoreError> {
@@ -147,10 +167,7 @@ impl Store {
             })?;
         check_new_password(&new.password, &email, "password")?;
         // Hashing takes a while (by design): not inside the write transaction.
-        let password = new.password.clone();
-        let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-            .await
-            .map_err(|e| StoreError::Corrupt(format!("the hashing task failed: {e}")))??;
+        let hash = hash_off_thread(&new.password).await?;
         let mut tx = self.begin_write().await?;
         let taken: Option<i64> =
             sqlx::query_scalar("SELECT id FROM console_users WHERE email_key = ?")
@@ -185,11 +202,9 @@ impl Store {
             &mut tx,
             actor,
             Entry {
-                kind: AuditKind::UserAdded,
-                agent_id: None,
-                subject: &subject(&user),
                 before: None,
                 after: Some(summary(&user)),
+                ..Entry::user(AuditKind::UserAdded, &subject(&user))
             },
         )
         .await?;
@@ -250,11 +265,9 @@ impl Store {
                 &mut tx,
                 actor,
                 Entry {
-                    kind: AuditKind::UserRoleChanged,
-                    agent_id: None,
-                    subject: &name,
                     before: Some(serde_json::json!({"role": before.role})),
                     after: Some(serde_json::json!({"role": after.role})),
+                    ..Entry::user(AuditKind::UserRoleChanged, &name)
                 },
             )
             .await?;
@@ -264,15 +277,16 @@ impl Store {
                 &mut tx,
                 actor,
                 Entry {
-                    kind: if active {
-                        AuditKind::UserEnabled
-                    } else {
-                        AuditKind::UserDisabled
-                    },
-                    agent_id: None,
-                    subject: &name,
                     before: Some(serde_json::json!({"active": before.active})),
                     after: Some(serde_json::json!({"active": after.active})),
+                    ..Entry::user(
+                        if active {
+                            AuditKind::UserEnabled
+                        } else {
+                            AuditKind::UserDisabled
+                        },
+                        &name,
+                    )
                 },
             )
             .await?;
@@ -294,29 +308,17 @@ impl Store {
             load_user(&mut conn, id).await?.email
         };
         check_new_password(password, &email, "password")?;
-        let password = password.to_string();
-        let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-            .await
-            .map_err(|e| StoreError::Corrupt(format!("the hashing task failed: {e}")))??;
+        let hash = hash_off_thread(password).await?;
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "UPDATE console_users SET password_hash = ?, must_change_password = TRUE WHERE id = ?",
-        )
-        .bind(hash)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        let ended = end_sessions_of(&mut tx, id, None).await?;
+        let ended = set_password(&mut tx, id, &hash, true, None).await?;
         let user = load_user(&mut tx, id).await?;
         audit::record(
             &mut tx,
             actor,
             Entry {
-                kind: AuditKind::PasswordReset,
-                agent_id: None,
-                subject: &subject(&user),
                 before: None,
                 after: Some(serde_json::json!({"sessions_ended": ended})),
+                ..Entry::user(AuditKind::PasswordReset, &subject(&user))
             },
         )
         .await?;
@@ -333,11 +335,9 @@ impl Store {
             &mut tx,
             actor,
             Entry {
-                kind: AuditKind::SessionsEnded,
-                agent_id: None,
-                subject: &subject(&user),
                 before: None,
                 after: Some(serde_json::json!({"sessions_ended": ended})),
+                ..Entry::user(AuditKind::SessionsEnded, &subject(&user))
             },
         )
         .await?;
@@ -361,11 +361,7 @@ impl Store {
                 .fetch_optional(&self.read)
                 .await?
                 .ok_or(StoreError::UserNotFound)?;
-        let given = current.to_string();
-        let ok = tokio::task::spawn_blocking(move || verify_password(&given, &hash))
-            .await
-            .unwrap_or(false);
-        if !ok {
+        if !verify_off_thread(current, hash).await {
             return Err(invalid(
                 "wrong_password",
                 "The current password is not right; nothing was changed.",
@@ -388,29 +384,17 @@ impl Store {
             ));
         }
         check_new_password(new, &email, "new_password")?;
-        let new = new.to_string();
-        let hash = tokio::task::spawn_blocking(move || hash_password(&new))
-            .await
-            .map_err(|e| StoreError::Corrupt(format!("the hashing task failed: {e}")))??;
+        let hash = hash_off_thread(new).await?;
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "UPDATE console_users SET password_hash = ?, must_change_password = FALSE WHERE id = ?",
-        )
-        .bind(hash)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        let ended = end_sessions_of(&mut tx, id, Some(keep_token_hash)).await?;
+        let ended = set_password(&mut tx, id, &hash, false, Some(keep_token_hash)).await?;
         let user = load_user(&mut tx, id).await?;
         audit::record(
             &mut tx,
             actor,
             Entry {
-                kind: AuditKind::PasswordChanged,
-                agent_id: None,
-                subject: &subject(&user),
                 before: None,
                 after: Some(serde_json::json!({"other_sessions_ended": ended})),
+                ..Entry::user(AuditKind::PasswordChanged, &subject(&user))
             },
         )
         .await?;
