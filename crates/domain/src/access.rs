@@ -51,6 +51,32 @@ pub struct Credentials {
     pub password: String,
 }
 
+/// The longest email any account can have (bytes; RFC 5321's path limit).
+pub const MAX_EMAIL_BYTES: usize = 254;
+
+impl Credentials {
+    /// Sizes checked before any work (no lookup, no hash, nothing stored): an email no
+    /// account can have, or a password longer than any the policy allows.
+    pub fn oversized(&self) -> Vec<crate::FieldError> {
+        let mut fields = Vec::new();
+        if self.email.len() > MAX_EMAIL_BYTES {
+            fields.push(crate::FieldError {
+                field: "email".into(),
+                code: "too_long".into(),
+                message: format!("An email address has at most {MAX_EMAIL_BYTES} characters."),
+            });
+        }
+        if self.password.len() > crate::password::MAX_BYTES {
+            fields.push(crate::FieldError {
+                field: "password".into(),
+                code: "password_too_long".into(),
+                message: "A password has at most 1,024 bytes.".into(),
+            });
+        }
+        fields
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsoleUser {
     pub name: String,

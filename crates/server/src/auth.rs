@@ -168,6 +168,15 @@ async fn check(
     creds: &Credentials,
     kind: SessionKind,
 ) -> Result<(String, Principal), ApiError> {
+    let oversized = creds.oversized();
+    if !oversized.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_credentials",
+            "That email or password is longer than any account's.",
+        )
+        .with_fields(oversized));
+    }
     match state
         .store
         .sign_in(&creds.email, &creds.password, kind, state.sessions)

@@ -588,14 +588,27 @@ async fn sign_in_failures_are_audited_for_real_accounts_only() {
             .unwrap();
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     }
-    // An email longer than any address is refused without being stored.
-    let r = http
-        .post(w.url("/auth/sign-in"))
-        .json(&json!({"email": "a".repeat(100_000), "password": "x"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    // An email longer than any address is refused before any work, and not stored.
+    let before = w.server.store.sign_in_failure_rows().await.unwrap();
+    for (email, password, field) in [
+        ("a".repeat(2_000_000), "x".to_string(), "email"),
+        (
+            "admin@test.example".to_string(),
+            "p".repeat(1025),
+            "password",
+        ),
+    ] {
+        let r = http
+            .post(w.url("/auth/sign-in"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["fields"][0]["field"], field, "{body}");
+    }
+    assert_eq!(w.server.store.sign_in_failure_rows().await.unwrap(), before);
     let failed: AuditPage = w.get("/audit?kind=sign_in_failed").await;
     assert_eq!(failed.total, 1);
     assert_eq!(failed.entries[0].subject, "Admin <admin@test.example>");

@@ -8,7 +8,7 @@ use rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use alc_domain::access::{AuditKind, ConsoleUser, Role};
+use alc_domain::access::{AuditKind, ConsoleUser, Credentials, Role};
 use alc_domain::email_key;
 
 use super::{Store, StoreError, audit};
@@ -82,8 +82,6 @@ impl Default for SessionPolicy {
 const FAILURE_WINDOW_SECS: i64 = 15 * 60;
 /// Free failures before the wait starts.
 const FREE_FAILURES: i64 = 3;
-/// The longest email address SMTP allows; longer ones are refused unread.
-const MAX_EMAIL_BYTES: usize = 320;
 
 pub fn now_secs() -> i64 {
     SystemTime::now()
@@ -215,8 +213,14 @@ impl Store {
         kind: SessionKind,
         policy: SessionPolicy,
     ) -> Result<Result<(String, Principal), SignInRefused>, StoreError> {
-        // No account has such an email; don't store it or spend a hash on it.
-        if email.len() > MAX_EMAIL_BYTES || password.len() > alc_domain::password::MAX_BYTES {
+        // The API refuses these with 422 first; nothing is stored or hashed for them.
+        if !Credentials::oversized(&Credentials {
+            email: email.into(),
+            password: String::new(),
+        })
+        .is_empty()
+            || password.len() > alc_domain::password::MAX_BYTES
+        {
             return Ok(Err(SignInRefused::Invalid));
         }
         let key = email_key(email);

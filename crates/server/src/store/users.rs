@@ -116,6 +116,13 @@ async fn set_password(
 }
 
 impl Store {
+    /// How many failed sign-ins are remembered (for tests of what strangers can grow).
+    pub async fn sign_in_failure_rows(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_failures")
+            .fetch_one(&self.read)
+            .await?)
+    }
+
     /// Whether any console user exists (a new installation has none).
     pub async fn has_users(&self) -> Result<bool, StoreError> {
         Ok(
