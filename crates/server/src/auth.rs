@@ -20,6 +20,7 @@ use alc_domain::access::{
 use crate::error::{ApiError, Json};
 use crate::routes::AppState;
 use crate::store::access::{Principal, SessionKind, SignInRefused, rfc3339};
+use crate::throttle::Client;
 
 pub const COOKIE: &str = "alc_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -85,6 +86,12 @@ fn same(a: &str, b: &str) -> bool {
 }
 
 pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    let client = Client::of(peer, req.headers(), &state.trusted_proxies);
+    req.extensions_mut().insert(client);
     let need = need(req.method(), req.uri().path());
     if need == Need::Public {
         return next.run(req).await;
@@ -163,8 +170,17 @@ fn info(p: &Principal) -> SessionInfo {
     }
 }
 
+fn slow_down(secs: u64, message: String) -> ApiError {
+    let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", message);
+    e.retry_after = Some(secs);
+    e
+}
+
+/// The sign-in limits, cheapest first: sizes, then this address's bucket (memory),
+/// then the account's counters (the database), and only then a password hash.
 async fn check(
     state: &AppState,
+    client: Client,
     creds: &Credentials,
     kind: SessionKind,
 ) -> Result<(String, Principal), ApiError> {
@@ -177,9 +193,24 @@ async fn check(
         )
         .with_fields(oversized));
     }
+    if let Err(secs) = state.addresses.take(client.addr) {
+        tracing::info!(wait_secs = secs, "sign-in throttled for the client address");
+        return Err(slow_down(
+            secs,
+            format!(
+                "Too many sign-in attempts from your network. Wait {secs} seconds and try again."
+            ),
+        ));
+    }
     match state
         .store
-        .sign_in(&creds.email, &creds.password, kind, state.sessions)
+        .sign_in(
+            &creds.email,
+            &creds.password,
+            kind,
+            state.sessions,
+            &client.addr.to_string(),
+        )
         .await?
     {
         Ok(ok) => Ok(ok),
@@ -198,33 +229,23 @@ async fn check(
             "account_disabled",
             "This account is disabled. Ask an admin to enable it.",
         )),
-        Err(SignInRefused::SlowDown(secs)) => {
-            let mut e = ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too_many_attempts",
-                format!(
-                    "Too many failed sign-ins for this email. Wait {secs} seconds and try again."
-                ),
-            );
-            e.retry_after = Some(secs);
-            Err(e)
-        }
+        Err(SignInRefused::SlowDown(secs)) => Err(slow_down(
+            secs,
+            format!("Too many failed sign-ins for this email. Wait {secs} seconds and try again."),
+        )),
     }
 }
 
 /// `POST /auth/sign-in`: a cookie session for the standalone console.
 pub async fn sign_in(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    axum::Extension(client): axum::Extension<Client>,
     Json(creds): Json<Credentials>,
 ) -> Result<Response, ApiError> {
-    let (token, principal) = check(&state, &creds, SessionKind::Cookie).await?;
-    // Behind a TLS-terminating proxy the cookie is also `Secure`; on plain HTTP
-    // (the standalone console on localhost) a browser would refuse to send it back.
-    let secure = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|p| p.eq_ignore_ascii_case("https"));
+    let (token, principal) = check(&state, client, &creds, SessionKind::Cookie).await?;
+    // Behind a trusted TLS-terminating proxy the cookie is also `Secure`; on plain
+    // HTTP (the standalone console on localhost) a browser would not send it back.
+    let secure = client.tls;
     let cookie = format!(
         "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
         state.sessions.max.as_secs(),
@@ -241,9 +262,10 @@ pub async fn sign_in(
 /// portal's back end asks for it with the user's credentials).
 pub async fn issue_token(
     State(state): State<AppState>,
+    axum::Extension(client): axum::Extension<Client>,
     Json(creds): Json<Credentials>,
 ) -> Result<(StatusCode, Json<TokenIssued>), ApiError> {
-    let (token, principal) = check(&state, &creds, SessionKind::Bearer).await?;
+    let (token, principal) = check(&state, client, &creds, SessionKind::Bearer).await?;
     Ok((
         StatusCode::CREATED,
         Json(TokenIssued {

@@ -9,6 +9,7 @@ pub mod logging;
 pub mod refresh;
 pub mod routes;
 pub mod store;
+pub mod throttle;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -35,6 +36,8 @@ pub struct Config {
     pub directory_policy: alc_directory::Policy,
     /// How long sign-in sessions last.
     pub sessions: store::access::SessionPolicy,
+    /// Proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed.
+    pub trusted_proxies: Vec<throttle::Cidr>,
 }
 
 impl Config {
@@ -48,6 +51,7 @@ impl Config {
             demo: false,
             directory_policy: alc_directory::Policy::quick(),
             sessions: store::access::SessionPolicy::default(),
+            trusted_proxies: Vec::new(),
         }
     }
 
@@ -57,6 +61,8 @@ impl Config {
             store,
             refresher: refresh::Refresher::new(self.directory_policy.clone()),
             sessions: self.sessions,
+            addresses: std::sync::Arc::new(throttle::AddressBuckets::default()),
+            trusted_proxies: self.trusted_proxies.clone().into(),
         }
     }
 }
@@ -91,6 +97,16 @@ pub async fn prepare(config: &Config) -> Result<(Store, TcpListener), BoxError> 
     if config.demo {
         start_demo(&store).await?;
     }
+    let sweeper = store.clone();
+    tokio::spawn(async move {
+        // Ends when the store is closed (the sweep then fails).
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+            if sweeper.sweep_sign_in_throttle().await.is_err() {
+                break;
+            }
+        }
+    });
     let listener = TcpListener::bind(config.addr).await?;
     Ok((store, listener))
 }
@@ -122,11 +138,14 @@ pub async fn start(config: Config) -> Result<Running, BoxError> {
     );
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = rx.await;
+        })
+        .await
     });
     Ok(Running {
         addr,

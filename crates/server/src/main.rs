@@ -58,6 +58,15 @@ struct ServeArgs {
     /// (only in builds with the `demo` feature, as `cargo xtask run` makes).
     #[arg(long, env = "ALC_DEMO")]
     demo: bool,
+    /// Reverse proxies (addresses or ranges, comma-separated) whose X-Forwarded-For
+    /// and X-Forwarded-Proto are believed: the client address for sign-in limits, and
+    /// whether the session cookie is Secure. Without it, the socket's address counts.
+    #[arg(
+        long = "trusted-proxy",
+        env = "ALC_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<alc_server::throttle::Cidr>,
     /// A session ends after this many idle minutes.
     #[arg(long, env = "ALC_SESSION_IDLE_MINUTES", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=1440))]
     session_idle_minutes: u64,
@@ -207,6 +216,7 @@ fn config(common: &Common, args: &ServeArgs) -> Config {
             idle: Duration::from_secs(args.session_idle_minutes * 60),
             max: Duration::from_secs(args.session_max_hours * 3600),
         },
+        trusted_proxies: args.trusted_proxies.clone(),
     }
 }
 
@@ -251,9 +261,12 @@ async fn serve(common: &Common, args: ServeArgs) -> Outcome {
         "Agent Licensing Console: http://{addr}/  (database {}; Ctrl-C stops)",
         config.db_path.display()
     );
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(stopped())
-        .await;
+    let served = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(stopped())
+    .await;
     store.close().await;
     served.map_err(Failure::from)
 }

@@ -44,6 +44,9 @@ pub struct AppState {
     pub store: Store,
     pub refresher: Refresher,
     pub sessions: SessionPolicy,
+    /// Sign-in attempts per client address, across accounts.
+    pub addresses: std::sync::Arc<crate::throttle::AddressBuckets>,
+    pub trusted_proxies: std::sync::Arc<[crate::throttle::Cidr]>,
 }
 
 impl From<StoreError> for ApiError {
@@ -55,6 +58,15 @@ impl From<StoreError> for ApiError {
                 "agent_not_found",
                 "This agent does not exist (it may have been removed). Go back to the list.",
             ),
+            StoreError::Busy => {
+                let mut e = ApiError::new(
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                    "busy",
+                    "The server is busy checking sign-ins. Try again in a few seconds.",
+                );
+                e.retry_after = Some(5);
+                e
+            }
             StoreError::UserNotFound => ApiError::new(
                 axum::http::StatusCode::NOT_FOUND,
                 "user_not_found",

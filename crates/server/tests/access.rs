@@ -575,9 +575,40 @@ async fn every_change_is_audited_in_its_own_transaction() {
 
 #[tokio::test]
 async fn the_session_cookie_is_secure_behind_tls() {
-    let w = World::demo().await;
+    // Behind a proxy the operator trusts (here: loopback, where the test calls from).
+    let dir = tempfile::tempdir().unwrap();
+    let trusting = alc_server::start(Config {
+        demo: true,
+        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        ..Config::ephemeral(dir.path().join("console.db"))
+    })
+    .await
+    .unwrap();
     let creds =
         json!({"email": "supervisor@northwind.example", "password": "supervisor-demo-2026"});
+    let proxied = reqwest::Client::new()
+        .post(format!("{}/api/v1/auth/sign-in", trusting.url()))
+        .header("X-Forwarded-Proto", "https")
+        .json(&creds)
+        .send()
+        .await
+        .unwrap();
+    let cookie = proxied.headers()[reqwest::header::SET_COOKIE]
+        .to_str()
+        .unwrap();
+    assert!(cookie.ends_with("; Secure"), "{cookie}");
+    trusting.stop().await.unwrap();
+    // Anyone else's X-Forwarded-Proto is only a header: no Secure from it.
+    let w = World::demo().await;
+    let r = reqwest::Client::new()
+        .post(w.url("/auth/sign-in"))
+        .header("X-Forwarded-Proto", "https")
+        .json(&creds)
+        .send()
+        .await
+        .unwrap();
+    let cookie = r.headers()[reqwest::header::SET_COOKIE].to_str().unwrap();
+    assert!(!cookie.contains("Secure"), "{cookie}");
     let plain = reqwest::Client::new()
         .post(w.url("/auth/sign-in"))
         .json(&creds)
@@ -588,16 +619,5 @@ async fn the_session_cookie_is_secure_behind_tls() {
         .to_str()
         .unwrap();
     assert!(!cookie.contains("Secure"), "{cookie}");
-    let proxied = reqwest::Client::new()
-        .post(w.url("/auth/sign-in"))
-        .header("X-Forwarded-Proto", "https")
-        .json(&creds)
-        .send()
-        .await
-        .unwrap();
-    let cookie = proxied.headers()[reqwest::header::SET_COOKIE]
-        .to_str()
-        .unwrap();
-    assert!(cookie.ends_with("; Secure"), "{cookie}");
     w.server.stop().await.unwrap();
 }

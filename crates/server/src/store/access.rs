@@ -1,5 +1,6 @@
 //! Console users, their passwords (Argon2id), sessions and failed sign-ins.
 
+use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use argon2::Argon2;
@@ -78,10 +79,56 @@ impl Default for SessionPolicy {
     }
 }
 
-/// Failed sign-ins for one email within this window count towards the slowdown.
-const FAILURE_WINDOW_SECS: i64 = 15 * 60;
-/// Free failures before the wait starts.
-const FREE_FAILURES: i64 = 3;
+/// Password checks count within this window.
+const WINDOW_SECS: i64 = 15 * 60;
+/// Checks of one account from one address before the waits start (2, 4, 8 … 60 s).
+const FREE_CHECKS: i64 = 3;
+/// Checks of one account from all addresses in a window: beyond, everyone waits for
+/// the window to end. High, so that a flood from elsewhere rarely locks the real user
+/// out; low enough to cap a distributed guesser at 400 guesses an hour.
+const ACCOUNT_CEILING: i64 = 100;
+
+/// A throttling row's count, window start and last check; a passed window is none.
+async fn throttle_row(
+    conn: &mut sqlx::SqliteConnection,
+    key: &str,
+    now: i64,
+) -> Result<Option<(i64, i64, i64)>, StoreError> {
+    let row: Option<(i64, i64, i64)> =
+        sqlx::query_as("SELECT count, window_start, last_at FROM sign_in_throttle WHERE key = ?")
+            .bind(key)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(row.filter(|(_, start, _)| *start > now - WINDOW_SECS))
+}
+
+fn pair_key(email_key: &str, client: &str) -> String {
+    format!("pair:{email_key}|{client}")
+}
+
+/// Argon2id runs at most this many at once (one per core): a flood of sign-ins queues
+/// here instead of taking every core and 19 MiB each from signed-in users' requests.
+fn hashing() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    })
+}
+
+/// How long a request may wait for a hashing permit before it is answered "busy".
+const HASHING_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+async fn off_thread<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, StoreError> {
+    let _permit = tokio::time::timeout(HASHING_WAIT, hashing().acquire())
+        .await
+        .map_err(|_| StoreError::Busy)?
+        .map_err(|_| StoreError::Busy)?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("the hashing task failed: {e}")))
+}
 
 pub fn now_secs() -> i64 {
     SystemTime::now()
@@ -134,21 +181,17 @@ pub fn hash_password(password: &str) -> Result<String, StoreError> {
         .map_err(|e| StoreError::Corrupt(format!("cannot hash a password: {e}")))
 }
 
-/// [`hash_password`] off the async threads: Argon2id takes tens of milliseconds and
-/// 19 MiB by design.
+/// [`hash_password`] off the async threads, within the cap on concurrent hashes:
+/// Argon2id takes tens of milliseconds and 19 MiB by design.
 pub(crate) async fn hash_off_thread(password: &str) -> Result<String, StoreError> {
     let password = password.to_string();
-    tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|e| StoreError::Corrupt(format!("the hashing task failed: {e}")))?
+    off_thread(move || hash_password(&password)).await?
 }
 
-/// [`verify_password`] off the async threads.
-pub(crate) async fn verify_off_thread(password: &str, hash: String) -> bool {
+/// [`verify_password`] off the async threads, within the same cap.
+pub(crate) async fn verify_off_thread(password: &str, hash: String) -> Result<bool, StoreError> {
     let password = password.to_string();
-    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .unwrap_or(false)
+    off_thread(move || verify_password(&password, &hash)).await
 }
 
 /// A hash to verify against when the email is unknown, so that the answer takes as
@@ -204,14 +247,16 @@ impl Store {
         .await?)
     }
 
-    /// Checks a password, slowing down repeated failures for the same email, and opens
-    /// a session on success.
+    /// Checks a password, slowing down repeated attempts for the same email from the
+    /// same `client` address (and capping them per email), and opens a session on
+    /// success.
     pub async fn sign_in(
         &self,
         email: &str,
         password: &str,
         kind: SessionKind,
         policy: SessionPolicy,
+        client: &str,
     ) -> Result<Result<(String, Principal), SignInRefused>, StoreError> {
         // The API refuses these with 422 first; nothing is stored or hashed for them.
         if !Credentials::oversized(&Credentials {
@@ -225,21 +270,9 @@ impl Store {
         }
         let key = email_key(email);
         let now = now_secs();
-        let (failures, last): (i64, Option<i64>) = sqlx::query_as(
-            "SELECT COUNT(*), MAX(at) FROM sign_in_failures WHERE email_key = ? AND at > ?",
-        )
-        .bind(&key)
-        .bind(now - FAILURE_WINDOW_SECS)
-        .fetch_one(&self.read)
-        .await?;
-        if failures >= FREE_FAILURES {
-            // 2, 4, 8, ... seconds after the last failure, at most a minute.
-            let wait = 1i64 << (failures - FREE_FAILURES + 1).min(6);
-            let wait = wait.min(60);
-            let ready = last.unwrap_or(now) + wait;
-            if now < ready {
-                return Ok(Err(SignInRefused::SlowDown((ready - now) as u64)));
-            }
+        if let Some(wait) = self.reserve_check(&key, client, now).await? {
+            tracing::info!(wait_secs = wait, "sign-in throttled");
+            return Ok(Err(SignInRefused::SlowDown(wait)));
         }
         let row = sqlx::query(
             "SELECT id, name, email, password_hash, active FROM console_users WHERE email_key = ?",
@@ -265,14 +298,11 @@ impl Store {
             ),
             None => (None, decoy_hash().to_string()),
         };
-        let ok = verify_off_thread(password, hash).await;
+        self.password_checks.fetch_add(1, Ordering::Relaxed);
+        let ok = verify_off_thread(password, hash).await?;
         let Some((id, actor, active)) = known.clone().filter(|_| ok) else {
+            tracing::info!(user_id = known.as_ref().map(|k| k.0), "sign-in failed");
             let mut tx = self.begin_write().await?;
-            sqlx::query("INSERT INTO sign_in_failures (email_key, at) VALUES (?, ?)")
-                .bind(&key)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
             // Audited for real accounts only: an unknown email is nobody's event, and
             // recording it would let a stranger grow the append-only log at will.
             if let Some((_, actor, _)) = &known {
@@ -297,9 +327,10 @@ impl Store {
         let max = now + policy.max.as_secs() as i64;
         let expires = (now + policy.idle.as_secs() as i64).min(max);
         let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM sign_in_failures WHERE email_key = ? OR at < ?")
-            .bind(&key)
-            .bind(now - FAILURE_WINDOW_SECS)
+        // The right password from this address: its slowdown starts over. The
+        // account's ceiling does not (a guesser elsewhere keeps counting).
+        sqlx::query("DELETE FROM sign_in_throttle WHERE key = ?")
+            .bind(pair_key(&key, client))
             .execute(&mut *tx)
             .await?;
         sqlx::query(
@@ -340,6 +371,69 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::Corrupt("a new session vanished".into()))?;
         Ok(Ok((token, principal)))
+    }
+
+    /// Counts one password check of `email_key` from `client` before it is made, or
+    /// answers how many seconds to wait. On the single writer, so that however many
+    /// attempts arrive at once, no more checks are made than the limits allow.
+    async fn reserve_check(
+        &self,
+        email_key: &str,
+        client: &str,
+        now: i64,
+    ) -> Result<Option<u64>, StoreError> {
+        let pair = pair_key(email_key, client);
+        let account = format!("account:{email_key}");
+        let mut tx = self.begin_write().await?;
+        if let Some((count, _, last)) = throttle_row(&mut tx, &pair, now).await?
+            && count >= FREE_CHECKS
+        {
+            let wait = (1i64 << (count - FREE_CHECKS + 1).min(6)).min(60);
+            if now < last + wait {
+                return Ok(Some((last + wait - now) as u64));
+            }
+        }
+        if let Some((count, start, _)) = throttle_row(&mut tx, &account, now).await?
+            && count >= ACCOUNT_CEILING
+        {
+            return Ok(Some((start + WINDOW_SECS - now).max(1) as u64));
+        }
+        for key in [pair, account] {
+            sqlx::query(
+                "INSERT INTO sign_in_throttle (key, count, window_start, last_at) VALUES (?, 1, ?, ?)
+                 ON CONFLICT (key) DO UPDATE SET
+                     count = CASE WHEN window_start <= ? THEN 1 ELSE count + 1 END,
+                     window_start = CASE WHEN window_start <= ? THEN excluded.window_start
+                                         ELSE window_start END,
+                     last_at = excluded.last_at",
+            )
+            .bind(key)
+            .bind(now)
+            .bind(now)
+            .bind(now - WINDOW_SECS)
+            .bind(now - WINDOW_SECS)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(None)
+    }
+
+    /// Forgets throttling rows whose window has passed (run every minute by the
+    /// server), so that anonymous attempts cannot grow the table without bound.
+    pub async fn sweep_sign_in_throttle(&self) -> Result<u64, StoreError> {
+        Ok(
+            sqlx::query("DELETE FROM sign_in_throttle WHERE last_at <= ?")
+                .bind(now_secs() - WINDOW_SECS)
+                .execute(&self.write)
+                .await?
+                .rows_affected(),
+        )
+    }
+
+    /// How many password hashes sign-in has checked since the store was opened.
+    pub fn password_checks(&self) -> u64 {
+        self.password_checks.load(Ordering::Relaxed)
     }
 
     /// The session `token` opens, if it is live; using it moves its idle expiry.

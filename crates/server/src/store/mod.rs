@@ -54,6 +54,9 @@ pub enum StoreError {
     NotFound,
     #[error("no such console user")]
     UserNotFound,
+    /// Too many password hashes waiting already (a sign-in flood).
+    #[error("the server is busy checking passwords")]
+    Busy,
 }
 
 /// A new agent, as the demo seed and tests create them.
@@ -86,6 +89,8 @@ pub struct Store {
     write: SqlitePool,
     /// The file, for the readiness check's fresh connection.
     path: std::sync::Arc<std::path::PathBuf>,
+    /// Password hashes checked by sign-in (what throttling must keep small).
+    password_checks: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// What `check-config` finds in a database it does not change.
@@ -145,6 +150,7 @@ impl Store {
             read,
             write,
             path: std::sync::Arc::new(path.to_path_buf()),
+            password_checks: Default::default(),
         })
     }
 

@@ -116,9 +116,9 @@ async fn set_password(
 }
 
 impl Store {
-    /// How many failed sign-ins are remembered (for tests of what strangers can grow).
+    /// How many sign-in throttling rows are kept (for tests of what strangers can grow).
     pub async fn sign_in_failure_rows(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_failures")
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_throttle")
             .fetch_one(&self.read)
             .await?)
     }
@@ -368,7 +368,7 @@ impl Store {
                 .fetch_optional(&self.read)
                 .await?
                 .ok_or(StoreError::UserNotFound)?;
-        if !verify_off_thread(current, hash).await {
+        if !verify_off_thread(current, hash).await? {
             return Err(invalid(
                 "wrong_password",
                 "The current password is not right; nothing was changed.",

@@ -21,6 +21,7 @@ pub async fn bearer(store: &alc_server::Store, role: Role, email: &str) -> Strin
             "correct horse battery",
             SessionKind::Bearer,
             Default::default(),
+            "test",
         )
         .await
         .unwrap()

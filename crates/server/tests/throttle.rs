@@ -1,0 +1,169 @@
+//! Sign-in under guessing and flooding: a parallel burst gets no more password checks
+//! than the limits allow, a flood from one address does not lock the real user out
+//! from another, and anonymous attempts cannot grow the database.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use alc_server::Config;
+use reqwest::StatusCode;
+use serde_json::json;
+
+/// The demo, behind a "proxy" on loopback whose `X-Forwarded-For` is believed, so that
+/// a test can speak for several client addresses (documentation ranges, never dialled).
+async fn behind_proxy() -> (alc_server::Running, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = alc_server::start(Config {
+        demo: true,
+        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        ..Config::ephemeral(dir.path().join("console.db"))
+    })
+    .await
+    .unwrap();
+    (server, dir)
+}
+
+async fn attempt(
+    http: &reqwest::Client,
+    server: &alc_server::Running,
+    from: &str,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    http.post(format!("{}/api/v1/auth/sign-in", server.url()))
+        .header("X-Forwarded-For", from)
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn thirty_parallel_wrong_passwords_reach_the_hash_three_times() {
+    let (server, _dir) = behind_proxy().await;
+    let server = Arc::new(server);
+    let http = reqwest::Client::new();
+    let before = server.store.password_checks();
+    let burst = (0..30).map(|i| {
+        let (http, server) = (http.clone(), server.clone());
+        tokio::spawn(async move {
+            let r = attempt(
+                &http,
+                &server,
+                "203.0.113.5",
+                "supervisor@northwind.example",
+                &format!("guess {i}"),
+            )
+            .await;
+            (r.status(), r.headers().get("retry-after").cloned())
+        })
+    });
+    let answers = futures::future::join_all(burst).await;
+    let checked = server.store.password_checks() - before;
+    assert_eq!(checked, 3, "password checks made for a burst of 30");
+    let refused: Vec<_> = answers
+        .iter()
+        .map(|a| a.as_ref().unwrap())
+        .filter(|(s, _)| *s == StatusCode::TOO_MANY_REQUESTS)
+        .collect();
+    assert_eq!(refused.len(), 27, "{answers:?}");
+    assert!(
+        refused.iter().all(|(_, retry)| retry.is_some()),
+        "each 429 says when to retry"
+    );
+    let unauthorized = answers
+        .iter()
+        .filter(|a| a.as_ref().unwrap().0 == StatusCode::UNAUTHORIZED)
+        .count();
+    assert_eq!(unauthorized, 3);
+    Arc::try_unwrap(server).ok().unwrap().stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_flood_from_one_address_does_not_keep_the_user_out_from_another() {
+    let (server, _dir) = behind_proxy().await;
+    let http = reqwest::Client::new();
+    for i in 0..15 {
+        let r = attempt(
+            &http,
+            &server,
+            "203.0.113.5",
+            "supervisor@northwind.example",
+            &format!("guess {i}"),
+        )
+        .await;
+        assert!(matches!(
+            r.status(),
+            StatusCode::UNAUTHORIZED | StatusCode::TOO_MANY_REQUESTS
+        ));
+    }
+    // The attacker's address waits, even with the right password...
+    let r = attempt(
+        &http,
+        &server,
+        "203.0.113.5",
+        "supervisor@northwind.example",
+        "supervisor-demo-2026",
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    // ...the supervisor at their desk does not.
+    let r = attempt(
+        &http,
+        &server,
+        "198.51.100.7",
+        "supervisor@northwind.example",
+        "supervisor-demo-2026",
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_thousand_anonymous_attempts_leave_the_tables_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = alc_server::start(Config::ephemeral(dir.path().join("console.db")))
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    let started = Instant::now();
+    let before_checks = server.store.password_checks();
+    let (mut limited, mut refused) = (0, 0);
+    for i in 0..1000 {
+        // 254 bytes: the longest email there is.
+        let local = format!("{i:04}{}", "x".repeat(60));
+        let email = format!("{local}@{}.example", "d".repeat(254 - local.len() - 9));
+        assert_eq!(email.len(), 254);
+        let r = http
+            .post(format!("{}/api/v1/auth/sign-in", server.url()))
+            .header("X-Forwarded-For", format!("198.51.100.{}", i % 250))
+            .json(&json!({"email": email, "password": "whatever it is"}))
+            .send()
+            .await
+            .unwrap();
+        match r.status() {
+            StatusCode::TOO_MANY_REQUESTS => limited += 1,
+            StatusCode::UNAUTHORIZED => refused += 1,
+            other => panic!("{other}"),
+        }
+    }
+    let minutes = started.elapsed().as_secs_f64() / 60.0;
+    // One address (the header is not believed without a trusted proxy): 20 at once,
+    // then 20 a minute; two throttling rows for each attempt that got through.
+    let allowed = 20.0 + 20.0 * minutes + 1.0;
+    assert!(
+        f64::from(refused) <= allowed,
+        "{refused} got through in {minutes:.2} min"
+    );
+    assert_eq!(limited + refused, 1000);
+    let rows = server.store.sign_in_failure_rows().await.unwrap();
+    println!("1,000 anonymous attempts: {refused} checked, {limited} refused with 429, {rows} rows");
+    assert!(rows as f64 <= 2.0 * allowed, "{rows} rows");
+    assert!((server.store.password_checks() - before_checks) as f64 <= allowed);
+    // Old rows are swept by age; nothing younger goes.
+    assert_eq!(server.store.sweep_sign_in_throttle().await.unwrap(), 0);
+    server.stop().await.unwrap();
+}
