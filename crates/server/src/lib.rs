@@ -8,6 +8,7 @@ pub mod error;
 pub mod logging;
 pub mod refresh;
 pub mod routes;
+pub mod security;
 pub mod store;
 pub mod throttle;
 

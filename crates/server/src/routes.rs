@@ -126,6 +126,10 @@ pub fn api(state: AppState) -> Router {
 /// `/agents?q=ann` works. The example portal page (it signs in with the demo's
 /// accounts) is there only with the demo.
 pub fn app(state: AppState, site: Option<PathBuf>, demo: bool) -> Router {
+    let headers = std::sync::Arc::new(crate::security::Headers::for_site(
+        site.as_deref(),
+        state.trusted_proxies.clone(),
+    ));
     let health = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -143,11 +147,16 @@ pub fn app(state: AppState, site: Option<PathBuf>, demo: bool) -> Router {
     } else {
         app = app.fallback(|| async { ApiError::not_found() });
     }
-    crate::logging::with_request_logs(app.layer(CompressionLayer::new()).layer(
-        CatchPanicLayer::custom(|_| {
-            ApiError::internal("a request handler panicked").into_response()
-        }),
-    ))
+    crate::logging::with_request_logs(
+        app.layer(CompressionLayer::new())
+            .layer(CatchPanicLayer::custom(|_| {
+                ApiError::internal("a request handler panicked").into_response()
+            }))
+            .layer(axum::middleware::from_fn_with_state(
+                headers,
+                crate::security::add,
+            )),
+    )
 }
 
 /// `GET /healthz`: the process is up and answering.

@@ -808,3 +808,88 @@ fn check_config_and_migrate_explain_the_database() {
     );
     assert_eq!(out.status.code(), Some(2), "out of range: {}", text(&out));
 }
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    std::fs::create_dir(&site).unwrap();
+    let loader = "import init from '/app.js'; await init();";
+    std::fs::write(
+        site.join("index.html"),
+        format!("<!doctype html><script type=\"module\">{loader}</script><script src=\"/app.js\"></script>"),
+    )
+    .unwrap();
+    std::fs::write(
+        site.join("app.js"),
+        "export default async function init() {}",
+    )
+    .unwrap();
+    let server = alc_server::start(Config {
+        site_dir: Some(site),
+        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        ..Config::ephemeral(dir.path().join("console.db"))
+    })
+    .await
+    .unwrap();
+    let expected_hash = {
+        use base64::Engine;
+        use sha2::Digest;
+        format!(
+            "'sha256-{}'",
+            base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(loader))
+        )
+    };
+    let http = reqwest::Client::new();
+    for (path, html) in [
+        ("/", true),
+        ("/agents?q=x", true),
+        ("/app.js", false),
+        ("/api/v1/licenses", false),
+        ("/api/v1/nope", false),
+        ("/api/v1/auth/setup", false),
+        ("/healthz", false),
+        ("/readyz", false),
+    ] {
+        let r = http
+            .get(format!("{}{path}", server.url()))
+            .send()
+            .await
+            .unwrap();
+        let h = r.headers();
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
+        assert!(
+            !h.contains_key("strict-transport-security"),
+            "{path}: not over TLS"
+        );
+        let csp = h["content-security-policy"].to_str().unwrap();
+        if html {
+            assert!(
+                csp.contains(&format!(
+                    "script-src 'self' 'wasm-unsafe-eval' {expected_hash}"
+                )),
+                "{path}: {csp}"
+            );
+            assert!(
+                csp.contains("frame-ancestors 'self'") && csp.contains("object-src 'none'"),
+                "{csp}"
+            );
+        } else {
+            assert!(csp.starts_with("default-src 'none'"), "{path}: {csp}");
+        }
+        assert!(!csp.contains("script-src 'self' 'unsafe-inline'"), "{csp}");
+    }
+    // Over TLS at a trusted proxy: HSTS too.
+    let r = http
+        .get(format!("{}/", server.url()))
+        .header("X-Forwarded-Proto", "https")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["strict-transport-security"],
+        "max-age=31536000; includeSubDomains"
+    );
+    server.stop().await.unwrap();
+}

@@ -160,7 +160,9 @@ async fn a_thousand_anonymous_attempts_leave_the_tables_bounded() {
     );
     assert_eq!(limited + refused, 1000);
     let rows = server.store.sign_in_failure_rows().await.unwrap();
-    println!("1,000 anonymous attempts: {refused} checked, {limited} refused with 429, {rows} rows");
+    println!(
+        "1,000 anonymous attempts: {refused} checked, {limited} refused with 429, {rows} rows"
+    );
     assert!(rows as f64 <= 2.0 * allowed, "{rows} rows");
     assert!((server.store.password_checks() - before_checks) as f64 <= allowed);
     // Old rows are swept by age; nothing younger goes.
