@@ -109,6 +109,7 @@ pub async fn add(State(h): State<Arc<Headers>>, req: Request, next: Next) -> Res
         .unwrap_or("index.html")
         .to_string();
     let mut resp = next.run(req).await;
+    let status = resp.status();
     let headers = resp.headers_mut();
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -118,6 +119,11 @@ pub async fn add(State(h): State<Arc<Headers>>, req: Request, next: Next) -> Res
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
+    // A 304's headers replace the cached answer's: it must not carry a policy of its
+    // own (it has no body, hence no content type, and would blank a cached page).
+    if status == axum::http::StatusCode::NOT_MODIFIED {
+        return resp;
+    }
     let html = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

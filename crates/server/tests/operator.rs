@@ -880,6 +880,22 @@ async fn every_answer_carries_the_security_headers() {
         }
         assert!(!csp.contains("script-src 'self' 'unsafe-inline'"), "{csp}");
     }
+    // A revalidated page (304) keeps its cached policy: the 304 carries none that
+    // would replace it (a reload once blanked the console this way).
+    let first = http
+        .get(format!("{}/agents", server.url()))
+        .send()
+        .await
+        .unwrap();
+    let modified = first.headers()["last-modified"].clone();
+    let again = http
+        .get(format!("{}/agents", server.url()))
+        .header("If-Modified-Since", modified)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert!(!again.headers().contains_key("content-security-policy"));
     // Over TLS at a trusted proxy: HSTS too.
     let r = http
         .get(format!("{}/", server.url()))
