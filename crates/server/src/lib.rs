@@ -94,6 +94,10 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Opens the store (seeding the demo if asked and empty) and binds the address.
 pub async fn prepare(config: &Config) -> Result<(Store, TcpListener), BoxError> {
+    if config.demo && !cfg!(feature = "demo") {
+        // Before the database is touched: a refused start leaves no file behind.
+        return start_demo_unavailable();
+    }
     let store = Store::open(&config.db_path).await?;
     if config.demo {
         start_demo(&store).await?;
@@ -125,6 +129,10 @@ async fn start_demo(store: &Store) -> Result<(), BoxError> {
 
 #[cfg(not(feature = "demo"))]
 async fn start_demo(_: &Store) -> Result<(), BoxError> {
+    start_demo_unavailable()
+}
+
+fn start_demo_unavailable<T>() -> Result<T, BoxError> {
     Err("this build of alc-server has no demo: build it with `--features demo` (as `cargo xtask run` does)".into())
 }
 
