@@ -26,7 +26,13 @@ pub struct Policy {
     pub default_retry_after: Duration,
     /// Rate-limit waits in a row allowed for one request before giving up.
     pub max_rate_limit_waits: u32,
+    /// The largest answer read (one page): beyond it, the run fails as malformed
+    /// instead of taking the server's memory.
+    pub max_body_bytes: usize,
 }
+
+/// A refusal's body is only summarised: this much of it is read.
+const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
 
 impl Default for Policy {
     /// RingCentral's published guidance, which we apply to every system: back off 2, 3,
@@ -43,6 +49,8 @@ impl Default for Policy {
                 .collect(),
             default_retry_after: Duration::from_secs(30),
             max_rate_limit_waits: 5,
+            // A 1,000-user RingCentral page is about 1 MB; 16 leaves room for fat ones.
+            max_body_bytes: 16 * 1024 * 1024,
         }
     }
 }
@@ -193,7 +201,10 @@ impl Http {
                 }
                 Ok(resp) => {
                     let status = resp.status().as_u16();
-                    let body = resp.text().await.unwrap_or_default();
+                    let body = read_limited(resp, MAX_ERROR_BODY_BYTES)
+                        .await
+                        .map(|(b, _)| String::from_utf8_lossy(&b).into_owned())
+                        .unwrap_or_default();
                     return Err(DirectoryError::Refused {
                         what: what.to_string(),
                         status,
@@ -248,15 +259,23 @@ impl Http {
     /// Reads a response's body; a connection that breaks mid-body is
     /// [`DirectoryError::Unavailable`] (the caller's page is then lost, and so is
     /// the run: all or nothing).
+    ///
+    /// At most [`Policy::max_body_bytes`] are read: a larger answer is
+    /// [`DirectoryError::Malformed`], and the rest of it is never read.
     pub async fn body(&self, what: &str, resp: Response) -> Result<Vec<u8>, DirectoryError> {
-        resp.bytes()
-            .await
-            .map(|b| b.to_vec())
-            .map_err(|e| DirectoryError::Unavailable {
+        let limit = self.policy.max_body_bytes;
+        match read_limited(resp, limit).await {
+            Ok((bytes, false)) => Ok(bytes),
+            Ok((_, true)) => Err(DirectoryError::Malformed {
+                what: what.to_string(),
+                detail: format!("the answer is larger than {} MiB", limit / (1024 * 1024)),
+            }),
+            Err(e) => Err(DirectoryError::Unavailable {
                 what: what.to_string(),
                 attempts: 1,
                 last: without_url(e),
-            })
+            }),
+        }
     }
 
     fn check_deadline(&self) -> Result<(), DirectoryError> {
@@ -353,4 +372,20 @@ pub(crate) fn as_auth(e: DirectoryError) -> DirectoryError {
         DirectoryError::Refused { what, message, .. } => DirectoryError::Auth { what, message },
         e => e,
     }
+}
+
+/// Up to `limit` bytes of a body, and whether there was more (then the rest is left
+/// unread: the connection is dropped).
+async fn read_limited(mut resp: Response, limit: usize) -> Result<(Vec<u8>, bool), reqwest::Error> {
+    if resp.content_length().is_some_and(|n| n > limit as u64) {
+        return Ok((Vec::new(), true));
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = resp.chunk().await? {
+        if bytes.len() + chunk.len() > limit {
+            return Ok((bytes, true));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok((bytes, false))
 }

@@ -395,17 +395,37 @@ impl Node {
     }
 }
 
+/// Deeper than this, an answer is refused: real ones nest about 8 levels, and the tree
+/// is walked (and dropped) recursively, so a hostile nesting must not reach it.
+const MAX_DEPTH: usize = 64;
+/// More elements than this in one answer are refused (a business group of 100,000
+/// lines has about a million).
+const MAX_ELEMENTS: usize = 2_000_000;
+
 fn parse(bytes: &[u8]) -> Result<Node, String> {
     let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8: {e}"))?;
     let mut reader = Reader::from_str(text);
     let mut stack = vec![Node::default()];
+    let mut elements = 0usize;
     let local = |n: quick_xml::name::LocalName| String::from_utf8_lossy(n.as_ref()).into_owned();
     loop {
-        match reader.read_event().map_err(|e| e.to_string())? {
-            Event::Start(e) => stack.push(Node {
-                name: local(e.local_name()),
-                ..Node::default()
-            }),
+        let event = reader.read_event().map_err(|e| e.to_string())?;
+        if matches!(event, Event::Start(_) | Event::Empty(_)) {
+            elements += 1;
+            if elements > MAX_ELEMENTS {
+                return Err(format!("more than {MAX_ELEMENTS} elements"));
+            }
+        }
+        match event {
+            Event::Start(e) => {
+                if stack.len() > MAX_DEPTH {
+                    return Err(format!("elements nested deeper than {MAX_DEPTH} levels"));
+                }
+                stack.push(Node {
+                    name: local(e.local_name()),
+                    ..Node::default()
+                })
+            }
             Event::Empty(e) => {
                 let node = Node {
                     name: local(e.local_name()),
@@ -505,6 +525,19 @@ mod tests {
         );
         let doc = parse(members.as_bytes()).expect("well-formed");
         assert_eq!(read_members(doc.find(MEMBERS).expect("data")), ["15550001"]);
+    }
+
+    #[test]
+    fn hostile_nesting_is_refused_without_a_crash() {
+        // About 100,000 levels in under 1 MB: it used to overflow the stack.
+        let deep = format!("{}{}", "<a>".repeat(100_000), "</a>".repeat(100_000));
+        let e = parse(deep.as_bytes()).unwrap_err();
+        assert!(e.contains("nested deeper than 64"), "{e}");
+        let wide = format!("<r>{}</r>", "<x/>".repeat(MAX_ELEMENTS + 1));
+        assert!(parse(wide.as_bytes()).unwrap_err().contains("elements"));
+        // Real depth is fine.
+        let ok = format!("{}x{}", "<a>".repeat(60), "</a>".repeat(60));
+        assert!(parse(ok.as_bytes()).is_ok());
     }
 
     #[test]
