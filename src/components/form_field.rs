@@ -111,11 +111,28 @@ impl Default for Refusals {
 }
 
 /// The message of `field` among `problems`.
-pub fn problem(problems: &[FieldError], field: &str) -> Option<String> {
+fn problem(problems: &[FieldError], field: &str) -> Option<String> {
     problems
         .iter()
         .find(|f| f.field == field)
         .map(|f| f.message.clone())
+}
+
+/// A field's message: the form's own check of it (`local`) once `shown` says the field
+/// is ready to be judged, else the server's refusal of the value it still holds.
+pub fn field_message(
+    field: &'static str,
+    value: RwSignal<String>,
+    shown: impl Fn(&'static str) -> bool + Send + Sync + 'static,
+    local: Memo<Vec<FieldError>>,
+    refusals: Refusals,
+) -> Signal<Option<String>> {
+    Signal::derive(move || {
+        shown(field)
+            .then(|| local.with(|ps| problem(ps, field)))
+            .flatten()
+            .or_else(|| value.with(|v| refusals.message(field, v)))
+    })
 }
 
 /// Puts the keyboard on the first field that needs attention, once the messages render.

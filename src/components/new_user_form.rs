@@ -9,7 +9,7 @@ use leptos::task::spawn_local;
 
 use crate::api::{Abort, Api, ApiError};
 use crate::components::form_field::{
-    FormField, PASSWORD_HINT, Refusals, focus_first_invalid, problem,
+    FormField, PASSWORD_HINT, Refusals, field_message, focus_first_invalid,
 };
 
 /// The roles in the order an admin most often wants them.
@@ -57,12 +57,7 @@ pub fn NewUserForm(
             }
     };
     let message = move |field: &'static str, value: RwSignal<String>| {
-        Signal::derive(move || {
-            shown(field)
-                .then(|| local.with(|ps| problem(ps, field)))
-                .flatten()
-                .or_else(|| value.with(|v| refusals.message(field, v)))
-        })
+        field_message(field, value, shown, local, refusals)
     };
     let leave = |i: usize| Callback::new(move |()| left[i].set(true));
 

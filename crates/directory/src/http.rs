@@ -49,7 +49,7 @@ impl Default for Policy {
                 .collect(),
             default_retry_after: Duration::from_secs(30),
             max_rate_limit_waits: 5,
-            // A 1,000-user RingCentral page is about 1 MB; 16 leaves room for fat ones.
+            // Pages hold at most 1,000 users: far below this.
             max_body_bytes: 16 * 1024 * 1024,
         }
     }

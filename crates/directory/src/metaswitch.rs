@@ -395,11 +395,11 @@ impl Node {
     }
 }
 
-/// Deeper than this, an answer is refused: real ones nest about 8 levels, and the tree
-/// is walked (and dropped) recursively, so a hostile nesting must not reach it.
+/// Deeper than this, an answer is refused: the answers we parse nest a handful of
+/// levels, and the tree is walked (and dropped) recursively, so a hostile nesting must
+/// not reach it.
 const MAX_DEPTH: usize = 64;
-/// More elements than this in one answer are refused (a business group of 100,000
-/// lines has about a million).
+/// More elements than this in one answer are refused.
 const MAX_ELEMENTS: usize = 2_000_000;
 
 fn parse(bytes: &[u8]) -> Result<Node, String> {

@@ -86,12 +86,6 @@ fn same(a: &str, b: &str) -> bool {
 }
 
 pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let peer = req
-        .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip());
-    let client = Client::of(peer, req.headers(), &state.trusted_proxies);
-    req.extensions_mut().insert(client);
     let need = need(req.method(), req.uri().path());
     if need == Need::Public {
         return next.run(req).await;

@@ -93,12 +93,16 @@ impl Headers {
     }
 }
 
-pub async fn add(State(h): State<Arc<Headers>>, req: Request, next: Next) -> Response {
+/// Also finds the request's [`Client`] once, for everything inside (sign-in limits and
+/// the cookie's `Secure` flag read it from the request's extensions).
+pub async fn add(State(h): State<Arc<Headers>>, mut req: Request, next: Next) -> Response {
     let peer = req
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip());
-    let tls = Client::of(peer, req.headers(), &h.trusted_proxies).tls;
+    let client = Client::of(peer, req.headers(), &h.trusted_proxies);
+    req.extensions_mut().insert(client);
+    let tls = client.tls;
     // Unknown paths are answered with index.html (the app's own routes).
     let file = req
         .uri()

@@ -9,7 +9,7 @@ use rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use alc_domain::access::{AuditKind, ConsoleUser, Credentials, Role};
+use alc_domain::access::{AuditKind, ConsoleUser, MAX_EMAIL_BYTES, Role};
 use alc_domain::email_key;
 
 use super::{Store, StoreError, audit};
@@ -41,9 +41,14 @@ impl Principal {
     pub fn actor(&self) -> Actor {
         Actor {
             id: Some(self.user_id),
-            name: format!("{} <{}>", self.user.name, self.user.email),
+            name: user_label(&self.user.name, &self.user.email),
         }
     }
+}
+
+/// How a console user is named in the audit log: "Sam Supervisor <sam@example.com>".
+pub(crate) fn user_label(name: &str, email: &str) -> String {
+    format!("{name} <{email}>")
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -259,13 +264,7 @@ impl Store {
         client: &str,
     ) -> Result<Result<(String, Principal), SignInRefused>, StoreError> {
         // The API refuses these with 422 first; nothing is stored or hashed for them.
-        if !Credentials::oversized(&Credentials {
-            email: email.into(),
-            password: String::new(),
-        })
-        .is_empty()
-            || password.len() > alc_domain::password::MAX_BYTES
-        {
+        if email.len() > MAX_EMAIL_BYTES || password.len() > alc_domain::password::MAX_BYTES {
             return Ok(Err(SignInRefused::Invalid));
         }
         let key = email_key(email);
@@ -286,11 +285,7 @@ impl Store {
                     r.try_get::<i64, _>("id")?,
                     Actor {
                         id: Some(r.try_get("id")?),
-                        name: format!(
-                            "{} <{}>",
-                            r.try_get::<String, _>("name")?,
-                            r.try_get::<String, _>("email")?
-                        ),
+                        name: user_label(r.try_get("name")?, r.try_get("email")?),
                     },
                     r.try_get::<bool, _>("active")?,
                 )),
@@ -302,18 +297,18 @@ impl Store {
         let ok = verify_off_thread(password, hash).await?;
         let Some((id, actor, active)) = known.clone().filter(|_| ok) else {
             tracing::info!(user_id = known.as_ref().map(|k| k.0), "sign-in failed");
-            let mut tx = self.begin_write().await?;
             // Audited for real accounts only: an unknown email is nobody's event, and
             // recording it would let a stranger grow the append-only log at will.
             if let Some((_, actor, _)) = &known {
+                let mut tx = self.begin_write().await?;
                 audit::record(
                     &mut tx,
                     actor,
                     audit::Entry::user(AuditKind::SignInFailed, &actor.name),
                 )
                 .await?;
+                tx.commit().await?;
             }
-            tx.commit().await?;
             return Ok(Err(SignInRefused::Invalid));
         };
         if !active {

@@ -11,7 +11,7 @@ use alc_domain::access::{AuditKind, NewUser, Role, UserAccount, UserChange, User
 use alc_domain::password::check_password;
 use alc_domain::{BatchError, FieldError, email_key};
 
-use super::access::{Actor, hash_off_thread, now_secs, rfc3339, verify_off_thread};
+use super::access::{Actor, hash_off_thread, now_secs, rfc3339, user_label, verify_off_thread};
 use super::audit::{self, Entry};
 use super::{Store, StoreError};
 
@@ -60,7 +60,7 @@ fn check_new_password(password: &str, email: &str, field: &str) -> Result<(), St
 
 /// How a user appears in the audit log: "Sam Supervisor <sam@example.com>".
 fn subject(u: &UserAccount) -> String {
-    format!("{} <{}>", u.name, u.email)
+    user_label(&u.name, &u.email)
 }
 
 fn summary(u: &UserAccount) -> serde_json::Value {
@@ -146,13 +146,13 @@ impl Store {
 
     /// The user with this email (any case), for the command line.
     pub async fn user_by_email(&self, email: &str) -> Result<UserAccount, StoreError> {
-        let id: Option<UserId> =
-            sqlx::query_scalar("SELECT id FROM console_users WHERE email_key = ?")
-                .bind(email_key(email))
-                .fetch_optional(&self.read)
-                .await?;
-        let mut conn = self.read.acquire().await?;
-        load_user(&mut conn, id.ok_or(StoreError::UserNotFound)?).await
+        let row = sqlx::query(&format!("{USER_COLUMNS} WHERE u.email_key = ?"))
+            .bind(now_secs())
+            .bind(email_key(email))
+            .fetch_optional(&self.read)
+            .await?
+            .ok_or(StoreError::UserNotFound)?;
+        user_from_row(&row)
     }
 
     /// Adds a console user. With `temporary`, the password is an initial one that
