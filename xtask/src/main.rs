@@ -565,7 +565,9 @@ fn bench() -> Result {
         "alc-server",
         "--bench",
         "startup",
-    ]))
+    ]))?;
+    step("a sign-in flood against signed-in users: GET /licenses p99, quiet and flooded");
+    sh(cargo().args(["bench", "--locked", "-p", "alc-server", "--bench", "flood"]))
 }
 
 fn kb(bytes: usize) -> f64 {

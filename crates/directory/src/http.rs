@@ -8,6 +8,7 @@ use reqwest::{Client, RequestBuilder, Response, StatusCode};
 use serde::Serialize;
 
 use crate::DirectoryError;
+use crate::egress::{Egress, Refused};
 
 /// How patient a run is. [`Policy::default`] is what production uses.
 #[derive(Clone, Debug)]
@@ -117,11 +118,23 @@ pub struct Http {
     policy: Policy,
     started: Instant,
     progress: std::sync::Arc<Progress>,
+    egress: std::sync::Arc<Egress>,
 }
 
 impl Http {
-    pub fn new(policy: Policy, progress: std::sync::Arc<Progress>) -> Result<Self, DirectoryError> {
+    /// A client that connects only where `egress` allows, follows no redirect (a
+    /// redirect would re-send the credentials to wherever it points) and ignores the
+    /// environment's proxy settings (through a proxy, the rule could not see where a
+    /// connection goes).
+    pub fn new(
+        policy: Policy,
+        progress: std::sync::Arc<Progress>,
+        egress: std::sync::Arc<Egress>,
+    ) -> Result<Self, DirectoryError> {
         let client = Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .dns_resolver(egress.resolver())
             .timeout(policy.request_timeout)
             .connect_timeout(policy.request_timeout.min(Duration::from_secs(10)))
             .user_agent(concat!(
@@ -135,6 +148,7 @@ impl Http {
             policy,
             started: Instant::now(),
             progress,
+            egress,
         })
     }
 
@@ -165,8 +179,11 @@ impl Http {
     ///   again, up to `max_rate_limit_waits` times.
     /// - other 5xx, timeouts and connection failures: waits the backoff and tries
     ///   again, up to `max_retries` times, then [`DirectoryError::Unavailable`].
-    /// - anything else (401, 403, 404, other 4xx): [`DirectoryError::Refused`] with
-    ///   the status and the body's text, at once. Connectors act on 401 themselves.
+    /// - anything else (401, 403, 404, other 4xx, and redirects, which are never
+    ///   followed): [`DirectoryError::Refused`] with the status and the body's text,
+    ///   at once. Connectors act on 401 themselves.
+    /// - an address [`Egress`] does not allow: [`DirectoryError::Blocked`], before
+    ///   any byte is sent.
     ///
     /// `what` names the step for messages ("users page 3").
     pub async fn send(
@@ -178,7 +195,13 @@ impl Http {
         let mut rate_limited = 0u32;
         loop {
             self.check_deadline()?;
-            let last = match make(&self.client).send().await {
+            let request = make(&self.client)
+                .build()
+                .map_err(|e| DirectoryError::Config(format!("{what}: {}", without_url(e))))?;
+            self.egress
+                .check_url(request.url())
+                .map_err(|e| blocked(what, e))?;
+            let last = match self.client.execute(request).await {
                 Ok(resp) if resp.status().is_success() => return Ok(resp),
                 Ok(resp)
                     if resp.status() == StatusCode::TOO_MANY_REQUESTS
@@ -210,6 +233,10 @@ impl Http {
                         status,
                         message: summarise(&body),
                     });
+                }
+                Err(e) if refusal(&e).is_some() => {
+                    let reason = refusal(&e).map(|r| r.0.clone()).unwrap_or_default();
+                    return Err(blocked(what, Refused(reason)));
                 }
                 Err(e) if e.is_timeout() => "timed out".to_string(),
                 Err(e) if e.is_builder() => {
@@ -313,6 +340,25 @@ fn retry_after(resp: &Response) -> Option<Duration> {
         .parse::<u64>()
         .ok()
         .map(Duration::from_secs)
+}
+
+fn blocked(what: &str, e: Refused) -> DirectoryError {
+    DirectoryError::Blocked {
+        what: what.to_string(),
+        reason: e.0,
+    }
+}
+
+/// The egress rule's refusal inside a connection error (from the resolver).
+fn refusal(e: &reqwest::Error) -> Option<&Refused> {
+    let mut source = std::error::Error::source(e);
+    while let Some(inner) = source {
+        if let Some(r) = inner.downcast_ref::<Refused>() {
+            return Some(r);
+        }
+        source = inner.source();
+    }
+    None
 }
 
 /// reqwest's errors print the URL, and a URL may carry a token in its query; we keep

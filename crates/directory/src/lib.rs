@@ -12,6 +12,7 @@
 //! Credentials are [`Secret`]s: they serialise (the server stores them) but never
 //! print, and no error message carries one.
 
+pub mod egress;
 pub mod http;
 pub mod metaswitch;
 pub mod netsapiens;
@@ -22,6 +23,7 @@ use std::future::Future;
 
 use serde::{Deserialize, Serialize};
 
+pub use egress::Egress;
 pub use http::{Http, Policy, Progress};
 
 /// A person in the directory.
@@ -115,6 +117,10 @@ pub enum DirectoryError {
     /// The stored connection settings cannot work (bad URL, missing field).
     #[error("the directory connection is not usable: {0}")]
     Config(String),
+    /// The address may not be called (see [`egress`]): it is, or now resolves to, an
+    /// address inside our own network.
+    #[error("{what}: the address is not allowed ({reason})")]
+    Blocked { what: String, reason: String },
 }
 
 impl DirectoryError {
@@ -138,6 +144,25 @@ impl DirectoryError {
             DirectoryError::TooManyPages { .. } => "directory_too_many_pages",
             DirectoryError::TimedOut { .. } => "directory_timed_out",
             DirectoryError::Config(_) => "directory_config",
+            DirectoryError::Blocked { .. } => "directory_blocked",
+        }
+    }
+
+    /// What a supervisor reads in the refresh report: what went wrong, in the
+    /// console's words, and what to do. The directory's own bodies, socket errors
+    /// and the step's details stay in the server log (this error's `Display`): a
+    /// report must not tell anyone what answers at an address.
+    pub fn for_people(&self) -> String {
+        match self {
+            DirectoryError::Auth { .. } => "the directory refused the sign-in. An admin checks the connection's credentials in the settings".into(),
+            DirectoryError::Refused { status, .. } => format!("the directory refused a request (HTTP {status})"),
+            DirectoryError::Unavailable { .. } => "the directory did not answer. Try again later".into(),
+            DirectoryError::RateLimited { .. } => "the directory asked us to slow down for longer than a refresh may take. Try again later".into(),
+            DirectoryError::Malformed { .. } => "the directory sent an invalid page".into(),
+            DirectoryError::TooManyPages { max } => format!("the directory sent more than {max} pages"),
+            DirectoryError::TimedOut { seconds } => format!("reading the directory took longer than {} minutes", seconds.div_ceil(60)),
+            DirectoryError::Config(_) => "the directory connection is not usable. An admin checks it in the settings".into(),
+            DirectoryError::Blocked { .. } => "the directory's address is not allowed: it points inside this network. An admin checks it in the settings".into(),
         }
     }
 }

@@ -43,7 +43,12 @@ async fn serve(head: &'static str, body_mib: usize) -> (String, tokio::task::Joi
 }
 
 fn http() -> Http {
-    Http::new(Policy::quick(), Arc::new(Progress::default())).unwrap()
+    Http::new(
+        Policy::quick(),
+        Arc::new(Progress::default()),
+        Arc::new(alc_directory::Egress::loopback()),
+    )
+    .unwrap()
 }
 
 #[tokio::test]

@@ -65,7 +65,12 @@ impl Run {
 
     async fn snapshot(&self) -> (Result<Snapshot, DirectoryError>, Arc<Progress>) {
         let progress = Arc::new(Progress::default());
-        let http = Http::new(Policy::quick(), progress.clone()).expect("client");
+        let http = Http::new(
+            Policy::quick(),
+            progress.clone(),
+            Arc::new(alc_directory::Egress::loopback()),
+        )
+        .expect("client");
         let result = Metaswitch::new(self.settings.clone()).snapshot(&http).await;
         (result, progress)
     }

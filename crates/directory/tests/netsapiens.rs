@@ -44,7 +44,12 @@ async fn read(
     page_size: Option<u32>,
 ) -> (Result<Snapshot, DirectoryError>, Arc<Progress>) {
     let progress = Arc::new(Progress::default());
-    let http = Http::new(Policy::quick(), progress.clone()).expect("http");
+    let http = Http::new(
+        Policy::quick(),
+        progress.clone(),
+        Arc::new(alc_directory::Egress::loopback()),
+    )
+    .expect("http");
     let mut ns = Netsapiens::new(settings);
     if let Some(n) = page_size {
         ns = ns.with_page_size(n);

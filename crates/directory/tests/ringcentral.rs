@@ -54,7 +54,12 @@ impl Run {
 
     async fn snapshot(&self) -> (Result<Snapshot, DirectoryError>, Arc<Progress>) {
         let progress = Arc::new(Progress::default());
-        let http = Http::new(Policy::quick(), progress.clone()).expect("client");
+        let http = Http::new(
+            Policy::quick(),
+            progress.clone(),
+            Arc::new(alc_directory::Egress::loopback()),
+        )
+        .expect("client");
         let result = RingCentral::new(self.settings.clone(), self.brand)
             .with_page_size(self.page_size)
             .snapshot(&http)

@@ -134,3 +134,48 @@ async fn a_change_made_in_the_browser_is_in_the_audit_log() {
     assert!(s.page_text().await.contains("licenses: none → Voice"));
     s.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_runs_under_its_csp_and_a_violation_is_caught() {
+    let s = Session::start().await;
+    let page = reqwest::get(format!("{}/agents", s.server.url()))
+        .await
+        .unwrap();
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let scripts = csp
+        .split(';')
+        .map(str::trim)
+        .find(|d| d.starts_with("script-src"))
+        .unwrap_or_default();
+    assert!(
+        scripts.starts_with("script-src 'self' 'wasm-unsafe-eval'")
+            && !scripts.contains("unsafe-inline"),
+        "{csp}"
+    );
+    s.assert_no_csp_violations(&s.browser).await;
+    // What the policy refuses (an image from another origin) shows in the log the
+    // harness reads after every test: the check can fail.
+    s.browser
+        .execute(
+            "document.body.insertAdjacentHTML('beforeend', '<img alt=\"\" src=\"http://192.0.2.1/x.png\">')",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let found = loop {
+        let v = s.csp_violations(&s.browser).await;
+        if !v.is_empty() || std::time::Instant::now() > deadline {
+            break v;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert!(
+        found.iter().any(|m| m.contains("192.0.2.1")),
+        "the violation was not seen: {found:?}"
+    );
+    s.finish().await;
+}

@@ -129,6 +129,6 @@ async fn an_added_supervisor_chooses_a_password_and_is_signed_out_when_disabled(
     p.wait_for_text("Session ended").await;
     assert_eq!(p.find("h1").await.text().await.unwrap(), "Sign in");
 
-    let _ = other.close().await;
+    s.close_browser(other).await;
     s.finish().await;
 }

@@ -1,7 +1,7 @@
 //! Who is calling, and may they: sign-in, sessions (cookie or bearer), CSRF, roles.
 //!
-//! Every API request passes [`gate`]. It finds the session (the `alc_session` cookie,
-//! or `Authorization: Bearer`), refuses state-changing cookie requests without the
+//! Every API request passes [`gate`]. It finds the session (the `__Host-alc_session`
+//! cookie behind TLS, `alc_session` on plain HTTP, or `Authorization: Bearer`), refuses state-changing cookie requests without the
 //! session's `X-CSRF-Token`, and checks the route's role ([`need`]). Handlers that
 //! record who did something take the [`Principal`] it leaves in the request.
 //!
@@ -22,7 +22,12 @@ use crate::routes::AppState;
 use crate::store::access::{Principal, SessionKind, SignInRefused, rfc3339};
 use crate::throttle::Client;
 
+/// The session cookie on plain HTTP (the console on localhost).
 pub const COOKIE: &str = "alc_session";
+/// The session cookie behind TLS: the `__Host-` prefix makes a browser keep it only if
+/// it is `Secure`, for this host alone (no `Domain`) and for every path, so neither a
+/// sibling subdomain nor a plain-HTTP page can plant or shadow it.
+pub const SECURE_COOKIE: &str = "__Host-alc_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// Who may call a route.
@@ -72,7 +77,7 @@ fn token_from(headers: &HeaderMap) -> Option<(String, SessionKind)> {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE)
+        .find(|(k, _)| *k == SECURE_COOKIE || *k == COOKIE)
         .map(|(_, v)| (v.to_string(), SessionKind::Cookie))
 }
 
@@ -237,14 +242,19 @@ pub async fn sign_in(
     Json(creds): Json<Credentials>,
 ) -> Result<Response, ApiError> {
     let (token, principal) = check(&state, client, &creds, SessionKind::Cookie).await?;
-    // Behind a trusted TLS-terminating proxy the cookie is also `Secure`; on plain
-    // HTTP (the standalone console on localhost) a browser would not send it back.
-    let secure = client.tls;
-    let cookie = format!(
-        "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
-        state.sessions.max.as_secs(),
-        if secure { "; Secure" } else { "" }
-    );
+    // Behind a trusted TLS-terminating proxy the cookie is `Secure` and `__Host-`; on
+    // plain HTTP (the standalone console on localhost) a browser would refuse both.
+    let cookie = if client.tls {
+        format!(
+            "{SECURE_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}; Secure",
+            state.sessions.max.as_secs()
+        )
+    } else {
+        format!(
+            "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+            state.sessions.max.as_secs()
+        )
+    };
     let mut resp = Json(info(&principal)).into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         resp.headers_mut().insert(header::SET_COOKIE, v);
@@ -313,9 +323,12 @@ pub async fn sign_out(
 ) -> Result<Response, ApiError> {
     state.store.end_session(&p.actor(), &p.token_hash).await?;
     let mut resp = StatusCode::NO_CONTENT.into_response();
-    resp.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_static("alc_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
-    );
+    for clear in [
+        "alc_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0",
+        "__Host-alc_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0; Secure",
+    ] {
+        resp.headers_mut()
+            .append(header::SET_COOKIE, HeaderValue::from_static(clear));
+    }
     Ok(resp)
 }

@@ -8,6 +8,7 @@ pub mod error;
 pub mod logging;
 pub mod refresh;
 pub mod routes;
+pub mod secrets;
 pub mod security;
 pub mod store;
 pub mod throttle;
@@ -39,11 +40,16 @@ pub struct Config {
     pub sessions: store::access::SessionPolicy,
     /// Proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed.
     pub trusted_proxies: Vec<throttle::Cidr>,
+    /// Directory hosts and address ranges allowed besides public `https://` ones.
+    pub directory_allow: Vec<alc_directory::egress::Allowed>,
+    /// The keys that seal the directory's credentials (none: they cannot be stored).
+    pub secret_keys: secrets::Keyring,
 }
 
 impl Config {
     /// For tests and benchmarks: a free port on loopback, the database at `db_path`, no
-    /// site, no demo, short waits for directories, the usual sessions.
+    /// site, no demo, short waits for directories, the usual sessions, directories
+    /// on loopback allowed (the fakes run there) and a key of its own for secrets.
     pub fn ephemeral(db_path: PathBuf) -> Config {
         Config {
             addr: ([127, 0, 0, 1], 0).into(),
@@ -53,14 +59,26 @@ impl Config {
             directory_policy: alc_directory::Policy::quick(),
             sessions: store::access::SessionPolicy::default(),
             trusted_proxies: Vec::new(),
+            directory_allow: alc_directory::Egress::loopback().allowed().to_vec(),
+            secret_keys: secrets::Keyring::ephemeral(),
         }
+    }
+
+    /// Where directories may be: the operator's list, and with the demo its simulator
+    /// on this machine's loopback.
+    pub fn egress(&self) -> alc_directory::Egress {
+        let mut allow = self.directory_allow.clone();
+        if self.demo {
+            allow.extend(alc_directory::Egress::loopback().allowed().iter().cloned());
+        }
+        alc_directory::Egress::new(allow)
     }
 
     /// The API's state for this configuration.
     pub fn state(&self, store: Store) -> routes::AppState {
         routes::AppState {
             store,
-            refresher: refresh::Refresher::new(self.directory_policy.clone()),
+            refresher: refresh::Refresher::new(self.directory_policy.clone(), self.egress()),
             sessions: self.sessions,
             addresses: std::sync::Arc::new(throttle::AddressBuckets::default()),
             trusted_proxies: self.trusted_proxies.clone().into(),
@@ -98,7 +116,8 @@ pub async fn prepare(config: &Config) -> Result<(Store, TcpListener), BoxError> 
         // Before the database is touched: a refused start leaves no file behind.
         return start_demo_unavailable();
     }
-    let store = Store::open(&config.db_path).await?;
+    let store = Store::open_with(&config.db_path, config.secret_keys.clone()).await?;
+    seal_old_secrets(&store, &config.secret_keys).await;
     if config.demo {
         start_demo(&store).await?;
     }
@@ -114,6 +133,28 @@ pub async fn prepare(config: &Config) -> Result<(Store, TcpListener), BoxError> 
     });
     let listener = TcpListener::bind(config.addr).await?;
     Ok((store, listener))
+}
+
+/// Credentials stored before they were sealed, or sealed with a previous key, are
+/// sealed with the current key at start. Failing that, the server still starts (every
+/// screen but the directory's works) and says why.
+async fn seal_old_secrets(store: &Store, keys: &secrets::Keyring) {
+    if keys.current().is_none() {
+        if store.has_plaintext_secrets().await.unwrap_or(false) {
+            tracing::warn!(
+                "the directory's credentials are stored unencrypted: set ALC_SECRET_KEY_FILE and restart to seal them"
+            );
+        }
+        return;
+    }
+    match store.reseal_secrets().await {
+        Ok(true) => tracing::info!(
+            key = keys.current().map(|k| k.id()),
+            "sealed the directory's credentials with the current key"
+        ),
+        Ok(false) => {}
+        Err(e) => tracing::error!(error = %e, "cannot read the directory's credentials"),
+    }
 }
 
 #[cfg(feature = "demo")]

@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand};
 
 use alc_domain::access::{NewUser, Role, UserChange};
 use alc_server::logging::LogFormat;
+use alc_server::secrets::{Key, Keyring};
 use alc_server::store::access::{Actor, SessionPolicy};
 use alc_server::{Config, Store, StoreError};
 
@@ -67,12 +68,42 @@ struct ServeArgs {
         value_delimiter = ','
     )]
     trusted_proxies: Vec<alc_server::throttle::Cidr>,
+    /// Directory hosts (names) and address ranges the console may call besides public
+    /// https:// addresses, comma-separated: a directory or a simulator on your own
+    /// network. They may also be http://.
+    #[arg(
+        long = "allow-directory",
+        env = "ALC_DIRECTORY_ALLOW",
+        value_delimiter = ','
+    )]
+    directory_allow: Vec<alc_directory::egress::Allowed>,
+    #[command(flatten)]
+    keys: KeyArgs,
     /// A session ends after this many idle minutes.
     #[arg(long, env = "ALC_SESSION_IDLE_MINUTES", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=1440))]
     session_idle_minutes: u64,
     /// A session ends this many hours after sign-in, however much it is used.
     #[arg(long, env = "ALC_SESSION_MAX_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..=720))]
     session_max_hours: u64,
+}
+
+/// The keys that seal the directory's credentials in the database.
+#[derive(Args, Debug, Clone)]
+struct KeyArgs {
+    /// The file with the key that seals directory credentials (base64 of 32 bytes, mode
+    /// 600; make one with `alc-server generate-key FILE`). ALC_SECRET_KEY may carry the
+    /// key itself instead. Without either, directory credentials cannot be saved (the
+    /// demo makes its own key beside its database).
+    #[arg(long, env = "ALC_SECRET_KEY_FILE")]
+    secret_key_file: Option<PathBuf>,
+    /// Files with keys that sealed values before the current one (comma-separated):
+    /// values they sealed still open; `alc-server rotate-key` re-seals them.
+    #[arg(
+        long = "previous-secret-key-file",
+        env = "ALC_PREVIOUS_SECRET_KEY_FILE",
+        value_delimiter = ','
+    )]
+    previous_secret_key_files: Vec<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -91,6 +122,14 @@ enum Command {
         /// The new file (it must not exist).
         file: PathBuf,
     },
+    /// Write a new random key for sealing directory credentials to FILE (mode 600).
+    GenerateKey {
+        /// The new file (it must not exist).
+        file: PathBuf,
+    },
+    /// Re-seal the stored directory credentials with the current key (after a new key
+    /// was set and the old one given as a previous key), then exit.
+    RotateKey(KeyArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -194,6 +233,8 @@ fn main() -> ExitCode {
             Some(Command::Migrate) => migrate(&common).await,
             Some(Command::CheckConfig(args)) => check_config(&common, &args).await,
             Some(Command::Backup { file }) => backup(&common, &file).await,
+            Some(Command::GenerateKey { file }) => generate_key(&file),
+            Some(Command::RotateKey(keys)) => rotate_key(&common, &keys).await,
         }
     });
     match result {
@@ -205,8 +246,43 @@ fn main() -> ExitCode {
     }
 }
 
-fn config(common: &Common, args: &ServeArgs) -> Config {
-    Config {
+/// The keyring the settings name. With the demo and no key set, the demo's own key
+/// beside its database (made at its first start).
+fn keyring(keys: &KeyArgs, db: &std::path::Path, demo: bool) -> Result<Keyring, Failure> {
+    let current = match (&keys.secret_key_file, std::env::var("ALC_SECRET_KEY")) {
+        (Some(file), _) => Some(Key::from_file(file)?),
+        (None, Ok(text)) if !text.trim().is_empty() => {
+            Some(Key::from_base64(&text).map_err(|e| format!("ALC_SECRET_KEY: {e}"))?)
+        }
+        _ if demo => {
+            let file = db
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."))
+                .join("demo-secret.key");
+            if file.exists() {
+                Some(Key::from_file(&file)?)
+            } else {
+                if let Some(dir) = file.parent() {
+                    std::fs::create_dir_all(dir)?;
+                }
+                let key = Key::create_file(&file)?;
+                tracing::info!(file = %file.display(), key = key.id(), "made the demo's secret key");
+                Some(key)
+            }
+        }
+        _ => None,
+    };
+    let previous = keys
+        .previous_secret_key_files
+        .iter()
+        .map(|f| Key::from_file(f))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Keyring::new(current, previous))
+}
+
+fn config(common: &Common, args: &ServeArgs) -> Result<Config, Failure> {
+    Ok(Config {
         addr: args.addr,
         db_path: common.db.clone(),
         site_dir: Some(args.site.clone()),
@@ -217,7 +293,9 @@ fn config(common: &Common, args: &ServeArgs) -> Config {
             max: Duration::from_secs(args.session_max_hours * 3600),
         },
         trusted_proxies: args.trusted_proxies.clone(),
-    }
+        directory_allow: args.directory_allow.clone(),
+        secret_keys: keyring(&args.keys, &common.db, args.demo && cfg!(feature = "demo"))?,
+    })
 }
 
 /// The exact command that creates the first admin, for this database.
@@ -229,7 +307,7 @@ fn first_admin_command(db: &std::path::Path) -> String {
 }
 
 async fn serve(common: &Common, args: ServeArgs) -> Outcome {
-    let mut config = config(common, &args);
+    let mut config = config(common, &args)?;
     if let Some(site) = &config.site_dir
         && !site.join("index.html").is_file()
     {
@@ -243,6 +321,15 @@ async fn serve(common: &Common, args: ServeArgs) -> Outcome {
         for (role, _, email, password) in alc_server::demo::USERS {
             println!("  {:<10} {email} / {password}", role.label());
         }
+    }
+    match config.secret_keys.current() {
+        Some(key) => tracing::info!(
+            key = key.id(),
+            "directory credentials are sealed with this key"
+        ),
+        None => tracing::warn!(
+            "no secret key: directory credentials cannot be saved until ALC_SECRET_KEY_FILE is set (see docs/OPERATING.md)"
+        ),
     }
     if !store.has_users().await? {
         println!(
@@ -501,6 +588,23 @@ async fn check_config(common: &Common, args: &ServeArgs) -> Outcome {
             args.site.display()
         );
     }
+    match keyring(&args.keys, &common.db, false) {
+        Ok(keys) => match keys.current() {
+            Some(key) => println!(
+                "secret key      id {} (seals directory credentials)",
+                key.id()
+            ),
+            None => println!(
+                "secret key      none: directory credentials cannot be saved (set ALC_SECRET_KEY_FILE{})",
+                if args.demo {
+                    "; the demo makes its own at start"
+                } else {
+                    ""
+                }
+            ),
+        },
+        Err(Failure(e, _)) => problems.push(e),
+    }
     if args.demo && !cfg!(feature = "demo") {
         problems.push(
             "--demo / ALC_DEMO is set, but this build has no demo (build with --features demo)"
@@ -552,6 +656,40 @@ async fn check_config(common: &Common, args: &ServeArgs) -> Outcome {
     } else {
         Err(Failure(problems.join("\n"), 1))
     }
+}
+
+fn generate_key(file: &std::path::Path) -> Outcome {
+    let key = Key::create_file(file)?;
+    println!(
+        "Wrote a new key (id {}) to {} (mode 600). Keep a copy apart from the database's backups: without it, the directory credentials in them cannot be read.",
+        key.id(),
+        file.display()
+    );
+    Ok(())
+}
+
+async fn rotate_key(common: &Common, keys: &KeyArgs) -> Outcome {
+    let keys = keyring(keys, &common.db, false)?;
+    let Some(current) = keys.current() else {
+        return Err(Failure(
+            "no current key: set ALC_SECRET_KEY_FILE to the new key and ALC_PREVIOUS_SECRET_KEY_FILE to the old one".into(),
+            2,
+        ));
+    };
+    let current = current.id().to_string();
+    let store = Store::open_with(&common.db, keys).await?;
+    let result = store.reseal_secrets().await;
+    store.close().await;
+    if result? {
+        println!(
+            "Re-sealed the directory credentials with key {current}. The previous key is no longer needed."
+        );
+    } else {
+        println!(
+            "Nothing to re-seal: the directory credentials (if any) are sealed with key {current} already."
+        );
+    }
+    Ok(())
 }
 
 async fn backup(common: &Common, file: &std::path::Path) -> Outcome {

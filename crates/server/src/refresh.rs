@@ -7,7 +7,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use alc_directory::{Connection, DirectoryError, Http, Policy, Progress};
+use alc_directory::{Connection, DirectoryError, Egress, Http, Policy, Progress};
 use alc_domain::directory::{RefreshProgress, RefreshReport, RefreshStatus};
 use alc_domain::{AgentSource, ErrorBody};
 use axum::http::StatusCode;
@@ -21,6 +21,7 @@ use crate::store::access::Actor;
 pub struct Refresher {
     running: Arc<Mutex<Option<Run>>>,
     policy: Policy,
+    egress: Arc<Egress>,
 }
 
 #[derive(Clone)]
@@ -70,11 +71,18 @@ pub fn source_of(conn: &Connection) -> AgentSource {
 }
 
 impl Refresher {
-    pub fn new(policy: Policy) -> Self {
+    /// Runs under `policy`, calling only the addresses `egress` allows.
+    pub fn new(policy: Policy, egress: Egress) -> Self {
         Refresher {
             running: Arc::new(Mutex::new(None)),
             policy,
+            egress: Arc::new(egress),
         }
+    }
+
+    /// The rule for the directory's address, also checked when it is saved.
+    pub fn egress(&self) -> &Egress {
+        &self.egress
     }
 
     fn current(&self) -> Option<Run> {
@@ -123,12 +131,13 @@ impl Refresher {
         }
         let finish = Finish(self.running.clone());
         let policy = self.policy.clone();
+        let egress = self.egress.clone();
         let store2 = store.clone();
         let run2 = run.clone();
         tokio::spawn(async move {
             let _finish = finish;
             let source = source_of(&conn);
-            let read = match Http::new(policy, run2.progress.clone()) {
+            let read = match Http::new(policy, run2.progress.clone(), egress) {
                 Ok(http) => conn.snapshot(&http).await,
                 Err(e) => Err(e),
             };
@@ -175,7 +184,7 @@ fn failed(source: AgentSource, started_at: &str, code: &str, message: String) ->
     }
 }
 
-/// The connector's error, with what it means for the supervisor.
+/// The connector's error, in the words a supervisor reads (its details are logged).
 fn describe(e: &DirectoryError) -> String {
-    format!("Nothing was changed: {e}.")
+    format!("Nothing was changed: {}.", e.for_people())
 }

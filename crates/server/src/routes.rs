@@ -32,6 +32,7 @@ use axum::extract::FromRef;
 use crate::auth;
 use crate::error::{ApiError, Json, Path, Query};
 use crate::refresh::{Refresher, source_of};
+use crate::secrets::SecretsError;
 use crate::store::access::{Principal, SessionPolicy};
 use crate::store::{Store, StoreError};
 
@@ -66,6 +67,16 @@ impl From<StoreError> for ApiError {
                 );
                 e.retry_after = Some(5);
                 e
+            }
+            StoreError::Secrets(e @ (SecretsError::NoKey | SecretsError::UnknownKey(_))) => {
+                ApiError::new(
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                    match e {
+                        SecretsError::NoKey => "no_secret_key",
+                        _ => "unknown_secret_key",
+                    },
+                    e.to_string(),
+                )
             }
             StoreError::UserNotFound => ApiError::new(
                 axum::http::StatusCode::NOT_FOUND,
@@ -288,20 +299,20 @@ async fn directory(State(store): State<Store>) -> Result<Json<DirectorySummary>,
 
 async fn set_directory(
     State(store): State<Store>,
+    State(refresher): State<Refresher>,
     who: Who,
     Json(conn): Json<Connection>,
 ) -> Result<Json<DirectorySummary>, ApiError> {
-    let url = conn.base_url();
-    if !(url.starts_with("https://") || url.starts_with("http://")) {
+    if let Err(refused) = refresher.egress().check_saved(conn.base_url()).await {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_directory",
-            "The directory's address must start with https:// (or http:// for a local test server).",
+            "The console cannot call this directory address. Check the address.",
         )
         .with_fields(vec![alc_domain::FieldError {
             field: "base_url".into(),
-            code: "invalid_url".into(),
-            message: "Start the address with https://".into(),
+            code: "address_not_allowed".into(),
+            message: refused.0,
         }]));
     }
     store

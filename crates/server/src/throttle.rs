@@ -9,65 +9,14 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::str::FromStr;
 use std::sync::Mutex;
 use std::time::Instant;
 
 use axum::http::HeaderMap;
 
-/// An address or a range (`10.0.0.0/8`, `::1`), as the operator lists trusted proxies.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Cidr {
-    addr: IpAddr,
-    prefix: u8,
-}
-
-impl FromStr for Cidr {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Cidr, String> {
-        let (addr, prefix) = match s.trim().split_once('/') {
-            Some((a, p)) => (a, Some(p)),
-            None => (s.trim(), None),
-        };
-        let addr: IpAddr = addr
-            .parse()
-            .map_err(|_| format!("{s:?} is not an IP address or range"))?;
-        let max = if addr.is_ipv4() { 32 } else { 128 };
-        let prefix = match prefix {
-            Some(p) => p
-                .parse::<u8>()
-                .ok()
-                .filter(|p| *p <= max)
-                .ok_or_else(|| format!("{s:?}: the prefix must be 0–{max}"))?,
-            None => max,
-        };
-        Ok(Cidr { addr, prefix })
-    }
-}
-
-impl Cidr {
-    pub fn contains(&self, ip: IpAddr) -> bool {
-        let bits = |ip: IpAddr| -> (u128, u32) {
-            match ip {
-                IpAddr::V4(v) => (u128::from(u32::from(v)), 32),
-                IpAddr::V6(v) => match v.to_ipv4_mapped() {
-                    Some(v4) => (u128::from(u32::from(v4)), 32),
-                    None => (u128::from(v), 128),
-                },
-            }
-        };
-        let ((a, wa), (b, wb)) = (bits(self.addr), bits(ip));
-        if wa != wb {
-            return false;
-        }
-        let prefix = u32::from(self.prefix).min(wa);
-        if prefix == 0 {
-            return true;
-        }
-        let shift = wa - prefix;
-        (a >> shift) == (b >> shift)
-    }
-}
+/// An address or a range (`10.0.0.0/8`, `::1`), as the operator lists trusted proxies
+/// (the same type lists the directory addresses the operator allows).
+pub use alc_directory::egress::Cidr;
 
 /// Where a request comes from, as far as the server can tell.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

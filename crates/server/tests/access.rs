@@ -574,7 +574,7 @@ async fn every_change_is_audited_in_its_own_transaction() {
 }
 
 #[tokio::test]
-async fn the_session_cookie_is_secure_behind_tls() {
+async fn the_session_cookie_is_secure_and_host_only_behind_tls() {
     // Behind a proxy the operator trusts (here: loopback, where the test calls from).
     let dir = tempfile::tempdir().unwrap();
     let trusting = alc_server::start(Config {
@@ -595,8 +595,47 @@ async fn the_session_cookie_is_secure_behind_tls() {
         .unwrap();
     let cookie = proxied.headers()[reqwest::header::SET_COOKIE]
         .to_str()
-        .unwrap();
+        .unwrap()
+        .to_string();
     assert!(cookie.ends_with("; Secure"), "{cookie}");
+    assert!(cookie.starts_with("__Host-alc_session="), "{cookie}");
+    assert!(
+        cookie.contains("; Path=/;") && !cookie.contains("Domain"),
+        "{cookie}"
+    );
+    // The prefixed cookie is the session: a change with it and its CSRF token works.
+    let csrf = proxied.json::<Value>().await.unwrap()["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let pair = cookie.split(';').next().unwrap();
+    let me = reqwest::Client::new()
+        .get(format!("{}/api/v1/auth/session", trusting.url()))
+        .header(reqwest::header::COOKIE, pair)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), StatusCode::OK);
+    let out = reqwest::Client::new()
+        .post(format!("{}/api/v1/auth/sign-out", trusting.url()))
+        .header(reqwest::header::COOKIE, pair)
+        .header("X-CSRF-Token", csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    let cleared: Vec<&str> = out
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert!(
+        cleared
+            .iter()
+            .any(|c| c.starts_with("__Host-alc_session=;") && c.contains("Max-Age=0")),
+        "{cleared:?}"
+    );
     trusting.stop().await.unwrap();
     // Anyone else's X-Forwarded-Proto is only a header: no Secure from it.
     let w = World::demo().await;
@@ -619,5 +658,6 @@ async fn the_session_cookie_is_secure_behind_tls() {
         .to_str()
         .unwrap();
     assert!(!cookie.contains("Secure"), "{cookie}");
+    assert!(cookie.starts_with("alc_session="), "{cookie}");
     w.server.stop().await.unwrap();
 }

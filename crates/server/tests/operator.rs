@@ -659,12 +659,17 @@ async fn json_logs_carry_a_line_per_request_and_never_a_secret() {
         &format!("{password}\n"),
     );
     assert!(out.status.success(), "{}", text(&out));
+    let key = dir.path().join("secret.key");
+    let out = run(&["generate-key", key.to_str().unwrap()], "");
+    assert!(out.status.success(), "{}", text(&out));
     let served = Served::start(
         &db,
         &[],
         &[
+            ("ALC_SECRET_KEY_FILE", key.to_str().unwrap()),
             ("ALC_LOG_FORMAT", "json"),
             ("ALC_LOG", "debug,hyper=info,h2=info"),
+            ("ALC_DIRECTORY_ALLOW", "127.0.0.1"),
         ],
     )
     .await;
@@ -770,6 +775,229 @@ async fn json_logs_carry_a_line_per_request_and_never_a_secret() {
     ] {
         assert!(!log.contains(secret), "the log shows {secret}: {log}");
     }
+}
+
+/// The bytes of the database and its log, for looking for a secret in them.
+fn file_bytes(db: &Path) -> Vec<u8> {
+    let mut all = Vec::new();
+    for suffix in ["", "-wal"] {
+        let mut f = db.as_os_str().to_owned();
+        f.push(suffix);
+        if let Ok(b) = std::fs::read(&f) {
+            all.extend(b);
+        }
+    }
+    all
+}
+
+fn holds(bytes: &[u8], needle: &str) -> bool {
+    bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[tokio::test]
+async fn directory_credentials_are_sealed_and_the_key_rotates() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("data/console.db");
+    let dbs = db.to_str().unwrap();
+    let (old, new) = (dir.path().join("old.key"), dir.path().join("new.key"));
+    for key in [&old, &new] {
+        let out = run(&["generate-key", key.to_str().unwrap()], "");
+        assert!(out.status.success(), "{}", text(&out));
+        assert!(text(&out).contains("Wrote a new key"), "{}", text(&out));
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(key).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let out = run(&["generate-key", old.to_str().unwrap()], "");
+    assert!(
+        !out.status.success(),
+        "an existing key file is never overwritten"
+    );
+    let password = "sealing passphrase 31";
+    let out = run(
+        &[
+            "users",
+            "add",
+            "--db",
+            dbs,
+            "--email",
+            "keys@test.example",
+            "--name",
+            "Key Holder",
+            "--role",
+            "admin",
+        ],
+        &format!("{password}\n"),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(db.parent().unwrap())
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700, "the folder the database is created in");
+    }
+    let settings = json!({"system": "ring_central", "base_url": "https://directory.test",
+        "client_id": "sealed-canary-id", "client_secret": "sealed-canary-secret", "jwt": "sealed-canary-jwt"});
+
+    // Without a key: refused, with what to do, and nothing stored.
+    let served = Served::start(&db, &[], &[("ALC_DIRECTORY_ALLOW", "directory.test")]).await;
+    let admin = client_with(
+        &token_via_api(&served.url, "keys@test.example", password)
+            .await
+            .token,
+    );
+    let r = admin
+        .put(served.api("/directory"))
+        .json(&settings)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "no_secret_key");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("ALC_SECRET_KEY_FILE"),
+        "{body}"
+    );
+    let summary: Value = admin
+        .get(served.api("/directory"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(summary["system"], Value::Null, "{summary}");
+    served.stop().await;
+
+    // With the old key: stored, and no secret is in the file's bytes.
+    let served = Served::start(
+        &db,
+        &[],
+        &[
+            ("ALC_SECRET_KEY_FILE", old.to_str().unwrap()),
+            ("ALC_DIRECTORY_ALLOW", "directory.test"),
+        ],
+    )
+    .await;
+    let admin = client_with(
+        &token_via_api(&served.url, "keys@test.example", password)
+            .await
+            .token,
+    );
+    let r = admin
+        .put(served.api("/directory"))
+        .json(&settings)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    served.stop().await;
+    let bytes = file_bytes(&db);
+    for secret in [
+        "sealed-canary-id",
+        "sealed-canary-secret",
+        "sealed-canary-jwt",
+    ] {
+        assert!(!holds(&bytes, secret), "{secret} is in the database file");
+    }
+    assert!(holds(&bytes, "alc-sealed:v1:"), "the sealed value is there");
+
+    // The new key alone cannot open it: the directory says why, the rest works.
+    let served = Served::start(&db, &[], &[("ALC_SECRET_KEY_FILE", new.to_str().unwrap())]).await;
+    let admin = client_with(
+        &token_via_api(&served.url, "keys@test.example", password)
+            .await
+            .token,
+    );
+    let r = admin.get(served.api("/directory")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "unknown_secret_key", "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("rotate-key"),
+        "{body}"
+    );
+    assert_eq!(
+        admin
+            .get(served.api("/licenses"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    served.stop().await;
+
+    // rotate-key: the new key seals, the old one is no longer needed.
+    let out = run(
+        &[
+            "rotate-key",
+            "--db",
+            dbs,
+            "--secret-key-file",
+            new.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(
+        !out.status.success(),
+        "without the old key the value cannot be opened: {}",
+        text(&out)
+    );
+    let out = run(
+        &[
+            "rotate-key",
+            "--db",
+            dbs,
+            "--secret-key-file",
+            new.to_str().unwrap(),
+            "--previous-secret-key-file",
+            old.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("Re-sealed"), "{}", text(&out));
+    let served = Served::start(&db, &[], &[("ALC_SECRET_KEY_FILE", new.to_str().unwrap())]).await;
+    let admin = client_with(
+        &token_via_api(&served.url, "keys@test.example", password)
+            .await
+            .token,
+    );
+    let summary: Value = admin
+        .get(served.api("/directory"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(summary["base_url"], "https://directory.test", "{summary}");
+    served.stop().await;
+
+    // A key file others can read is refused at start, before serving.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&new, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = run(
+        &[
+            "check-config",
+            "--db",
+            dbs,
+            "--secret-key-file",
+            new.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(!out.status.success());
+    assert!(text(&out).contains("chmod 600"), "{}", text(&out));
 }
 
 #[test]

@@ -130,7 +130,8 @@ impl Session {
     }
 
     /// A second person: a fresh browser with its own profile (so its own cookies and
-    /// session) on the same chromedriver and server. Close it with `close()`.
+    /// session) on the same chromedriver and server. Close it with
+    /// [`Session::close_browser`], which also checks its log for CSP violations.
     pub async fn another_browser(&self, name: &str) -> Client {
         connect(
             &self.driver_url,
@@ -142,6 +143,51 @@ impl Session {
     /// Signs in through the sign-in page, as a person does.
     pub async fn sign_in(&self, email: &str, password: &str) {
         self.window().sign_in(email, password).await
+    }
+
+    /// What `client`'s console says the Content-Security-Policy refused since the last
+    /// look (the browser's log, read through chromedriver; reading it empties it).
+    pub async fn csp_violations(&self, client: &Client) -> Vec<String> {
+        let id = client
+            .session_id()
+            .await
+            .unwrap()
+            .expect("a WebDriver session");
+        let r: serde_json::Value = reqwest::Client::new()
+            .post(format!("{}/session/{id}/se/log", self.driver_url))
+            .json(&json!({"type": "browser"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let entries = r["value"]
+            .as_array()
+            .unwrap_or_else(|| panic!("chromedriver has no browser log: {r}"));
+        entries
+            .iter()
+            .filter_map(|e| e["message"].as_str())
+            .filter(|m| {
+                m.contains("Content Security Policy") || m.contains("Content-Security-Policy")
+            })
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Fails the test if `client` logged any CSP violation.
+    pub async fn assert_no_csp_violations(&self, client: &Client) {
+        let v = self.csp_violations(client).await;
+        assert!(
+            v.is_empty(),
+            "the page broke its Content-Security-Policy: {v:#?}"
+        );
+    }
+
+    /// Closes a browser from [`Session::another_browser`] after checking its log.
+    pub async fn close_browser(&self, client: Client) {
+        self.assert_no_csp_violations(&client).await;
+        let _ = client.close().await;
     }
 
     pub async fn open(&self, path: &str) {
@@ -231,7 +277,10 @@ impl Session {
             .expect("agent exists")
     }
 
+    /// Ends the test: the browser's log must hold no CSP violation (every end-to-end
+    /// test runs under the server's real Content-Security-Policy).
     pub async fn finish(mut self) {
+        self.assert_no_csp_violations(&self.browser).await;
         let _ = self.browser.close().await;
         let _ = self.driver.kill();
         let _ = self.driver.wait();
@@ -380,6 +429,7 @@ impl Window<'_> {
 /// A new browser session on the chromedriver at `url`, with its profile in `profile`.
 async fn connect(url: &str, profile: &std::path::Path) -> Client {
     let caps = json!({
+        "goog:loggingPrefs": {"browser": "ALL"},
         "goog:chromeOptions": {
             "binary": std::env::var("CHROME").unwrap_or_else(|_| "/usr/bin/chromium".into()),
             "args": [

@@ -29,6 +29,10 @@ use alc_domain::access::AuditKind;
 use super::access::Actor;
 use super::audit::{self, Entry};
 use super::{Store, StoreError, load_licenses_all};
+use crate::secrets::{Keyring, SecretsError};
+
+/// What a sealed connection is bound to: it opens as nothing else.
+const SEALED_CONNECTION: &str = "directory_connection";
 
 /// Our copy of one UC user, as a refresh compares it.
 struct Known {
@@ -50,15 +54,79 @@ struct KnownGroup {
 impl Store {
     /// The stored connection, credentials included: for the refresh only.
     pub async fn directory_connection(&self) -> Result<Option<Connection>, StoreError> {
-        let json: Option<String> =
+        let stored: Option<String> =
             sqlx::query_scalar("SELECT settings FROM directory_connection WHERE id = 1")
                 .fetch_optional(&self.read)
                 .await?;
-        json.map(|j| {
-            serde_json::from_str(&j)
-                .map_err(|e| StoreError::Corrupt(format!("directory connection: {e}")))
-        })
-        .transpose()
+        stored.map(|s| self.unseal_connection(&s)).transpose()
+    }
+
+    /// A stored connection: sealed, or plaintext JSON from before sealing.
+    fn unseal_connection(&self, stored: &str) -> Result<Connection, StoreError> {
+        let json = if Keyring::is_sealed(stored) {
+            let plain = self.keys.open(SEALED_CONNECTION, stored)?;
+            String::from_utf8(plain)
+                .map_err(|_| StoreError::Corrupt("directory connection: not UTF-8".into()))?
+        } else {
+            stored.to_string()
+        };
+        serde_json::from_str(&json)
+            .map_err(|e| StoreError::Corrupt(format!("directory connection: {e}")))
+    }
+
+    /// Seals the stored connection with the current key if it is plaintext (from
+    /// before sealing) or sealed with a previous key; answers whether it did. After
+    /// sealing plaintext, the file is vacuumed and the log truncated, so the old bytes
+    /// are gone from the file, not just unreferenced.
+    pub async fn reseal_secrets(&self) -> Result<bool, StoreError> {
+        let current = self
+            .keys
+            .current()
+            .ok_or(SecretsError::NoKey)?
+            .id()
+            .to_string();
+        let mut tx = self.begin_write().await?;
+        let stored: Option<String> =
+            sqlx::query_scalar("SELECT settings FROM directory_connection WHERE id = 1")
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some(stored) = stored else {
+            return Ok(false);
+        };
+        let was_plain = !Keyring::is_sealed(&stored);
+        if Keyring::key_id(&stored) == Some(current.as_str()) {
+            return Ok(false);
+        }
+        let conn = self.unseal_connection(&stored)?;
+        let sealed = self.seal_connection(&conn)?;
+        sqlx::query("UPDATE directory_connection SET settings = ? WHERE id = 1")
+            .bind(sealed)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        if was_plain {
+            let mut conn = self.write.acquire().await?;
+            sqlx::query("VACUUM").execute(&mut *conn).await?;
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(true)
+    }
+
+    /// Whether the stored connection is still plaintext (from before sealing).
+    pub async fn has_plaintext_secrets(&self) -> Result<bool, StoreError> {
+        let stored: Option<String> =
+            sqlx::query_scalar("SELECT settings FROM directory_connection WHERE id = 1")
+                .fetch_optional(&self.read)
+                .await?;
+        Ok(stored.is_some_and(|s| !Keyring::is_sealed(&s)))
+    }
+
+    fn seal_connection(&self, conn: &Connection) -> Result<String, StoreError> {
+        let json = serde_json::to_string(conn)
+            .map_err(|e| StoreError::Corrupt(format!("directory connection: {e}")))?;
+        Ok(self.keys.seal(SEALED_CONNECTION, json.as_bytes())?)
     }
 
     /// Stores the connection. The audit entry names the system and address, never the
@@ -71,8 +139,8 @@ impl Store {
         actor: Option<&Actor>,
         conn: &Connection,
     ) -> Result<(), StoreError> {
-        let json = serde_json::to_string(conn)
-            .map_err(|e| StoreError::Corrupt(format!("directory connection: {e}")))?;
+        // Sealed before anything is written: without a key, nothing is.
+        let sealed = self.seal_connection(conn)?;
         let before = self.directory_connection().await?;
         let shown = |c: &Connection| serde_json::json!({"system": crate::refresh::source_of(c), "base_url": c.base_url()});
         let mut tx = self.begin_write().await?;
@@ -94,7 +162,7 @@ impl Store {
             "INSERT INTO directory_connection (id, settings) VALUES (1, ?)
              ON CONFLICT (id) DO UPDATE SET settings = excluded.settings, updated_at = CURRENT_TIMESTAMP",
         )
-        .bind(json)
+        .bind(sealed)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;

@@ -57,6 +57,9 @@ pub enum StoreError {
     /// Too many password hashes waiting already (a sign-in flood).
     #[error("the server is busy checking passwords")]
     Busy,
+    /// A secret cannot be sealed or opened (no key, an unknown key, a damaged value).
+    #[error(transparent)]
+    Secrets(#[from] crate::secrets::SecretsError),
 }
 
 /// A new agent, as the demo seed and tests create them.
@@ -91,6 +94,8 @@ pub struct Store {
     path: std::sync::Arc<std::path::PathBuf>,
     /// Password hashes checked by sign-in (what throttling must keep small).
     password_checks: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Seals and opens the directory's credentials.
+    keys: crate::secrets::Keyring,
 }
 
 /// What `check-config` finds in a database it does not change.
@@ -115,10 +120,24 @@ fn options(path: &Path) -> Result<SqliteConnectOptions, sqlx::Error> {
 }
 
 impl Store {
-    /// Opens (creating if needed) the SQLite file at `path` and brings its schema up to date.
+    /// Opens (creating if needed) the SQLite file at `path` and brings its schema up
+    /// to date, with no key for secrets: what the commands that never touch them use.
     pub async fn open(path: &Path) -> Result<Store, StoreError> {
+        Store::open_with(path, crate::secrets::Keyring::none()).await
+    }
+
+    /// [`Store::open`], sealing and opening the directory's credentials with `keys`.
+    /// A folder it creates for the file is its owner's only (0700).
+    pub async fn open_with(
+        path: &Path,
+        keys: crate::secrets::Keyring,
+    ) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
+            let mut builder = std::fs::DirBuilder::new();
+            builder.recursive(true);
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+            builder.create(dir).map_err(|e| {
                 StoreError::Corrupt(format!("cannot create {}: {e}", dir.display()))
             })?;
         }
@@ -151,6 +170,7 @@ impl Store {
             write,
             path: std::sync::Arc::new(path.to_path_buf()),
             password_checks: Default::default(),
+            keys,
         })
     }
 

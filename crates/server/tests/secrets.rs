@@ -1,0 +1,79 @@
+//! Directory credentials at rest: sealed before they are written, and credentials a
+//! previous version stored in plaintext are sealed at the next start with a key,
+//! leaving no trace of them in the file.
+
+use alc_directory::{Connection, Secret};
+use alc_server::secrets::Keyring;
+use alc_server::{Config, Store};
+use serde_json::json;
+
+fn file_bytes(db: &std::path::Path) -> Vec<u8> {
+    let mut all = Vec::new();
+    for suffix in ["", "-wal"] {
+        let mut f = db.as_os_str().to_owned();
+        f.push(suffix);
+        if let Ok(b) = std::fs::read(&f) {
+            all.extend(b);
+        }
+    }
+    all
+}
+
+fn holds(bytes: &[u8], needle: &str) -> bool {
+    bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[tokio::test]
+async fn plaintext_from_a_previous_version_is_sealed_at_start_without_a_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("console.db");
+    // What a version before sealing wrote: the connection as JSON.
+    let store = Store::open(&db).await.unwrap();
+    store.close().await;
+    {
+        use sqlx::Connection as _;
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite:{}", db.display()))
+            .await
+            .unwrap();
+        let plain = json!({"system": "netsapiens", "base_url": "https://pbx.example.net",
+            "domain": "legacy-canary-domain", "auth": {"kind": "api_key", "key": "legacy-canary-key"}});
+        sqlx::query("INSERT INTO directory_connection (id, settings) VALUES (1, ?)")
+            .bind(plain.to_string())
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+    }
+    assert!(
+        holds(&file_bytes(&db), "legacy-canary-key"),
+        "the test's premise"
+    );
+
+    // Without a key, it is still read (and the log says to set one).
+    let store = Store::open(&db).await.unwrap();
+    assert!(store.has_plaintext_secrets().await.unwrap());
+    store.close().await;
+
+    let keys = Keyring::ephemeral();
+    let server = alc_server::start(Config {
+        secret_keys: keys.clone(),
+        ..Config::ephemeral(db.clone())
+    })
+    .await
+    .unwrap();
+    let conn = server.store.directory_connection().await.unwrap().unwrap();
+    match conn {
+        Connection::Netsapiens(s) => {
+            assert_eq!(s.domain, "legacy-canary-domain");
+            assert!(matches!(&s.auth,
+                alc_directory::netsapiens::Auth::ApiKey { key } if *key == Secret("legacy-canary-key".into())));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!server.store.has_plaintext_secrets().await.unwrap());
+    server.stop().await.unwrap();
+    let bytes = file_bytes(&db);
+    for secret in ["legacy-canary-key", "legacy-canary-domain"] {
+        assert!(!holds(&bytes, secret), "{secret} is still in the file");
+    }
+}
