@@ -129,6 +129,38 @@ pub struct Faults {
     pub malformed_at: Option<u32>,
     /// Every token request is refused (bad credentials).
     pub refuse_credentials: bool,
+    /// Data request number N gets a hostile 200 (see [`Hostile`]).
+    pub hostile_at: Option<(u32, Hostile)>,
+}
+
+/// An answer meant to hurt the reader.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hostile {
+    /// 100,000 levels of nesting in under 1 MB (XML for Metaswitch, JSON otherwise).
+    DeepNesting,
+    /// 100 MiB, streamed without a declared length.
+    Huge,
+}
+
+/// The answer [`Gate::Hostile`] asks for, in `content_type` (XML or JSON).
+pub fn hostile(kind: Hostile, content_type: &'static str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let header = [(axum::http::header::CONTENT_TYPE, content_type)];
+    match kind {
+        Hostile::DeepNesting if content_type.contains("xml") => (
+            header,
+            format!("<soapenv:Envelope><soapenv:Body>{}", "<a>".repeat(100_000)),
+        )
+            .into_response(),
+        Hostile::DeepNesting => (header, "[".repeat(100_000)).into_response(),
+        Hostile::Huge => {
+            static CHUNK: [u8; 64 * 1024] = [b' '; 64 * 1024];
+            let chunks = futures_util::stream::iter(
+                (0..1600).map(|_| Ok::<_, std::io::Error>(axum::body::Bytes::from_static(&CHUNK))),
+            );
+            (header, axum::body::Body::from_stream(chunks)).into_response()
+        }
+    }
 }
 
 /// What the fake did, for assertions.
@@ -156,6 +188,8 @@ pub enum Gate {
     ServerError,
     /// 200 with a body that is not the documented format.
     Malformed,
+    /// 200 with a hostile body: answer it with [`hostile`].
+    Hostile(Hostile),
 }
 
 /// One fake directory server's state, shared with its router.
@@ -270,6 +304,11 @@ impl Sim {
         }
         if faults.malformed_at == Some(n) {
             return Gate::Malformed;
+        }
+        if let Some((at, kind)) = faults.hostile_at
+            && at == n
+        {
+            return Gate::Hostile(kind);
         }
         Gate::Serve
     }

@@ -67,6 +67,7 @@ async fn sh_pull(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: String) 
                 .into_response();
         }
         Gate::ServerError => return fault("Server", "MetaView Server is busy"),
+        Gate::Hostile(kind) => return crate::hostile(kind, "text/xml; charset=utf-8"),
         Gate::Malformed => {
             return xml(
                 StatusCode::OK,

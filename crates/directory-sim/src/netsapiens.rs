@@ -142,6 +142,7 @@ fn refusal(fake: &Fake, headers: &HeaderMap, domain: &str) -> Option<Response> {
             return Some(resp);
         }
         Gate::ServerError => return Some(error(500, "Internal server error")),
+        Gate::Hostile(kind) => return Some(crate::hostile(kind, "application/json")),
         Gate::Malformed => {
             return Some(
                 (

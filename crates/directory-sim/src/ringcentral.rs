@@ -404,6 +404,7 @@ fn gate(sim: &Sim, headers: &HeaderMap) -> Option<Response> {
             "CMN-201",
             "Service Temporary Unavailable",
         ),
+        Gate::Hostile(kind) => crate::hostile(kind, "application/json"),
         // Cut off mid-record, as a dropped proxy connection would leave it.
         Gate::Malformed => (
             [(header::CONTENT_TYPE, "application/json")],

@@ -343,6 +343,47 @@ async fn a_malformed_page_aborts_the_refresh_and_changes_nothing() {
 }
 
 #[tokio::test]
+async fn a_hostile_directory_fails_the_refresh_cleanly_and_the_server_keeps_answering() {
+    use alc_directory_sim::Hostile;
+    for (system, kind) in [
+        (System::Metaswitch, Hostile::DeepNesting),
+        (System::RingCentral, Hostile::DeepNesting),
+        (System::Netsapiens, Hostile::Huge),
+        (System::Metaswitch, Hostile::Huge),
+    ] {
+        let (w, sim) = world_with(
+            system,
+            Directory::generated(300, 3, 2001),
+            Faults::default(),
+        )
+        .await;
+        assert_eq!(refresh(&w).await.error, None, "{system:?}");
+        let seen = sim
+            .stats
+            .data_requests
+            .load(std::sync::atomic::Ordering::SeqCst);
+        *sim.faults.lock().unwrap() = Faults {
+            hostile_at: Some((seen + 2, kind)),
+            ..Faults::default()
+        };
+        let before = phone_users(&w).await;
+        let error = refresh(&w)
+            .await
+            .error
+            .unwrap_or_else(|| panic!("{system:?} {kind:?}: the refresh did not fail"));
+        assert_eq!(error.code, "directory_malformed", "{system:?} {kind:?}");
+        assert_eq!(
+            error.message,
+            "Nothing was changed: the directory sent an invalid page."
+        );
+        // The server is up, and nothing changed.
+        assert_eq!(w.summary().await.licenses.len(), 4);
+        assert_eq!(before, phone_users(&w).await, "{system:?} {kind:?}");
+        w.server.stop().await.unwrap();
+    }
+}
+
+#[tokio::test]
 async fn a_second_refresh_while_one_runs_is_refused_clearly() {
     // The first request is rate limited for a second, so the first run is still going.
     let (w, _sim) = world_with_fake(
