@@ -175,6 +175,12 @@ fn slow_down(secs: u64, message: String) -> ApiError {
     e
 }
 
+/// How long a refused ("wait") sign-in is held before its 429 is sent. A client that
+/// ignores `Retry-After` and asks again at once gets one cheap answer per connection
+/// per second instead of tens of thousands: the flood slows itself, and the cores stay
+/// with signed-in users. Waiting costs the server a sleeping task, no CPU.
+const THROTTLED_ANSWER_DELAY: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The sign-in limits, cheapest first: sizes, then this address's bucket (memory),
 /// then the account's counters (the database), and only then a password hash.
 async fn check(
@@ -194,6 +200,7 @@ async fn check(
     }
     if let Err(secs) = state.addresses.take(client.addr) {
         tracing::info!(wait_secs = secs, "sign-in throttled for the client address");
+        tokio::time::sleep(THROTTLED_ANSWER_DELAY).await;
         return Err(slow_down(
             secs,
             format!(
@@ -228,10 +235,15 @@ async fn check(
             "account_disabled",
             "This account is disabled. Ask an admin to enable it.",
         )),
-        Err(SignInRefused::SlowDown(secs)) => Err(slow_down(
-            secs,
-            format!("Too many failed sign-ins for this email. Wait {secs} seconds and try again."),
-        )),
+        Err(SignInRefused::SlowDown(secs)) => {
+            tokio::time::sleep(THROTTLED_ANSWER_DELAY).await;
+            Err(slow_down(
+                secs,
+                format!(
+                    "Too many failed sign-ins for this email. Wait {secs} seconds and try again."
+                ),
+            ))
+        }
     }
 }
 

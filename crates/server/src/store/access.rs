@@ -111,13 +111,16 @@ fn pair_key(email_key: &str, client: &str) -> String {
     format!("pair:{email_key}|{client}")
 }
 
-/// Argon2id runs at most this many at once (one per core): a flood of sign-ins queues
+/// Argon2id runs at most this many at once (half the cores): a flood of sign-ins queues
 /// here instead of taking every core and 19 MiB each from signed-in users' requests.
 fn hashing() -> &'static tokio::sync::Semaphore {
     static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    PERMITS.get_or_init(|| {
-        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
-    })
+    PERMITS.get_or_init(|| tokio::sync::Semaphore::new(hashing_permits()))
+}
+
+/// Half the cores (at least one): the other half is always free for requests.
+fn hashing_permits() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
 }
 
 /// How long a request may wait for a hashing permit before it is answered "busy".
@@ -130,9 +133,70 @@ async fn off_thread<T: Send + 'static>(
         .await
         .map_err(|_| StoreError::Busy)?
         .map_err(|_| StoreError::Busy)?;
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| StoreError::Corrupt(format!("the hashing task failed: {e}")))
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    hash_threads()
+        .send(Box::new(move || {
+            let _ = tx.send(work());
+        }))
+        .map_err(|_| StoreError::Corrupt("the hashing threads are gone".into()))?;
+    rx.await
+        .map_err(|_| StoreError::Corrupt("the hashing task failed".into()))
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Threads that only hash passwords, one per hashing permit, at a lower CPU priority
+/// (nice 10) than the threads that answer requests: under a flood of sign-ins the
+/// kernel gives the cores to signed-in users' requests first, and hashing takes what
+/// is left. (Not tokio's blocking pool: a thread's priority cannot be raised back
+/// without privileges, and that pool serves other work too.)
+fn hash_threads() -> &'static std::sync::mpsc::Sender<Job> {
+    static JOBS: std::sync::OnceLock<std::sync::mpsc::Sender<Job>> = std::sync::OnceLock::new();
+    JOBS.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
+        for i in 0..hashing_permits() {
+            let rx = rx.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("alc-hash-{i}"))
+                .spawn(move || {
+                    lower_priority();
+                    loop {
+                        let job = match rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            // A panic ends the job (its answer is dropped: "failed"),
+                            // not the thread.
+                            Ok(job) => {
+                                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                            }
+                            Err(_) => return,
+                        }
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "cannot start a password hashing thread");
+            }
+        }
+        tx
+    })
+}
+
+/// nice 10 for the calling thread (Linux: priorities are per thread, and lowering
+/// needs no privilege). Not `SCHED_IDLE`: on a server kept busy by its users, sign-ins
+/// must still get some CPU (about a tenth of a core's share), not wait forever.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority on our own thread id with a valid `which`; it only changes a
+    // number the scheduler reads.
+    unsafe {
+        let tid = libc::gettid();
+        if libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 10) != 0 {
+            tracing::warn!("cannot lower the password hashing thread's priority");
+        }
+    }
 }
 
 pub fn now_secs() -> i64 {
