@@ -15,17 +15,13 @@ use alc_domain::access::Role;
 use alc_domain::{AgentSource, Counts, Entitlements, LicenseSet, LicenseType};
 use alc_server::{NewAgent, Store};
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+use common::free_port;
+
 const AGENTS: usize = 50_000;
 const FLOODERS: usize = 300;
 const SAMPLES: usize = 1500;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0

@@ -8,16 +8,12 @@ use std::time::{Duration, Instant};
 use alc_domain::{AgentSource, LicenseSet, LicenseType};
 use alc_server::NewAgent;
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+use common::free_port;
+
 const AGENTS: usize = 50_000;
 const STARTS: usize = 7;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// One start: spawn, poll `/readyz` every 2 ms until it answers 200, stop.
 async fn start_once(db: &std::path::Path) -> Duration {

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use alc_domain::access::SetupStatus;
 use alc_domain::{AgentPage, LicenseSummary};
 use alc_server::Config;
-use common::{World, client_with, token_via_api};
+use common::{World, client_with, file_bytes, holds, token_via_api};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -777,21 +777,20 @@ async fn json_logs_carry_a_line_per_request_and_never_a_secret() {
     }
 }
 
-/// The bytes of the database and its log, for looking for a secret in them.
-fn file_bytes(db: &Path) -> Vec<u8> {
-    let mut all = Vec::new();
-    for suffix in ["", "-wal"] {
-        let mut f = db.as_os_str().to_owned();
-        f.push(suffix);
-        if let Ok(b) = std::fs::read(&f) {
-            all.extend(b);
-        }
+/// `serve` on `db` with `key` (or none) and `directory.test` allowed, and an admin's
+/// client signed in with `password`.
+async fn serve_keyed(db: &Path, key: Option<&Path>, password: &str) -> (Served, reqwest::Client) {
+    let mut env = vec![("ALC_DIRECTORY_ALLOW", "directory.test")];
+    if let Some(key) = key {
+        env.push(("ALC_SECRET_KEY_FILE", key.to_str().unwrap()));
     }
-    all
-}
-
-fn holds(bytes: &[u8], needle: &str) -> bool {
-    bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+    let served = Served::start(db, &[], &env).await;
+    let admin = client_with(
+        &token_via_api(&served.url, "keys@test.example", password)
+            .await
+            .token,
+    );
+    (served, admin)
 }
 
 #[tokio::test]
@@ -844,12 +843,7 @@ async fn directory_credentials_are_sealed_and_the_key_rotates() {
         "client_id": "sealed-canary-id", "client_secret": "sealed-canary-secret", "jwt": "sealed-canary-jwt"});
 
     // Without a key: refused, with what to do, and nothing stored.
-    let served = Served::start(&db, &[], &[("ALC_DIRECTORY_ALLOW", "directory.test")]).await;
-    let admin = client_with(
-        &token_via_api(&served.url, "keys@test.example", password)
-            .await
-            .token,
-    );
+    let (served, admin) = serve_keyed(&db, None, password).await;
     let r = admin
         .put(served.api("/directory"))
         .json(&settings)
@@ -878,20 +872,7 @@ async fn directory_credentials_are_sealed_and_the_key_rotates() {
     served.stop().await;
 
     // With the old key: stored, and no secret is in the file's bytes.
-    let served = Served::start(
-        &db,
-        &[],
-        &[
-            ("ALC_SECRET_KEY_FILE", old.to_str().unwrap()),
-            ("ALC_DIRECTORY_ALLOW", "directory.test"),
-        ],
-    )
-    .await;
-    let admin = client_with(
-        &token_via_api(&served.url, "keys@test.example", password)
-            .await
-            .token,
-    );
+    let (served, admin) = serve_keyed(&db, Some(&old), password).await;
     let r = admin
         .put(served.api("/directory"))
         .json(&settings)
@@ -911,12 +892,7 @@ async fn directory_credentials_are_sealed_and_the_key_rotates() {
     assert!(holds(&bytes, "alc-sealed:v1:"), "the sealed value is there");
 
     // The new key alone cannot open it: the directory says why, the rest works.
-    let served = Served::start(&db, &[], &[("ALC_SECRET_KEY_FILE", new.to_str().unwrap())]).await;
-    let admin = client_with(
-        &token_via_api(&served.url, "keys@test.example", password)
-            .await
-            .token,
-    );
+    let (served, admin) = serve_keyed(&db, Some(&new), password).await;
     let r = admin.get(served.api("/directory")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
     let body: Value = r.json().await.unwrap();
@@ -966,12 +942,7 @@ async fn directory_credentials_are_sealed_and_the_key_rotates() {
     );
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("Re-sealed"), "{}", text(&out));
-    let served = Served::start(&db, &[], &[("ALC_SECRET_KEY_FILE", new.to_str().unwrap())]).await;
-    let admin = client_with(
-        &token_via_api(&served.url, "keys@test.example", password)
-            .await
-            .token,
-    );
+    let (served, admin) = serve_keyed(&db, Some(&new), password).await;
     let summary: Value = admin
         .get(served.api("/directory"))
         .send()

@@ -2,26 +2,13 @@
 //! previous version stored in plaintext are sealed at the next start with a key,
 //! leaving no trace of them in the file.
 
+mod common;
+
 use alc_directory::{Connection, Secret};
 use alc_server::secrets::Keyring;
 use alc_server::{Config, Store};
+use common::{file_bytes, holds};
 use serde_json::json;
-
-fn file_bytes(db: &std::path::Path) -> Vec<u8> {
-    let mut all = Vec::new();
-    for suffix in ["", "-wal"] {
-        let mut f = db.as_os_str().to_owned();
-        f.push(suffix);
-        if let Ok(b) = std::fs::read(&f) {
-            all.extend(b);
-        }
-    }
-    all
-}
-
-fn holds(bytes: &[u8], needle: &str) -> bool {
-    bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
-}
 
 #[tokio::test]
 async fn plaintext_from_a_previous_version_is_sealed_at_start_without_a_trace() {

@@ -425,6 +425,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        tracing::info!(user_id = id, session = kind.key(), "signed in");
         let principal = self
             .session(&token, policy)
             .await?
@@ -562,6 +563,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        tracing::info!(user_id = actor.id, "signed out");
         Ok(())
     }
 }

@@ -151,3 +151,29 @@ impl World {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 }
+
+/// The bytes of the SQLite file at `db` and of its WAL, for looking for a secret.
+pub fn file_bytes(db: &std::path::Path) -> Vec<u8> {
+    let mut all = Vec::new();
+    for suffix in ["", "-wal"] {
+        let mut f = db.as_os_str().to_owned();
+        f.push(suffix);
+        if let Ok(b) = std::fs::read(&f) {
+            all.extend(b);
+        }
+    }
+    all
+}
+
+pub fn holds(bytes: &[u8], needle: &str) -> bool {
+    bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+/// A free port on loopback (for a child server that must be told its port).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
