@@ -5,8 +5,7 @@
 //! session's `X-CSRF-Token`, and checks the route's role ([`need`]). Handlers that
 //! record who did something take the [`Principal`] it leaves in the request.
 //!
-//! The route table of access is here, in one function, so that the test which walks
-//! every route can be checked against it.
+//! Who may call each route is in `routes::table`, with the route itself.
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -43,26 +42,6 @@ pub enum Need {
     Admin,
 }
 
-/// The access rule of each route (paths as under `/api/v1`).
-pub fn need(method: &Method, path: &str) -> Need {
-    let write = method != Method::GET && method != Method::HEAD;
-    match path {
-        "/auth/sign-in" | "/auth/tokens" | "/auth/setup" => Need::Public,
-        "/auth/session" | "/auth/sign-out" | "/me/password" => Need::SignedIn,
-        "/directory" if write => Need::Admin,
-        p if p.starts_with("/settings") && write => Need::Admin,
-        "/users" => Need::Admin,
-        p if p.starts_with("/users/") => Need::Admin,
-        _ => Need::Console,
-    }
-}
-
-/// What a user who must change their password may still do: see who they are, change
-/// it, or leave.
-fn allowed_before_password_change(path: &str) -> bool {
-    matches!(path, "/auth/session" | "/auth/sign-out" | "/me/password")
-}
-
 fn token_from(headers: &HeaderMap) -> Option<(String, SessionKind)> {
     if let Some(bearer) = headers
         .get(header::AUTHORIZATION)
@@ -91,7 +70,7 @@ fn same(a: &str, b: &str) -> bool {
 }
 
 pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let need = need(req.method(), req.uri().path());
+    let need = crate::routes::need(req.method(), req.uri().path());
     if need == Need::Public {
         return next.run(req).await;
     }
@@ -131,7 +110,9 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
             .into_response();
         }
     }
-    if principal.must_change_password && !allowed_before_password_change(req.uri().path()) {
+    // What a user who must change their password may still do: see who they are,
+    // change it, or leave.
+    if principal.must_change_password && need != Need::SignedIn {
         return ApiError::new(
             StatusCode::FORBIDDEN,
             "password_change_required",

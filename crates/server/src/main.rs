@@ -264,7 +264,7 @@ fn keyring(keys: &KeyArgs, db: &std::path::Path, demo: bool) -> Result<Keyring, 
                 Some(Key::from_file(&file)?)
             } else {
                 if let Some(dir) = file.parent() {
-                    std::fs::create_dir_all(dir)?;
+                    alc_server::store::create_private_dir(dir)?;
                 }
                 let key = Key::create_file(&file)?;
                 tracing::info!(file = %file.display(), key = key.id(), "made the demo's secret key");

@@ -4,9 +4,11 @@ use std::path::PathBuf;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
+use axum::handler::Handler;
+use axum::http::Method;
 use axum::http::{HeaderValue, header};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{MethodFilter, MethodRouter, get, on};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
@@ -29,7 +31,7 @@ use alc_domain::access::{
 use alc_domain::directory::{DirectorySummary, RefreshStatus};
 use axum::extract::FromRef;
 
-use crate::auth;
+use crate::auth::{self, Need};
 use crate::error::{ApiError, Json, Path, Query};
 use crate::refresh::{Refresher, source_of};
 use crate::secrets::SecretsError;
@@ -88,35 +90,120 @@ impl From<StoreError> for ApiError {
     }
 }
 
+/// One route of the API: its path (as under `/api/v1`), its method, who may call it,
+/// and its handler. [`api`] builds the router from [`table`], the access gate reads
+/// each route's [`Need`] from it, and the access test walks it: a route cannot be
+/// added to one without the others.
+pub struct Route {
+    pub path: &'static str,
+    pub method: Method,
+    pub need: Need,
+    handler: MethodRouter<AppState>,
+}
+
+fn route<H, T>(path: &'static str, method: Method, need: Need, handler: H) -> Route
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    let filter = MethodFilter::try_from(method.clone()).expect("a method axum routes");
+    Route {
+        path,
+        method,
+        need,
+        handler: on(filter, handler),
+    }
+}
+
+/// Every API route, with who may call it.
+pub fn table() -> Vec<Route> {
+    use Need::*;
+    const GET: Method = Method::GET;
+    const POST: Method = Method::POST;
+    const PUT: Method = Method::PUT;
+    const PATCH: Method = Method::PATCH;
+    const DELETE: Method = Method::DELETE;
+    vec![
+        route("/licenses", GET, Console, licenses),
+        route("/agents", GET, Console, agents),
+        route("/agents", POST, Console, create_agent),
+        route("/agents/availability", GET, Console, availability),
+        route("/agents/next-extension", GET, Console, next_extension),
+        route("/agents/{id}", GET, Console, agent),
+        route("/agents/{id}", PUT, Console, update_agent),
+        route("/agents/{id}", DELETE, Console, remove_agent),
+        route("/license-changes", POST, Console, license_changes),
+        route("/settings/extension-ranges", GET, Console, ranges),
+        route("/settings/extension-ranges", PUT, Admin, set_ranges),
+        route("/settings/purchases", PUT, Admin, set_purchases),
+        route("/directory", GET, Console, directory),
+        route("/directory", PUT, Admin, set_directory),
+        route("/directory/refresh", GET, Console, refresh_status),
+        route("/directory/refresh", POST, Console, start_refresh),
+        route("/audit", GET, Console, audit),
+        route("/auth/sign-in", POST, Public, auth::sign_in),
+        route("/auth/tokens", POST, Public, auth::issue_token),
+        route("/auth/setup", GET, Public, auth::setup),
+        route("/auth/session", GET, SignedIn, auth::session),
+        route("/auth/sign-out", POST, SignedIn, auth::sign_out),
+        route("/me/password", POST, SignedIn, auth::change_password),
+        route("/users", GET, Admin, users),
+        route("/users", POST, Admin, add_user),
+        route("/users/{id}", PATCH, Admin, change_user),
+        route("/users/{id}/password", POST, Admin, reset_password),
+        route("/users/{id}/sessions", DELETE, Admin, end_sessions),
+    ]
+}
+
+/// Who may call `method` on `path` (as under `/api/v1`), by [`table`]. `HEAD` is
+/// `GET`'s. A path or method the table does not have needs the console (a stranger
+/// learns nothing, not even that it does not exist; a signed-in user gets 404 or 405).
+pub fn need(method: &Method, path: &str) -> Need {
+    static ACCESS: std::sync::OnceLock<Vec<(&'static str, Method, Need)>> =
+        std::sync::OnceLock::new();
+    let access = ACCESS.get_or_init(|| {
+        table()
+            .into_iter()
+            .map(|r| (r.path, r.method, r.need))
+            .collect()
+    });
+    let method = if method == Method::HEAD {
+        &Method::GET
+    } else {
+        method
+    };
+    access
+        .iter()
+        .find(|(pattern, m, _)| m == method && matches_pattern(pattern, path))
+        .map_or(Need::Console, |(_, _, need)| *need)
+}
+
+/// Whether `path` is an instance of `pattern` (`/users/7` of `/users/{id}`).
+fn matches_pattern(pattern: &str, path: &str) -> bool {
+    let (mut p, mut q) = (pattern.split('/'), path.split('/'));
+    loop {
+        match (p.next(), q.next()) {
+            (None, None) => return true,
+            (Some(p), Some(q)) if p.starts_with('{') && !q.is_empty() => {}
+            (Some(p), Some(q)) if p == q => {}
+            _ => return false,
+        }
+    }
+}
+
 pub fn api(state: AppState) -> Router {
-    Router::new()
-        .route("/licenses", get(licenses))
-        .route("/agents", get(agents).post(create_agent))
-        .route("/agents/availability", get(availability))
-        .route("/agents/next-extension", get(next_extension))
-        .route(
-            "/agents/{id}",
-            get(agent).put(update_agent).delete(remove_agent),
-        )
-        .route("/license-changes", post(license_changes))
-        .route("/settings/extension-ranges", get(ranges).put(set_ranges))
-        .route("/settings/purchases", axum::routing::put(set_purchases))
-        .route("/directory", get(directory).put(set_directory))
-        .route(
-            "/directory/refresh",
-            get(refresh_status).post(start_refresh),
-        )
-        .route("/audit", get(audit))
-        .route("/auth/sign-in", post(auth::sign_in))
-        .route("/auth/tokens", post(auth::issue_token))
-        .route("/auth/session", get(auth::session))
-        .route("/auth/sign-out", post(auth::sign_out))
-        .route("/auth/setup", get(auth::setup))
-        .route("/me/password", post(auth::change_password))
-        .route("/users", get(users).post(add_user))
-        .route("/users/{id}", axum::routing::patch(change_user))
-        .route("/users/{id}/password", post(reset_password))
-        .route("/users/{id}/sessions", axum::routing::delete(end_sessions))
+    let mut paths: Vec<(&'static str, MethodRouter<AppState>)> = Vec::new();
+    for r in table() {
+        match paths.iter_mut().find(|(p, _)| *p == r.path) {
+            Some((_, methods)) => *methods = std::mem::take(methods).merge(r.handler),
+            None => paths.push((r.path, r.handler)),
+        }
+    }
+    paths
+        .into_iter()
+        .fold(Router::new(), |router, (path, methods)| {
+            router.route(path, methods)
+        })
         .fallback(|| async { ApiError::not_found() })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(axum::middleware::from_fn_with_state(

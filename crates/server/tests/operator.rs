@@ -1108,3 +1108,35 @@ async fn every_answer_carries_the_security_headers() {
     );
     server.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_demo_makes_its_own_key_in_a_private_folder() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("data/console.db");
+    let served = Served::start(&db, &["--demo"], &[]).await;
+    let admin = client_with(
+        &token_via_api(&served.url, "admin@northwind.example", "admin-demo-2026")
+            .await
+            .token,
+    );
+    // Its directory connection was sealed with that key, and opens.
+    let summary: Value = admin
+        .get(served.api("/directory"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(summary["system"], "ring_central", "{summary}");
+    served.stop().await;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(db.parent().unwrap()), 0o700);
+    assert_eq!(mode(&db.with_file_name("demo-secret.key")), 0o600);
+    assert_eq!(mode(&db), 0o600);
+    let bytes = file_bytes(&db);
+    for secret in ["demo-client-secret", "demo-jwt-assertion"] {
+        assert!(!holds(&bytes, secret), "{secret} is in the database file");
+    }
+}

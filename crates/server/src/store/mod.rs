@@ -119,6 +119,16 @@ fn options(path: &Path) -> Result<SqliteConnectOptions, sqlx::Error> {
         .busy_timeout(Duration::from_secs(10)))
 }
 
+/// Creates `dir` and any missing parents, each readable by its owner only (0700); an
+/// existing folder is left as the operator made it.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
 impl Store {
     /// Opens (creating if needed) the SQLite file at `path` and brings its schema up
     /// to date, with no key for secrets: what the commands that never touch them use.
@@ -133,11 +143,7 @@ impl Store {
         keys: crate::secrets::Keyring,
     ) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            let mut builder = std::fs::DirBuilder::new();
-            builder.recursive(true);
-            #[cfg(unix)]
-            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-            builder.create(dir).map_err(|e| {
+            create_private_dir(dir).map_err(|e| {
                 StoreError::Corrupt(format!("cannot create {}: {e}", dir.display()))
             })?;
         }
