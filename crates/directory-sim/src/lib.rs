@@ -314,23 +314,13 @@ impl Sim {
     }
 }
 
-/// The `Authorization` header value for HTTP Basic with these credentials (the fakes
-/// have no base64 crate, and need only this).
+/// The `Authorization` header value for HTTP Basic with these credentials.
 pub fn basic_auth(user: &str, password: &str) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::from("Basic ");
-    for chunk in format!("{user}:{password}").as_bytes().chunks(3) {
-        let b = |i: usize| chunk.get(i).copied().unwrap_or(0) as u32;
-        let n = (b(0) << 16) | (b(1) << 8) | b(2);
-        for i in 0..4 {
-            out.push(if i <= chunk.len() {
-                ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char
-            } else {
-                '='
-            });
-        }
-    }
-    out
+    use base64::Engine;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+    )
 }
 
 /// The supported systems, for [`serve`].

@@ -62,11 +62,8 @@ fn token_from(headers: &HeaderMap) -> Option<(String, SessionKind)> {
 
 /// Equal without saying where they differ (a timing side channel on the CSRF token).
 fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    use subtle::ConstantTimeEq;
+    bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
 pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
