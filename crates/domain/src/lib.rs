@@ -11,6 +11,7 @@ pub mod directory;
 pub mod license;
 pub mod password;
 pub mod profile;
+pub mod vocab;
 
 pub use api::{
     Agent, AgentId, AgentKind, AgentPage, AgentQuery, AgentSource, ErrorBody, FieldError,

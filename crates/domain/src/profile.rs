@@ -13,7 +13,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::FieldError;
+use crate::vocab::FieldError;
 
 /// Recording rule for an agent's calls.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -16,9 +16,10 @@ use alc_domain::access::{
     Credentials, PasswordChange, Role, SessionInfo, SetupStatus, TokenIssued,
 };
 
+use crate::clock::rfc3339;
 use crate::error::{ApiError, Json};
-use crate::routes::AppState;
-use crate::store::access::{Principal, SessionKind, SignInRefused, rfc3339};
+use crate::state::{AppState, Need};
+use crate::store::access::{Principal, SessionKind, SignInRefused};
 use crate::throttle::Client;
 
 /// The session cookie on plain HTTP (the console on localhost).
@@ -28,19 +29,6 @@ pub const COOKIE: &str = "alc_session";
 /// sibling subdomain nor a plain-HTTP page can plant or shadow it.
 pub const SECURE_COOKIE: &str = "__Host-alc_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
-
-/// Who may call a route.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Need {
-    /// Anyone (signing in).
-    Public,
-    /// Any signed-in user, agents included (their own session).
-    SignedIn,
-    /// Supervisors and admins: the console.
-    Console,
-    /// Admins: the account's settings.
-    Admin,
-}
 
 fn token_from(headers: &HeaderMap) -> Option<(String, SessionKind)> {
     if let Some(bearer) = headers
@@ -67,7 +55,7 @@ fn same(a: &str, b: &str) -> bool {
 }
 
 pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let need = crate::routes::need(req.method(), req.uri().path());
+    let need = state.access.need(req.method(), req.uri().path());
     if need == Need::Public {
         return next.run(req).await;
     }

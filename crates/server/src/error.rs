@@ -157,3 +157,44 @@ impl From<PathRejection> for ApiError {
 #[derive(FromRequestParts)]
 #[from_request(via(axum::extract::Path), rejection(ApiError))]
 pub struct Path<T>(pub T);
+
+use crate::secrets::SecretsError;
+use crate::store::StoreError;
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Refused(b) => b.into(),
+            StoreError::NotFound => ApiError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "agent_not_found",
+                "This agent does not exist (it may have been removed). Go back to the list.",
+            ),
+            StoreError::Busy => {
+                let mut e = ApiError::new(
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                    "busy",
+                    "The server is busy checking sign-ins. Try again in a few seconds.",
+                );
+                e.retry_after = Some(5);
+                e
+            }
+            StoreError::Secrets(e @ (SecretsError::NoKey | SecretsError::UnknownKey(_))) => {
+                ApiError::new(
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                    match e {
+                        SecretsError::NoKey => "no_secret_key",
+                        _ => "unknown_secret_key",
+                    },
+                    e.to_string(),
+                )
+            }
+            StoreError::UserNotFound => ApiError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "user_not_found",
+                "This console user does not exist. Reload the list.",
+            ),
+            other => ApiError::internal(other),
+        }
+    }
+}

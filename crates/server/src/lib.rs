@@ -2,6 +2,7 @@
 //! built browser app (Trunk's `dist/`) from one address.
 
 pub mod auth;
+pub mod clock;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod error;
@@ -10,6 +11,7 @@ pub mod refresh;
 pub mod routes;
 pub mod secrets;
 pub mod security;
+pub mod state;
 pub mod store;
 pub mod throttle;
 
@@ -82,6 +84,7 @@ impl Config {
             sessions: self.sessions,
             addresses: std::sync::Arc::new(throttle::AddressBuckets::default()),
             trusted_proxies: self.trusted_proxies.clone().into(),
+            access: routes::access(),
         }
     }
 }

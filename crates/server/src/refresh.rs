@@ -7,14 +7,14 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use alc_directory::{Connection, DirectoryError, Egress, Http, Policy, Progress};
+use alc_directory::{DirectoryError, Egress, Http, Policy, Progress};
 use alc_domain::directory::{RefreshProgress, RefreshReport, RefreshStatus};
 use alc_domain::{AgentSource, ErrorBody};
 use axum::http::StatusCode;
 
 use crate::error::ApiError;
-use crate::store::Store;
 use crate::store::access::Actor;
+use crate::store::{Store, source_of};
 
 /// The state shared by every request: at most one run.
 #[derive(Clone)]
@@ -58,15 +58,6 @@ impl Drop for Finish {
         if let Ok(mut slot) = self.0.lock() {
             *slot = None;
         }
-    }
-}
-
-pub fn source_of(conn: &Connection) -> AgentSource {
-    match conn {
-        Connection::RingCentral(_) => AgentSource::RingCentral,
-        Connection::AvayaCloudOffice(_) => AgentSource::AvayaCloudOffice,
-        Connection::Netsapiens(_) => AgentSource::Netsapiens,
-        Connection::Metaswitch(_) => AgentSource::Metaswitch,
     }
 }
 

@@ -29,66 +29,18 @@ use alc_domain::access::{
     AuditPage, AuditQuery, NewUser, PasswordReset, SessionsEnded, UserAccount, UserChange, UserId,
 };
 use alc_domain::directory::{DirectorySummary, RefreshStatus};
-use axum::extract::FromRef;
 
-use crate::auth::{self, Need};
+use crate::auth;
 use crate::error::{ApiError, Json, Path, Query};
-use crate::refresh::{Refresher, source_of};
-use crate::secrets::SecretsError;
-use crate::store::access::{Principal, SessionPolicy};
+use crate::refresh::Refresher;
+pub use crate::state::AppState;
+use crate::state::{Access, Need};
+use crate::store::access::Principal;
+use crate::store::source_of;
 use crate::store::{Store, StoreError};
 
 /// The signed-in user the access gate found (every non-public route has one).
 type Who = axum::Extension<Principal>;
-
-/// What every handler can reach.
-#[derive(Clone, FromRef)]
-pub struct AppState {
-    pub store: Store,
-    pub refresher: Refresher,
-    pub sessions: SessionPolicy,
-    /// Sign-in attempts per client address, across accounts.
-    pub addresses: std::sync::Arc<crate::throttle::AddressBuckets>,
-    pub trusted_proxies: std::sync::Arc<[crate::throttle::Cidr]>,
-}
-
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Refused(b) => b.into(),
-            StoreError::NotFound => ApiError::new(
-                axum::http::StatusCode::NOT_FOUND,
-                "agent_not_found",
-                "This agent does not exist (it may have been removed). Go back to the list.",
-            ),
-            StoreError::Busy => {
-                let mut e = ApiError::new(
-                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                    "busy",
-                    "The server is busy checking sign-ins. Try again in a few seconds.",
-                );
-                e.retry_after = Some(5);
-                e
-            }
-            StoreError::Secrets(e @ (SecretsError::NoKey | SecretsError::UnknownKey(_))) => {
-                ApiError::new(
-                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                    match e {
-                        SecretsError::NoKey => "no_secret_key",
-                        _ => "unknown_secret_key",
-                    },
-                    e.to_string(),
-                )
-            }
-            StoreError::UserNotFound => ApiError::new(
-                axum::http::StatusCode::NOT_FOUND,
-                "user_not_found",
-                "This console user does not exist. Reload the list.",
-            ),
-            other => ApiError::internal(other),
-        }
-    }
-}
 
 /// One route of the API: its path (as under `/api/v1`), its method, who may call it,
 /// and its handler. [`api`] builds the router from [`table`], the access gate reads
@@ -155,40 +107,14 @@ pub fn table() -> Vec<Route> {
     ]
 }
 
-/// Who may call `method` on `path` (as under `/api/v1`), by [`table`]. `HEAD` is
-/// `GET`'s. A path or method the table does not have needs the console (a stranger
-/// learns nothing, not even that it does not exist; a signed-in user gets 404 or 405).
-pub fn need(method: &Method, path: &str) -> Need {
-    static ACCESS: std::sync::OnceLock<Vec<(&'static str, Method, Need)>> =
-        std::sync::OnceLock::new();
-    let access = ACCESS.get_or_init(|| {
+/// Who may call each route, from [`table`] (what the access gate reads).
+pub fn access() -> Access {
+    Access::new(
         table()
             .into_iter()
             .map(|r| (r.path, r.method, r.need))
-            .collect()
-    });
-    let method = if method == Method::HEAD {
-        &Method::GET
-    } else {
-        method
-    };
-    access
-        .iter()
-        .find(|(pattern, m, _)| m == method && matches_pattern(pattern, path))
-        .map_or(Need::Console, |(_, _, need)| *need)
-}
-
-/// Whether `path` is an instance of `pattern` (`/users/7` of `/users/{id}`).
-fn matches_pattern(pattern: &str, path: &str) -> bool {
-    let (mut p, mut q) = (pattern.split('/'), path.split('/'));
-    loop {
-        match (p.next(), q.next()) {
-            (None, None) => return true,
-            (Some(p), Some(q)) if p.starts_with('{') && !q.is_empty() => {}
-            (Some(p), Some(q)) if p == q => {}
-            _ => return false,
-        }
-    }
+            .collect(),
+    )
 }
 
 pub fn api(state: AppState) -> Router {

@@ -31,6 +31,16 @@ use super::audit::{self, Entry};
 use super::{Store, StoreError, load_licenses_all};
 use crate::secrets::{Keyring, SecretsError};
 
+/// Which of our sources a directory connection fills.
+pub fn source_of(conn: &Connection) -> AgentSource {
+    match conn {
+        Connection::RingCentral(_) => AgentSource::RingCentral,
+        Connection::AvayaCloudOffice(_) => AgentSource::AvayaCloudOffice,
+        Connection::Netsapiens(_) => AgentSource::Netsapiens,
+        Connection::Metaswitch(_) => AgentSource::Metaswitch,
+    }
+}
+
 /// What a sealed connection is bound to: it opens as nothing else.
 const SEALED_CONNECTION: &str = "directory_connection";
 
@@ -142,7 +152,8 @@ impl Store {
         // Sealed before anything is written: without a key, nothing is.
         let sealed = self.seal_connection(conn)?;
         let before = self.directory_connection().await?;
-        let shown = |c: &Connection| serde_json::json!({"system": crate::refresh::source_of(c), "base_url": c.base_url()});
+        let shown =
+            |c: &Connection| serde_json::json!({"system": source_of(c), "base_url": c.base_url()});
         let mut tx = self.begin_write().await?;
         if let Some(actor) = actor {
             audit::record(

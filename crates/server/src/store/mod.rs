@@ -24,6 +24,7 @@ pub mod access;
 mod agents;
 pub mod audit;
 mod directory;
+pub use directory::source_of;
 pub mod users;
 
 /// An agent as lists show it: `gone` and `no_queue` are worked out here, once.

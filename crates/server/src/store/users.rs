@@ -11,9 +11,10 @@ use alc_domain::access::{AuditKind, NewUser, Role, UserAccount, UserChange, User
 use alc_domain::password::check_password;
 use alc_domain::{BatchError, FieldError, email_key};
 
-use super::access::{Actor, hash_off_thread, now_secs, rfc3339, user_label, verify_off_thread};
+use super::access::{Actor, hash_off_thread, user_label, verify_off_thread};
 use super::audit::{self, Entry};
 use super::{Store, StoreError};
+use crate::clock::{now_secs, rfc3339};
 
 const USER_COLUMNS: &str = "SELECT u.id, u.name, u.email, u.role, u.active, u.must_change_password,
         u.last_sign_in_at, u.created_at,
