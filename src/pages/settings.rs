@@ -155,11 +155,12 @@ fn PurchasesForm() -> impl IntoView {
             }
         });
     }
+    let seat = move |t: LicenseType| seats[t.index()].get();
     let current = move || Purchases {
-        voice: seats[0].get(),
-        web_chat: seats[1].get(),
-        sms: seats[2].get(),
-        transcription: seats[3].get(),
+        voice: seat(LicenseType::Voice),
+        web_chat: seat(LicenseType::WebChat),
+        sms: seat(LicenseType::Sms),
+        transcription: seat(LicenseType::Transcription),
         web_chat_channel: channel.get(),
     };
     // The same rule the server applies, against the counts as loaded.
