@@ -359,7 +359,9 @@ async fn sessions_expire_when_idle() {
     let dir = tempfile::tempdir().unwrap();
     let server = alc_server::start(Config {
         sessions: alc_server::store::access::SessionPolicy {
-            idle: Duration::from_secs(1),
+            // Two seconds, not one: expiry is counted in whole seconds, and a session
+            // made at x.99 s with one second would be over by the time it is read back.
+            idle: Duration::from_secs(2),
             max: Duration::from_secs(60),
         },
         ..Config::ephemeral(dir.path().join("console.db"))
@@ -379,7 +381,7 @@ async fn sessions_expire_when_idle() {
         http.get(&url).send().await.unwrap().status(),
         StatusCode::OK
     );
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    tokio::time::sleep(Duration::from_millis(3100)).await;
     let r = http.get(&url).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     let body: Value = r.json().await.unwrap();
