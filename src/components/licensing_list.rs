@@ -49,7 +49,7 @@ pub fn LicensingList(
     #[prop(optional)]
     children: Option<Children>,
 ) -> impl IntoView {
-    let api = use_context::<Api>().unwrap_or_default();
+    let api = expect_context::<Api>();
     let nav = use_navigator();
     let query = Memo::new(move |_| {
         let l = nav.location();

@@ -20,7 +20,7 @@ pub fn NewUserForm(
     /// Told the account the server created.
     on_added: Callback<UserAccount>,
 ) -> impl IntoView {
-    let api = use_context::<Api>().unwrap_or_default();
+    let api = expect_context::<Api>();
     let name = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
     let role = RwSignal::new(Role::Supervisor);

@@ -60,7 +60,7 @@ pub fn PasswordChangeForm(
     #[prop(default = "Change password")]
     submit_label: &'static str,
 ) -> impl IntoView {
-    let api = use_context::<Api>().unwrap_or_default();
+    let api = expect_context::<Api>();
     let current = RwSignal::new(String::new());
     let new = RwSignal::new(String::new());
     let confirm = RwSignal::new(String::new());

@@ -97,7 +97,7 @@ fn run(
 
 #[component]
 fn UserRow(initial: UserAccount, users: RwSignal<Vec<UserAccount>>, mine: bool) -> impl IntoView {
-    let api = use_context::<Api>().unwrap_or_default();
+    let api = expect_context::<Api>();
     let session = use_context::<Session>();
     let id: UserId = initial.id;
     let name = StoredValue::new(initial.name.clone());
@@ -385,7 +385,7 @@ fn ResetPasswordForm(
     /// Puts the server's new state of the account in the table.
     replace: Callback<UserAccount>,
 ) -> impl IntoView {
-    let api = use_context::<Api>().unwrap_or_default();
+    let api = expect_context::<Api>();
     let password = RwSignal::new(String::new());
     let left = RwSignal::new(false);
     let submitted = RwSignal::new(false);

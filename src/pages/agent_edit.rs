@@ -33,7 +33,7 @@ const NEW_AGENT: AgentId = 0;
 
 #[component]
 pub fn AgentEditPage(id: Option<AgentId>) -> impl IntoView {
-    let api = use_context::<Api>().unwrap_or_default();
+    let api = expect_context::<Api>();
     let nav = use_navigator();
     let flash = use_flash();
     let editor = LicenseEditor::new(None);

@@ -11,7 +11,7 @@ use crate::router::{Link, encode, use_navigator};
 
 #[component]
 pub fn AuditLogPage() -> impl IntoView {
-    let api = use_context::<Api>().unwrap_or_default();
+    let api = expect_context::<Api>();
     let nav = use_navigator();
     let query = Memo::new(move |_| {
         let l = nav.location();

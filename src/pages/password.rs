@@ -11,7 +11,7 @@ use crate::session::{SessionState, use_session};
 
 #[component]
 pub fn ChangePasswordPage() -> impl IntoView {
-    let api = use_context::<Api>().unwrap_or_default();
+    let api = expect_context::<Api>();
     let session = use_session();
     let email = session.user().map(|u| u.email).unwrap_or_default();
     // The session goes on with the server's new state of it.

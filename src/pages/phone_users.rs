@@ -14,7 +14,7 @@ const POLL_MS: i32 = 400;
 
 #[component]
 pub fn PhoneUsersPage() -> impl IntoView {
-    let api = use_context::<Api>().unwrap_or_default();
+    let api = expect_context::<Api>();
     let directory = RwSignal::new(None::<DirectorySummary>);
     let status = RwSignal::new(RefreshStatus::default());
     let error = RwSignal::new(None::<ApiError>);

@@ -137,7 +137,7 @@ fn status(outcome: RwSignal<Outcome>) -> impl IntoView {
 
 #[component]
 fn PurchasesForm() -> impl IntoView {
-    let api = use_context::<Api>().unwrap_or_default();
+    let api = expect_context::<Api>();
     let seats = LicenseType::ALL.map(|_| RwSignal::new(0i64));
     let channel = RwSignal::new(false);
     let pool = RwSignal::new(None::<Pool>);
@@ -221,7 +221,7 @@ fn PurchasesForm() -> impl IntoView {
 
 #[component]
 fn RangesForm() -> impl IntoView {
-    let api = use_context::<Api>().unwrap_or_default();
+    let api = expect_context::<Api>();
     let bounds: [RwSignal<i64>; 6] = std::array::from_fn(|_| RwSignal::new(0));
     let outcome = RwSignal::new(Outcome::default());
     {
@@ -333,7 +333,7 @@ const SYSTEMS: &[(&str, &str, &[CredentialField])] = &[
 
 #[component]
 fn DirectoryForm() -> impl IntoView {
-    let api = use_context::<Api>().unwrap_or_default();
+    let api = expect_context::<Api>();
     let system = RwSignal::new("ring_central".to_string());
     let base_url = RwSignal::new(String::new());
     let values: [RwSignal<String>; 4] = std::array::from_fn(|_| RwSignal::new(String::new()));

@@ -14,7 +14,7 @@ pub fn SignInPage(
     /// Embedded with a host's token: the host signs people in, not this page.
     embedded: bool,
 ) -> impl IntoView {
-    let api = use_context::<Api>().unwrap_or_default();
+    let api = expect_context::<Api>();
     let session = use_session();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());

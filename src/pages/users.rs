@@ -44,7 +44,7 @@ pub fn UsersPage() -> impl IntoView {
 
 #[component]
 fn UserManagement() -> impl IntoView {
-    let api = use_context::<Api>().unwrap_or_default();
+    let api = expect_context::<Api>();
     let me = use_session().user().map(|u| u.email).unwrap_or_default();
     let users = RwSignal::new(Vec::<UserAccount>::new());
     let load = RwSignal::new(Load::Loading);
