@@ -234,18 +234,17 @@ impl Http {
                         message: summarise(&body),
                     });
                 }
-                Err(e) if refusal(&e).is_some() => {
-                    let reason = refusal(&e).map(|r| r.0.clone()).unwrap_or_default();
-                    return Err(blocked(what, Refused(reason)));
-                }
-                Err(e) if e.is_timeout() => "timed out".to_string(),
-                Err(e) if e.is_builder() => {
-                    return Err(DirectoryError::Config(format!(
-                        "{what}: {}",
-                        without_url(e)
-                    )));
-                }
-                Err(e) => without_url(e),
+                Err(e) => match refusal(&e) {
+                    Some(r) => return Err(blocked(what, r.clone())),
+                    None if e.is_timeout() => "timed out".to_string(),
+                    None if e.is_builder() => {
+                        return Err(DirectoryError::Config(format!(
+                            "{what}: {}",
+                            without_url(e)
+                        )));
+                    }
+                    None => without_url(e),
+                },
             };
             failures += 1;
             if failures > self.policy.max_retries {

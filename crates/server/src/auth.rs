@@ -213,6 +213,17 @@ async fn check(
     }
 }
 
+/// The `Set-Cookie` value of a session cookie (`max_age` 0 clears it): `__Host-` and
+/// `Secure` behind TLS, plain on HTTP, where a browser would refuse both.
+fn session_cookie(tls: bool, token: &str, max_age: u64) -> String {
+    let (name, secure) = if tls {
+        (SECURE_COOKIE, "; Secure")
+    } else {
+        (COOKIE, "")
+    };
+    format!("{name}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}")
+}
+
 /// `POST /auth/sign-in`: a cookie session for the standalone console.
 pub async fn sign_in(
     State(state): State<AppState>,
@@ -222,17 +233,7 @@ pub async fn sign_in(
     let (token, principal) = check(&state, client, &creds, SessionKind::Cookie).await?;
     // Behind a trusted TLS-terminating proxy the cookie is `Secure` and `__Host-`; on
     // plain HTTP (the standalone console on localhost) a browser would refuse both.
-    let cookie = if client.tls {
-        format!(
-            "{SECURE_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}; Secure",
-            state.sessions.max.as_secs()
-        )
-    } else {
-        format!(
-            "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
-            state.sessions.max.as_secs()
-        )
-    };
+    let cookie = session_cookie(client.tls, &token, state.sessions.max.as_secs());
     let mut resp = Json(info(&principal)).into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         resp.headers_mut().insert(header::SET_COOKIE, v);
@@ -301,12 +302,10 @@ pub async fn sign_out(
 ) -> Result<Response, ApiError> {
     state.store.end_session(&p.actor(), &p.token_hash).await?;
     let mut resp = StatusCode::NO_CONTENT.into_response();
-    for clear in [
-        "alc_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0",
-        "__Host-alc_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0; Secure",
-    ] {
-        resp.headers_mut()
-            .append(header::SET_COOKIE, HeaderValue::from_static(clear));
+    for tls in [false, true] {
+        if let Ok(v) = HeaderValue::from_str(&session_cookie(tls, "", 0)) {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
     }
     Ok(resp)
 }

@@ -61,7 +61,7 @@ impl Config {
             directory_policy: alc_directory::Policy::quick(),
             sessions: store::access::SessionPolicy::default(),
             trusted_proxies: Vec::new(),
-            directory_allow: alc_directory::Egress::loopback().allowed().to_vec(),
+            directory_allow: alc_directory::egress::Allowed::loopback(),
             secret_keys: secrets::Keyring::ephemeral(),
         }
     }
@@ -71,7 +71,7 @@ impl Config {
     pub fn egress(&self) -> alc_directory::Egress {
         let mut allow = self.directory_allow.clone();
         if self.demo {
-            allow.extend(alc_directory::Egress::loopback().allowed().iter().cloned());
+            allow.extend(alc_directory::egress::Allowed::loopback());
         }
         alc_directory::Egress::new(allow)
     }

@@ -777,6 +777,13 @@ async fn json_logs_carry_a_line_per_request_and_never_a_secret() {
     }
 }
 
+/// `GET /directory` as `admin`: what the console shows of the connection.
+async fn directory_summary(served: &Served, admin: &reqwest::Client) -> Value {
+    let r = admin.get(served.api("/directory")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    r.json().await.unwrap()
+}
+
 /// `serve` on `db` with `key` (or none) and `directory.test` allowed, and an admin's
 /// client signed in with `password`.
 async fn serve_keyed(db: &Path, key: Option<&Path>, password: &str) -> (Served, reqwest::Client) {
@@ -860,14 +867,7 @@ async fn directory_credentials_are_sealed_and_the_key_rotates() {
             .contains("ALC_SECRET_KEY_FILE"),
         "{body}"
     );
-    let summary: Value = admin
-        .get(served.api("/directory"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let summary = directory_summary(&served, &admin).await;
     assert_eq!(summary["system"], Value::Null, "{summary}");
     served.stop().await;
 
@@ -943,14 +943,7 @@ async fn directory_credentials_are_sealed_and_the_key_rotates() {
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("Re-sealed"), "{}", text(&out));
     let (served, admin) = serve_keyed(&db, Some(&new), password).await;
-    let summary: Value = admin
-        .get(served.api("/directory"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let summary = directory_summary(&served, &admin).await;
     assert_eq!(summary["base_url"], "https://directory.test", "{summary}");
     served.stop().await;
 
@@ -1121,14 +1114,7 @@ async fn the_demo_makes_its_own_key_in_a_private_folder() {
             .token,
     );
     // Its directory connection was sealed with that key, and opens.
-    let summary: Value = admin
-        .get(served.api("/directory"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let summary = directory_summary(&served, &admin).await;
     assert_eq!(summary["system"], "ring_central", "{summary}");
     served.stop().await;
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;

@@ -41,6 +41,9 @@ pub fn source_of(conn: &Connection) -> AgentSource {
     }
 }
 
+/// The stored connection: sealed, or plaintext from before sealing.
+const STORED_CONNECTION: &str = "SELECT settings FROM directory_connection WHERE id = 1";
+
 /// What a sealed connection is bound to: it opens as nothing else.
 const SEALED_CONNECTION: &str = "directory_connection";
 
@@ -64,10 +67,9 @@ struct KnownGroup {
 impl Store {
     /// The stored connection, credentials included: for the refresh only.
     pub async fn directory_connection(&self) -> Result<Option<Connection>, StoreError> {
-        let stored: Option<String> =
-            sqlx::query_scalar("SELECT settings FROM directory_connection WHERE id = 1")
-                .fetch_optional(&self.read)
-                .await?;
+        let stored: Option<String> = sqlx::query_scalar(STORED_CONNECTION)
+            .fetch_optional(&self.read)
+            .await?;
         stored.map(|s| self.unseal_connection(&s)).transpose()
     }
 
@@ -96,10 +98,9 @@ impl Store {
             .id()
             .to_string();
         let mut tx = self.begin_write().await?;
-        let stored: Option<String> =
-            sqlx::query_scalar("SELECT settings FROM directory_connection WHERE id = 1")
-                .fetch_optional(&mut *tx)
-                .await?;
+        let stored: Option<String> = sqlx::query_scalar(STORED_CONNECTION)
+            .fetch_optional(&mut *tx)
+            .await?;
         let Some(stored) = stored else {
             return Ok(false);
         };
@@ -126,10 +127,9 @@ impl Store {
 
     /// Whether the stored connection is still plaintext (from before sealing).
     pub async fn has_plaintext_secrets(&self) -> Result<bool, StoreError> {
-        let stored: Option<String> =
-            sqlx::query_scalar("SELECT settings FROM directory_connection WHERE id = 1")
-                .fetch_optional(&self.read)
-                .await?;
+        let stored: Option<String> = sqlx::query_scalar(STORED_CONNECTION)
+            .fetch_optional(&self.read)
+            .await?;
         Ok(stored.is_some_and(|s| !Keyring::is_sealed(&s)))
     }
 
