@@ -64,3 +64,56 @@ async fn plaintext_from_a_previous_version_is_sealed_at_start_without_a_trace() 
         assert!(!holds(&bytes, secret), "{secret} is still in the file");
     }
 }
+
+#[tokio::test]
+async fn a_lost_key_loses_only_the_credentials_an_admin_enters_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("console.db");
+    let conn = |secret: &str| -> Connection {
+        serde_json::from_value(
+            json!({"system": "ring_central", "base_url": "http://127.0.0.1:9",
+            "client_id": "id", "client_secret": secret, "jwt": "jwt"}),
+        )
+        .unwrap()
+    };
+    let first = alc_server::start(Config::ephemeral(db.clone()))
+        .await
+        .unwrap();
+    first
+        .store
+        .set_directory_connection(None, &conn("sealed-with-the-lost-key"))
+        .await
+        .unwrap();
+    first.stop().await.unwrap();
+    // Another key: the old value cannot be opened, and a new one replaces it.
+    let second = alc_server::start(Config::ephemeral(db.clone()))
+        .await
+        .unwrap();
+    assert!(second.store.directory_connection().await.is_err());
+    let token = common::bearer(
+        &second.store,
+        alc_domain::access::Role::Admin,
+        "admin@test.example",
+    )
+    .await;
+    let r = common::client_with(&token)
+        .put(format!("{}/api/v1/directory", second.url()))
+        .json(
+            &json!({"system": "ring_central", "base_url": "http://127.0.0.1:9",
+            "client_id": "id", "client_secret": "entered-again", "jwt": "jwt"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        reqwest::StatusCode::OK,
+        "{}",
+        r.text().await.unwrap()
+    );
+    assert_eq!(
+        second.store.directory_connection().await.unwrap(),
+        Some(conn("entered-again"))
+    );
+    second.stop().await.unwrap();
+}

@@ -151,9 +151,15 @@ impl Store {
     ) -> Result<(), StoreError> {
         // Sealed before anything is written: without a key, nothing is.
         let sealed = self.seal_connection(conn)?;
-        let before = self.directory_connection().await?;
         let shown =
             |c: &Connection| serde_json::json!({"system": source_of(c), "base_url": c.base_url()});
+        // A connection sealed with a key this server no longer has is replaced, not a
+        // reason to refuse: losing the key loses only the credentials.
+        let before = match self.directory_connection().await {
+            Ok(before) => before.as_ref().map(shown),
+            Err(StoreError::Secrets(e)) => Some(serde_json::json!({"unreadable": e.to_string()})),
+            Err(e) => return Err(e),
+        };
         let mut tx = self.begin_write().await?;
         if let Some(actor) = actor {
             audit::record(
@@ -163,7 +169,7 @@ impl Store {
                     kind: AuditKind::Settings,
                     agent_id: None,
                     subject: "Directory connection",
-                    before: before.as_ref().map(shown),
+                    before,
                     after: Some(shown(conn)),
                 },
             )
