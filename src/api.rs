@@ -14,8 +14,8 @@ use alc_domain::api::{
 };
 use alc_domain::directory::{DirectorySummary, RefreshStatus};
 use alc_domain::{
-    AgentId, AgentKind, AgentPage, AgentQuery, ErrorBody, ExtensionRanges, LicenseChangeBatch,
-    LicenseChangeResult, LicenseSummary, Purchases, Version,
+    AgentId, AgentKind, AgentPage, AgentQuery, ErrorBody, ErrorCode, ExtensionRanges,
+    LicenseChangeBatch, LicenseChangeResult, LicenseSummary, Purchases, Version,
 };
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
@@ -39,9 +39,9 @@ pub enum ApiError {
 
 impl ApiError {
     /// The server's error code (`refresh_running`, `stale_agent`, ...).
-    pub fn code(&self) -> Option<&str> {
+    pub fn code(&self) -> Option<ErrorCode> {
         match self {
-            ApiError::Server { body, .. } => Some(&body.code),
+            ApiError::Server { body, .. } => Some(body.code),
             _ => None,
         }
     }
@@ -489,7 +489,7 @@ impl Api {
             f();
         }
         let body = serde_json::from_str::<ErrorBody>(&text).unwrap_or_else(|_| ErrorBody {
-            code: "http_error".into(),
+            code: ErrorCode::HttpError,
             message: format!("The server answered {status} {}.", response.status_text()),
             fields: vec![],
         });

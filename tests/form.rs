@@ -157,7 +157,7 @@ async fn suggestions_fill_their_fields() {
     m.form.availability.set(Availability {
         email: Some(FieldError {
             field: "email".into(),
-            code: "email_is_uc_user".into(),
+            code: ErrorCode::EmailIsUcUser,
             message: "This is the email of phone user Rosa (2001).".into(),
         }),
         email_suggestion: Some("rosa+webrtc@example.com".into()),

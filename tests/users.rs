@@ -76,7 +76,7 @@ fn calls() -> Vec<(String, Option<Value>)> {
         .collect()
 }
 
-fn refusal(code: &str, field: &str, message: &str) -> Value {
+fn refusal(code: ErrorCode, field: &str, message: &str) -> Value {
     json!({"code": code, "message": message,
         "fields": [{"field": field, "code": code, "message": message}]})
 }
@@ -352,7 +352,7 @@ async fn a_wrong_current_password_is_said_next_to_it_until_it_is_retyped() {
     answer(
         "POST /me/password",
         422,
-        refusal("wrong_password", "current_password", message),
+        refusal(ErrorCode::WrongPassword, "current_password", message),
     );
     m.type_in("Current password", "not my password").await;
     m.type_in("New password", "nine lives of a cat").await;
@@ -424,7 +424,11 @@ async fn adding_a_user_checks_each_field_as_typed_and_places_the_servers_refusal
     m.type_in("Name", "Priya Raman").await;
     m.choose("Role", "admin").await;
     let taken = "Another console user has this email.";
-    answer("POST /users", 422, refusal("email_taken", "email", taken));
+    answer(
+        "POST /users",
+        422,
+        refusal(ErrorCode::EmailTaken, "email", taken),
+    );
     m.click("Add user").await;
     m.until_text(taken).await;
     assert_eq!(m.message("Email"), taken);
@@ -475,7 +479,11 @@ async fn a_refused_change_leaves_the_row_as_it_was_and_says_why_beside_it() {
 
     // The only admin gives up the role: refused, and the select shows Admin again.
     let last = "Keep at least one active admin: make someone else an admin first.";
-    answer("PATCH /users/1", 422, refusal("last_admin", "role", last));
+    answer(
+        "PATCH /users/1",
+        422,
+        refusal(ErrorCode::LastAdmin, "role", last),
+    );
     m.choose("Role for Alex Admin", "supervisor").await;
     m.click("Save role for Alex Admin").await;
     m.until_text(last).await;

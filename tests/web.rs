@@ -353,7 +353,7 @@ async fn the_refresh_report_names_what_changed_and_calls_out_held_licenses() {
     // A failed refresh says so, and that nothing changed.
     let failed = RefreshReport {
         error: Some(ErrorBody {
-            code: "directory_unavailable".into(),
+            code: ErrorCode::DirectoryUnavailable,
             message:
                 "Nothing was changed: users page 3: still failing after 4 attempts (HTTP 500)."
                     .into(),

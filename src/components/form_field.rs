@@ -83,7 +83,7 @@ impl Refusals {
             fields
                 .into_iter()
                 .map(|f| {
-                    let value = sent(&f.field);
+                    let value = sent(&f.field.to_string());
                     (f, value)
                 })
                 .collect(),

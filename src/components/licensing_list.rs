@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use alc_domain::{Agent, AgentId, AgentKind, AgentPage, AgentQuery};
+use alc_domain::{Agent, AgentId, AgentKind, AgentPage, AgentQuery, FieldPath};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -245,12 +245,9 @@ fn conflicting_agents(e: &ApiError, changes: &[alc_domain::LicenseChange]) -> BT
     };
     body.fields
         .iter()
-        .filter_map(|f| {
-            f.field
-                .strip_prefix("changes[")?
-                .strip_suffix(']')?
-                .parse::<usize>()
-                .ok()
+        .filter_map(|f| match f.field {
+            FieldPath::Change(i) => Some(i),
+            _ => None,
         })
         .filter_map(|i| changes.get(i).map(|c| c.agent_id))
         .collect()

@@ -1,9 +1,9 @@
 //! Changing one's own password: the form of Change password and of "Choose a new
 //! password" (the first sign-in with a password an admin set).
 
-use alc_domain::FieldError;
 use alc_domain::access::{PasswordChange, SessionInfo};
 use alc_domain::password::check_password;
+use alc_domain::{ErrorCode, FieldError};
 use leptos::html::Form;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -20,21 +20,22 @@ const CONFIRM: &str = "confirm_password";
 
 /// What is wrong with the three fields, by the same policy the server applies.
 fn problems(current: &str, new: &str, confirm: &str, email: &str) -> Vec<FieldError> {
-    let refuse = |field: &str, code: &str, message: &str| FieldError {
-        field: field.into(),
-        code: code.into(),
-        message: message.into(),
-    };
+    let refuse =
+        |field: &str, code: ErrorCode, message: &str| FieldError::new(field, code, message);
     let mut out = Vec::new();
     if current.is_empty() {
-        out.push(refuse(CURRENT, "required", "Enter your current password."));
+        out.push(refuse(
+            CURRENT,
+            ErrorCode::Required,
+            "Enter your current password.",
+        ));
     }
     match check_password(new, email, NEW) {
         Err(e) => out.push(e),
         // Keeping the password an admin chose (or knows) would defeat the change.
         Ok(()) if new == current => out.push(refuse(
             NEW,
-            "password_unchanged",
+            ErrorCode::PasswordUnchanged,
             "Choose a password other than your current one.",
         )),
         Ok(()) => {}
@@ -42,7 +43,7 @@ fn problems(current: &str, new: &str, confirm: &str, email: &str) -> Vec<FieldEr
     if confirm != new {
         out.push(refuse(
             CONFIRM,
-            "mismatch",
+            ErrorCode::Mismatch,
             "This does not match the new password. Type it again.",
         ));
     }

@@ -1,8 +1,8 @@
 //! `/phone-users` — User Management › Phone User Licensing: the directory's users with
 //! their license boxes, "Refresh Users and Groups" and the latest refresh's report.
 
-use alc_domain::AgentKind;
 use alc_domain::directory::{DirectorySummary, RefreshStatus};
+use alc_domain::{AgentKind, ErrorCode};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -93,7 +93,7 @@ pub fn PhoneUsersPage() -> impl IntoView {
                 }
                 Err(ApiError::Aborted) => {}
                 // Another supervisor's refresh is running: follow that one.
-                Err(e) if e.code() == Some("refresh_running") => {
+                Err(e) if e.code() == Some(ErrorCode::RefreshRunning) => {
                     error.set(Some(e));
                     follow();
                 }

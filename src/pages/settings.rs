@@ -3,7 +3,8 @@
 //! saves on its own; the server checks again and records each change in the audit log.
 
 use alc_domain::{
-    ExtensionRange, ExtensionRanges, FieldError, LicenseType, Pool, Purchases, access::Role,
+    ErrorCode, ExtensionRange, ExtensionRanges, FieldError, FieldPath, LicenseType, Pool,
+    Purchases, access::Role,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -365,8 +366,8 @@ fn DirectoryForm() -> impl IntoView {
             let v = values[i].get_untracked().trim().to_string();
             if v.is_empty() {
                 missing.push(FieldError {
-                    field: key.to_string(),
-                    code: "required".into(),
+                    field: FieldPath::Input(key.to_string()),
+                    code: ErrorCode::Required,
                     message: format!("Enter the {}.", label.to_lowercase()),
                 });
             }

@@ -21,6 +21,7 @@ pub mod ringcentral;
 use std::fmt;
 use std::future::Future;
 
+use alc_domain::ErrorCode;
 use serde::{Deserialize, Serialize};
 
 pub use egress::Egress;
@@ -134,17 +135,17 @@ impl DirectoryError {
     }
 
     /// A stable code for the API and the tests.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            DirectoryError::Auth { .. } => "directory_auth",
-            DirectoryError::Refused { .. } => "directory_refused",
-            DirectoryError::Unavailable { .. } => "directory_unavailable",
-            DirectoryError::RateLimited { .. } => "directory_rate_limited",
-            DirectoryError::Malformed { .. } => "directory_malformed",
-            DirectoryError::TooManyPages { .. } => "directory_too_many_pages",
-            DirectoryError::TimedOut { .. } => "directory_timed_out",
-            DirectoryError::Config(_) => "directory_config",
-            DirectoryError::Blocked { .. } => "directory_blocked",
+            DirectoryError::Auth { .. } => ErrorCode::DirectoryAuth,
+            DirectoryError::Refused { .. } => ErrorCode::DirectoryRefused,
+            DirectoryError::Unavailable { .. } => ErrorCode::DirectoryUnavailable,
+            DirectoryError::RateLimited { .. } => ErrorCode::DirectoryRateLimited,
+            DirectoryError::Malformed { .. } => ErrorCode::DirectoryMalformed,
+            DirectoryError::TooManyPages { .. } => ErrorCode::DirectoryTooManyPages,
+            DirectoryError::TimedOut { .. } => ErrorCode::DirectoryTimedOut,
+            DirectoryError::Config(_) => ErrorCode::DirectoryConfig,
+            DirectoryError::Blocked { .. } => ErrorCode::DirectoryBlocked,
         }
     }
 

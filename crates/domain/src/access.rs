@@ -1,6 +1,7 @@
 //! Who may use the console, and what it remembers of what they did: wire types of
 //! sign-in, sessions and the audit log.
 
+use crate::error_code::ErrorCode;
 use serde::{Deserialize, Serialize};
 
 use crate::AgentId;
@@ -62,14 +63,14 @@ impl Credentials {
         if self.email.len() > MAX_EMAIL_BYTES {
             fields.push(crate::FieldError {
                 field: "email".into(),
-                code: "too_long".into(),
+                code: ErrorCode::TooLong,
                 message: format!("An email address has at most {MAX_EMAIL_BYTES} characters."),
             });
         }
         if self.password.len() > crate::password::MAX_BYTES {
             fields.push(crate::FieldError {
                 field: "password".into(),
-                code: "password_too_long".into(),
+                code: ErrorCode::PasswordTooLong,
                 message: "A password has at most 1,024 bytes.".into(),
             });
         }

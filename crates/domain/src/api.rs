@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::license::{Counts, Entitlements, LicenseSet, LicenseType, Pool};
 
-pub use crate::vocab::{AgentId, AgentSource, FieldError, Version};
+pub use crate::vocab::{AgentId, AgentSource, ErrorCode, FieldError, FieldPath, Version};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Agent {
@@ -168,7 +168,7 @@ pub struct LicenseChangeResult {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
     /// Stable, machine-readable (`exceeds_purchased`, `stale_agent`, ...).
-    pub code: String,
+    pub code: ErrorCode,
     /// For a person: says what happened and what to do.
     pub message: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -298,13 +298,13 @@ mod tests {
     #[test]
     fn error_body_omits_empty_fields() {
         let body = ErrorBody {
-            code: "x".into(),
+            code: ErrorCode::Busy,
             message: "y".into(),
             fields: vec![],
         };
         assert_eq!(
             serde_json::to_string(&body).unwrap(),
-            r#"{"code":"x","message":"y"}"#
+            r#"{"code":"busy","message":"y"}"#
         );
     }
 }
@@ -360,12 +360,12 @@ impl Purchases {
             let assigned = pool.assigned[t];
             let problem = if !(0..=Self::MAX).contains(&n) {
                 Some((
-                    "out_of_range",
+                    ErrorCode::OutOfRange,
                     format!("Enter a number from 0 to {}.", Self::MAX),
                 ))
             } else if n < assigned {
                 Some((
-                    "below_assigned",
+                    ErrorCode::BelowAssigned,
                     format!(
                         "{assigned} {t} licenses are assigned: unassign {} first, or buy at least {assigned}.",
                         assigned - n
@@ -376,8 +376,8 @@ impl Purchases {
             };
             if let Some((code, message)) = problem {
                 problems.push(FieldError {
-                    field: t.key().to_string(),
-                    code: code.into(),
+                    field: FieldPath::Input(t.key().to_string()),
+                    code,
                     message,
                 });
             }
@@ -385,7 +385,7 @@ impl Purchases {
         if !self.web_chat_channel && pool.assigned[LicenseType::WebChat] > 0 {
             problems.push(FieldError {
                 field: "web_chat_channel".into(),
-                code: "channel_in_use".into(),
+                code: ErrorCode::ChannelInUse,
                 message: format!(
                     "{} agents hold Web Chat licenses: unassign them before giving up the channel.",
                     pool.assigned[LicenseType::WebChat]

@@ -1,9 +1,10 @@
 //! License changes as a batch: the edits a supervisor has pending in the page, and the
 //! all-or-nothing check the server runs before it writes anything.
 
+use crate::error_code::ErrorCode;
 use std::collections::{BTreeMap, HashMap};
 
-use crate::api::{AgentId, FieldError, LicenseChange, LicenseChangeBatch, Version};
+use crate::api::{AgentId, FieldError, FieldPath, LicenseChange, LicenseChangeBatch, Version};
 use crate::license::{Block, Counts, LicenseSet, LicenseType, Pool};
 
 /// More changes than this in one request is refused: it bounds the work one request can
@@ -15,7 +16,7 @@ pub const MAX_BATCH_CHANGES: usize = 20_000;
 pub enum BatchError {
     /// The batch breaks a rule (422).
     Invalid {
-        code: String,
+        code: ErrorCode,
         message: String,
         fields: Vec<FieldError>,
     },
@@ -56,12 +57,8 @@ pub struct Plan {
     pub pool_after: Pool,
 }
 
-fn field(index: usize, code: &str, message: String) -> FieldError {
-    FieldError {
-        field: format!("changes[{index}]"),
-        code: code.to_string(),
-        message,
-    }
+fn field(index: usize, code: ErrorCode, message: String) -> FieldError {
+    FieldError::new(FieldPath::Change(index), code, message)
 }
 
 /// Checks a batch against the pool and the agents' current state, and works out its
@@ -77,14 +74,14 @@ pub fn plan(
 ) -> Result<Plan, BatchError> {
     if changes.is_empty() {
         return Err(BatchError::Invalid {
-            code: "empty_batch".into(),
+            code: ErrorCode::EmptyBatch,
             message: "There are no changes to save.".into(),
             fields: vec![],
         });
     }
     if changes.len() > MAX_BATCH_CHANGES {
         return Err(BatchError::Invalid {
-            code: "batch_too_large".into(),
+            code: ErrorCode::BatchTooLarge,
             message: format!(
                 "A save may hold at most {MAX_BATCH_CHANGES} changes; this one has {}. Save in smaller steps.",
                 changes.len()
@@ -103,7 +100,7 @@ pub fn plan(
         if let Some(first) = seen.insert((c.agent_id, c.license), i) {
             invalid.push(field(
                 i,
-                "duplicate_change",
+                ErrorCode::DuplicateChange,
                 format!(
                     "{} for agent {} is changed twice in this save (also at changes[{first}]).",
                     c.license, c.agent_id
@@ -114,7 +111,7 @@ pub fn plan(
         let Some((version, held)) = current(c.agent_id) else {
             conflicts.push(field(
                 i,
-                "unknown_agent",
+                ErrorCode::UnknownAgent,
                 format!(
                     "Agent {} no longer exists. Reload to see the current list.",
                     c.agent_id
@@ -125,7 +122,7 @@ pub fn plan(
         if version != c.version {
             conflicts.push(field(
                 i,
-                "stale_agent",
+                ErrorCode::StaleAgent,
                 format!(
                     "Agent {} was changed by someone else since you loaded the page. Reload to see the latest.",
                     c.agent_id
@@ -141,7 +138,7 @@ pub fn plan(
     }
     if !invalid.is_empty() {
         return Err(BatchError::Invalid {
-            code: "invalid_batch".into(),
+            code: ErrorCode::InvalidBatch,
             message: "The changes contradict each other; nothing was saved.".into(),
             fields: invalid,
         });
@@ -180,7 +177,7 @@ pub fn plan(
     }
     if !invalid.is_empty() {
         return Err(BatchError::Invalid {
-            code: invalid[0].code.clone(),
+            code: invalid[0].code,
             message: format!(
                 "{} Nothing was saved.",
                 invalid
@@ -199,8 +196,8 @@ pub fn plan(
         .into_iter()
         .filter(|&t| delta[t] > 0 && pool_after.assigned[t] > entitlements.purchased[t])
         .map(|t| FieldError {
-            field: format!("licenses.{}", t.key()),
-            code: "exceeds_purchased".into(),
+            field: FieldPath::Pool(t),
+            code: ErrorCode::ExceedsPurchased,
             message: format!(
                 "{t}: this save needs {} more, but only {} of {} are available.",
                 delta[t],
@@ -211,7 +208,7 @@ pub fn plan(
         .collect();
     if !over.is_empty() {
         return Err(BatchError::Invalid {
-            code: "exceeds_purchased".into(),
+            code: ErrorCode::ExceedsPurchased,
             message: format!(
                 "Not enough licenses: {} Nothing was saved.",
                 over.iter()

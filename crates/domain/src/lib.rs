@@ -8,6 +8,7 @@ pub mod access;
 pub mod api;
 pub mod batch;
 pub mod directory;
+pub mod error_code;
 pub mod license;
 pub mod password;
 pub mod profile;
@@ -21,9 +22,11 @@ pub use api::{
 pub use batch::{
     AgentUpdate, BatchError, MAX_BATCH_CHANGES, PendingAgent, PendingChanges, Plan, plan,
 };
+pub use error_code::ErrorCode;
 pub use license::{Block, Counts, Entitlements, LicenseSet, LicenseType, Pool};
 pub use profile::{
     AgentProfile, ExtensionRange, ExtensionRanges, NoAnswer, RecordingMode, email_key,
     plus_address, validate_email, validate_extension, validate_name, validate_no_answer,
     validate_preferred_name, validate_profile,
 };
+pub use vocab::FieldPath;

@@ -1,5 +1,6 @@
 //! License types, the set an agent holds, per-type counts and the rules of the pool.
 
+use crate::error_code::ErrorCode;
 use std::fmt;
 use std::ops::{Index, IndexMut};
 
@@ -244,13 +245,13 @@ pub enum Block {
 }
 
 impl Block {
-    pub const fn code(self) -> &'static str {
+    pub const fn code(self) -> ErrorCode {
         match self {
-            Block::NoneAvailable => "none_available",
-            Block::WebChatChannelNotPurchased => "channel_not_purchased",
-            Block::TranscriptionNeedsVoice => "transcription_needs_voice",
-            Block::RequiredByTranscription => "required_by_transcription",
-            Block::GoneFromDirectory => "gone_from_directory",
+            Block::NoneAvailable => ErrorCode::NoneAvailable,
+            Block::WebChatChannelNotPurchased => ErrorCode::ChannelNotPurchased,
+            Block::TranscriptionNeedsVoice => ErrorCode::TranscriptionNeedsVoice,
+            Block::RequiredByTranscription => ErrorCode::RequiredByTranscription,
+            Block::GoneFromDirectory => ErrorCode::GoneFromDirectory,
         }
     }
 
@@ -380,7 +381,7 @@ mod tests {
         ] {
             assert!(!b.short().is_empty());
             assert!(b.message(Voice).ends_with('.'));
-            assert!(!b.code().contains(' '));
+            assert!(!b.code().as_str().contains(' '));
         }
     }
 }

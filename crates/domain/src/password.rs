@@ -7,6 +7,7 @@
 //! account's own email, and not a commonly used password.
 
 use crate::FieldError;
+use crate::error_code::ErrorCode;
 
 /// Fewest characters (Unicode scalar values) a password may have.
 pub const MIN_CHARS: usize = 12;
@@ -55,22 +56,22 @@ pub fn is_common(password: &str) -> bool {
 /// named `field` (`password` on the admin's forms, `new_password` when changing one's
 /// own).
 pub fn check_password(password: &str, email: &str, field: &str) -> Result<(), FieldError> {
-    let refuse = |code: &str, message: &str| {
+    let refuse = |code: ErrorCode, message: &str| {
         Err(FieldError {
             field: field.into(),
-            code: code.into(),
+            code,
             message: message.into(),
         })
     };
     if password.len() > MAX_BYTES {
         return refuse(
-            "password_too_long",
+            ErrorCode::PasswordTooLong,
             "Use at most 1,024 bytes (a long passphrase is fine, a whole document is not).",
         );
     }
     if password.chars().count() < MIN_CHARS {
         return refuse(
-            "password_too_short",
+            ErrorCode::PasswordTooShort,
             "Use at least 12 characters. A few unrelated words make a good password.",
         );
     }
@@ -81,13 +82,13 @@ pub fn check_password(password: &str, email: &str, field: &str) -> Result<(), Fi
         && (lower == email || (local.chars().count() >= 4 && lower.contains(local)))
     {
         return refuse(
-            "password_is_email",
+            ErrorCode::PasswordIsEmail,
             "Do not use the email address (or its name part) in the password.",
         );
     }
     if is_common(password) {
         return refuse(
-            "password_common",
+            ErrorCode::PasswordCommon,
             "This password is too common: it is among the first ones an attacker tries. Choose another.",
         );
     }
@@ -98,7 +99,7 @@ pub fn check_password(password: &str, email: &str, field: &str) -> Result<(), Fi
 mod tests {
     use super::*;
 
-    fn code(p: &str) -> Option<String> {
+    fn code(p: &str) -> Option<ErrorCode> {
         check_password(p, "jane.doe@example.com", "password")
             .err()
             .map(|e| e.code)
@@ -127,25 +128,25 @@ mod tests {
 
     #[test]
     fn each_rule_has_its_code() {
-        assert_eq!(code("short-one"), Some("password_too_short".into()));
+        assert_eq!(code("short-one"), Some(ErrorCode::PasswordTooShort));
         // Twelve characters, not twelve bytes.
-        assert_eq!(code("ééééééééééé"), Some("password_too_short".into()));
-        assert_eq!(code(&"x".repeat(1025)), Some("password_too_long".into()));
+        assert_eq!(code("ééééééééééé"), Some(ErrorCode::PasswordTooShort));
+        assert_eq!(code(&"x".repeat(1025)), Some(ErrorCode::PasswordTooLong));
         assert_eq!(
             code("jane.doe@example.com"),
-            Some("password_is_email".into())
+            Some(ErrorCode::PasswordIsEmail)
         );
         assert_eq!(
             code("JANE.DOE-rocks-2026"),
-            Some("password_is_email".into())
+            Some(ErrorCode::PasswordIsEmail)
         );
-        assert_eq!(code("1qaz2wsx3edc"), Some("password_common".into()));
-        assert_eq!(code("1q2w3e4r5t6y"), Some("password_common".into()));
-        assert_eq!(code("Password2026!!"), Some("password_common".into()));
-        assert_eq!(code("!!Sunshine123456"), Some("password_common".into()));
-        assert_eq!(code("monkeymonkeymonkey"), Some("password_common".into()));
-        assert_eq!(code("aaaaaaaaaaaaaaa"), Some("password_common".into()));
-        assert_eq!(code("abcabcabcabc"), Some("password_common".into()));
+        assert_eq!(code("1qaz2wsx3edc"), Some(ErrorCode::PasswordCommon));
+        assert_eq!(code("1q2w3e4r5t6y"), Some(ErrorCode::PasswordCommon));
+        assert_eq!(code("Password2026!!"), Some(ErrorCode::PasswordCommon));
+        assert_eq!(code("!!Sunshine123456"), Some(ErrorCode::PasswordCommon));
+        assert_eq!(code("monkeymonkeymonkey"), Some(ErrorCode::PasswordCommon));
+        assert_eq!(code("aaaaaaaaaaaaaaa"), Some(ErrorCode::PasswordCommon));
+        assert_eq!(code("abcabcabcabc"), Some(ErrorCode::PasswordCommon));
     }
 
     #[test]

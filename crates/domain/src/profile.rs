@@ -11,6 +11,7 @@
 //! exactly what was checked. Problems come back as [`FieldError`]s whose `code` is
 //! stable for programs and whose `message` tells a person how to fix the value.
 
+use crate::error_code::ErrorCode;
 use serde::{Deserialize, Serialize};
 
 use crate::vocab::FieldError;
@@ -216,19 +217,19 @@ impl ExtensionRanges {
         for (i, (field, noun, range)) in named.iter().enumerate() {
             let problem = if range.first == 0 {
                 Some((
-                    "starts_at_zero",
+                    ErrorCode::StartsAtZero,
                     format!("Start the {noun} range at 1 or higher."),
                 ))
             } else if range.first > MAX_EXTENSION_VALUE || range.last > MAX_EXTENSION_VALUE {
                 Some((
-                    "too_large",
+                    ErrorCode::TooLarge,
                     format!(
                         "Keep the {noun} range within 1–{MAX_EXTENSION_VALUE}: extensions have at most {EXTENSION_MAX_DIGITS} digits."
                     ),
                 ))
             } else if range.first > range.last {
                 Some((
-                    "reversed",
+                    ErrorCode::Reversed,
                     format!(
                         "Make the {noun} range end at or after its start ({}).",
                         range.first
@@ -253,7 +254,7 @@ impl ExtensionRanges {
                 {
                     errors.push(field_error(
                         field,
-                        "overlap",
+                        ErrorCode::Overlap,
                         format!(
                             "Move the {noun} range ({}) so that it does not overlap the {other_noun} range ({}).",
                             range.label(),
@@ -283,12 +284,8 @@ pub const EXTENSION_MAX_DIGITS: usize = 8;
 /// The largest number an extension of [`EXTENSION_MAX_DIGITS`] digits can be.
 pub const MAX_EXTENSION_VALUE: u32 = 99_999_999;
 
-fn field_error(field: &str, code: &str, message: impl Into<String>) -> FieldError {
-    FieldError {
-        field: field.to_string(),
-        code: code.to_string(),
-        message: message.into(),
-    }
+fn field_error(field: &str, code: ErrorCode, message: impl Into<String>) -> FieldError {
+    FieldError::new(field, code, message)
 }
 
 /// The agent's full name: trimmed, 1–[`NAME_MAX_CHARS`] characters, none of them a
@@ -326,7 +323,11 @@ fn validate_text(
     let text = input.trim();
     if text.is_empty() {
         return if required {
-            Err(field_error(field, "required", format!("Enter {what}.")))
+            Err(field_error(
+                field,
+                ErrorCode::Required,
+                format!("Enter {what}."),
+            ))
         } else {
             Ok(String::new())
         };
@@ -335,14 +336,14 @@ fn validate_text(
     if chars > max_chars {
         return Err(field_error(
             field,
-            "too_long",
+            ErrorCode::TooLong,
             format!("Shorten {what} to at most {max_chars} characters (it has {chars})."),
         ));
     }
     if text.chars().any(is_hidden_char) {
         return Err(field_error(
             field,
-            "control_characters",
+            ErrorCode::ControlCharacters,
             format!(
                 "Remove tabs, line breaks and invisible formatting characters from {what} (they often come from copy and paste)."
             ),
@@ -438,7 +439,7 @@ pub fn validate_email(input: &str) -> Result<String, FieldError> {
     if email.is_empty() {
         return Err(field_error(
             "email",
-            "required",
+            ErrorCode::Required,
             "Enter the agent's email address, such as jane.doe@example.com.",
         ));
     }
@@ -446,7 +447,7 @@ pub fn validate_email(input: &str) -> Result<String, FieldError> {
     if chars > EMAIL_MAX_CHARS {
         return Err(field_error(
             "email",
-            "too_long",
+            ErrorCode::TooLong,
             format!(
                 "Shorten the email address to at most {EMAIL_MAX_CHARS} characters (it has {chars})."
             ),
@@ -458,10 +459,10 @@ pub fn validate_email(input: &str) -> Result<String, FieldError> {
     }
 }
 
-const INVALID: &str = "invalid_email";
+const INVALID: ErrorCode = ErrorCode::InvalidEmail;
 
 /// What is wrong with a trimmed address of acceptable length, if anything.
-fn email_problem(email: &str) -> Option<(&'static str, String)> {
+fn email_problem(email: &str) -> Option<(ErrorCode, String)> {
     let invalid = |message: String| Some((INVALID, message));
     if email.chars().any(char::is_whitespace) {
         return invalid("Remove the spaces from the email address.".into());
@@ -497,7 +498,7 @@ fn email_problem(email: &str) -> Option<(&'static str, String)> {
     local_part_problem(local).or_else(|| domain_problem(domain))
 }
 
-fn local_part_problem(local: &str) -> Option<(&'static str, String)> {
+fn local_part_problem(local: &str) -> Option<(ErrorCode, String)> {
     let invalid = |message: String| Some((INVALID, message));
     if local.is_empty() {
         return invalid("Add the part before the @, as in jane.doe@example.com.".into());
@@ -511,7 +512,7 @@ fn local_part_problem(local: &str) -> Option<(&'static str, String)> {
     let chars = local.chars().count();
     if chars > EMAIL_LOCAL_MAX_CHARS {
         return Some((
-            "too_long",
+            ErrorCode::TooLong,
             format!(
                 "Shorten the part before the @ to at most {EMAIL_LOCAL_MAX_CHARS} characters (it has {chars})."
             ),
@@ -539,7 +540,7 @@ fn local_part_problem(local: &str) -> Option<(&'static str, String)> {
     None
 }
 
-fn domain_problem(domain: &str) -> Option<(&'static str, String)> {
+fn domain_problem(domain: &str) -> Option<(ErrorCode, String)> {
     let invalid = |message: String| Some((INVALID, message));
     if domain.is_empty() {
         return invalid("Add the domain after the @, as in jane.doe@example.com.".into());
@@ -574,7 +575,7 @@ fn domain_problem(domain: &str) -> Option<(&'static str, String)> {
         let chars = label.chars().count();
         if chars > EMAIL_LABEL_MAX_CHARS {
             return Some((
-                "too_long",
+                ErrorCode::TooLong,
                 format!(
                     "Shorten each part of the domain between dots to at most {EMAIL_LABEL_MAX_CHARS} characters (one has {chars})."
                 ),
@@ -699,12 +700,16 @@ pub fn validate_extension(input: &str) -> Result<String, FieldError> {
 fn check_extension(input: &str, field: &str, what: &str) -> Result<String, FieldError> {
     let extension = input.trim();
     if extension.is_empty() {
-        return Err(field_error(field, "required", format!("Enter {what}.")));
+        return Err(field_error(
+            field,
+            ErrorCode::Required,
+            format!("Enter {what}."),
+        ));
     }
     if !extension.bytes().all(|b| b.is_ascii_digit()) {
         return Err(field_error(
             field,
-            "not_digits",
+            ErrorCode::NotDigits,
             format!("Use only the digits 0–9 in {what}."),
         ));
     }
@@ -713,14 +718,14 @@ fn check_extension(input: &str, field: &str, what: &str) -> Result<String, Field
     if digits < EXTENSION_MIN_DIGITS {
         return Err(field_error(
             field,
-            "too_short",
+            ErrorCode::TooShort,
             format!("Use at least {EXTENSION_MIN_DIGITS} digits for {what}."),
         ));
     }
     if digits > EXTENSION_MAX_DIGITS {
         return Err(field_error(
             field,
-            "too_long",
+            ErrorCode::TooLong,
             format!("Shorten {what} to at most {EXTENSION_MAX_DIGITS} digits (it has {digits})."),
         ));
     }
@@ -743,7 +748,7 @@ pub fn validate_no_answer(
             if extension == own_extension.trim() {
                 return Err(field_error(
                     "no_answer",
-                    "self_destination",
+                    ErrorCode::SelfDestination,
                     "Choose another extension, voicemail or none: calls the agent does not answer cannot go back to the agent's own extension.",
                 ));
             }

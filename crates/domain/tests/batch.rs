@@ -1,6 +1,7 @@
 //! The batch planner: what the server enforces inside its write transaction, and how it
 //! agrees with the per-box checks the browser makes.
 
+use alc_domain::{ErrorCode, FieldPath};
 use std::collections::HashMap;
 
 use LicenseType::*;
@@ -78,7 +79,7 @@ fn refuses_to_exceed_purchased() {
             message,
             fields,
         } => {
-            assert_eq!(code, "exceeds_purchased");
+            assert_eq!(code, ErrorCode::ExceedsPurchased);
             assert!(message.contains("only 1 of 2"), "{message}");
             assert_eq!(fields[0].field, "licenses.voice");
         }
@@ -111,16 +112,13 @@ fn refuses_web_chat_without_channel_and_transcription_without_voice() {
     let BatchError::Invalid { fields, .. } = err else {
         panic!("{err:?}")
     };
-    let codes: Vec<_> = fields
-        .iter()
-        .map(|f| (f.field.as_str(), f.code.as_str()))
-        .collect();
+    let codes: Vec<_> = fields.iter().map(|f| (f.field.clone(), f.code)).collect();
     assert_eq!(
         codes,
         [
-            ("changes[0]", "channel_not_purchased"),
-            ("changes[1]", "transcription_needs_voice"),
-            ("changes[2]", "required_by_transcription"),
+            (FieldPath::Change(0), ErrorCode::ChannelNotPurchased),
+            (FieldPath::Change(1), ErrorCode::TranscriptionNeedsVoice),
+            (FieldPath::Change(2), ErrorCode::RequiredByTranscription),
         ]
     );
 }
@@ -155,8 +153,8 @@ fn stale_and_unknown_agents_conflict() {
     let BatchError::Conflict { fields, .. } = err else {
         panic!("{err:?}")
     };
-    assert_eq!(fields[0].code, "stale_agent");
-    assert_eq!(fields[1].code, "unknown_agent");
+    assert_eq!(fields[0].code, ErrorCode::StaleAgent);
+    assert_eq!(fields[1].code, ErrorCode::UnknownAgent);
 }
 
 #[test]
@@ -165,15 +163,15 @@ fn empty_duplicate_and_huge_batches_are_refused() {
     let a = agents(&[(1, 1, &[])]);
     let get = |id| a.get(&id).copied();
     assert!(
-        matches!(plan(&p, get, &[]), Err(BatchError::Invalid { code, .. }) if code == "empty_batch")
+        matches!(plan(&p, get, &[]), Err(BatchError::Invalid { code, .. }) if code == ErrorCode::EmptyBatch)
     );
     let dup = [change(1, Voice, true, 1), change(1, Voice, false, 1)];
     assert!(
-        matches!(plan(&p, get, &dup), Err(BatchError::Invalid { fields, .. }) if fields[0].code == "duplicate_change")
+        matches!(plan(&p, get, &dup), Err(BatchError::Invalid { fields, .. }) if fields[0].code == ErrorCode::DuplicateChange)
     );
     let huge = vec![change(1, Voice, true, 1); MAX_BATCH_CHANGES + 1];
     assert!(
-        matches!(plan(&p, get, &huge), Err(BatchError::Invalid { code, .. }) if code == "batch_too_large")
+        matches!(plan(&p, get, &huge), Err(BatchError::Invalid { code, .. }) if code == ErrorCode::BatchTooLarge)
     );
 }
 

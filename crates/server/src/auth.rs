@@ -7,6 +7,7 @@
 //!
 //! Who may call each route is in `routes::table`, with the route itself.
 
+use alc_domain::ErrorCode;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -62,7 +63,7 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
     let Some((token, kind)) = token_from(req.headers()) else {
         return ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "unauthenticated",
+            ErrorCode::Unauthenticated,
             "Sign in to continue.",
         )
         .into_response();
@@ -72,7 +73,7 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
         Ok(_) => {
             return ApiError::new(
                 StatusCode::UNAUTHORIZED,
-                "session_expired",
+                ErrorCode::SessionExpired,
                 "Your session has ended. Sign in again.",
             )
             .into_response();
@@ -89,7 +90,7 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
         if !same(sent, &principal.csrf) {
             return ApiError::new(
                 StatusCode::FORBIDDEN,
-                "csrf_failed",
+                ErrorCode::CsrfFailed,
                 "This request did not come from the console's own page (its anti-forgery token is missing or wrong). Reload the page and try again.",
             )
             .into_response();
@@ -100,7 +101,7 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
     if principal.must_change_password && need != Need::SignedIn {
         return ApiError::new(
             StatusCode::FORBIDDEN,
-            "password_change_required",
+            ErrorCode::PasswordChangeRequired,
             "Choose a new password first: the current one was set by an admin.",
         )
         .into_response();
@@ -113,10 +114,10 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
     };
     let refused = match need {
         Need::Console | Need::Admin if !role.may_use_console() => Some((
-            "no_access",
+            ErrorCode::NoAccess,
             "Your account has the Agent role. The Agent Licensing Console is for supervisors and admins; ask an admin if you need access.",
         )),
-        Need::Admin if role != Role::Admin => Some(("admin_only", admin_only)),
+        Need::Admin if role != Role::Admin => Some((ErrorCode::AdminOnly, admin_only)),
         _ => None,
     };
     if let Some((code, message)) = refused {
@@ -136,7 +137,11 @@ fn info(p: &Principal) -> SessionInfo {
 }
 
 fn slow_down(secs: u64, message: String) -> ApiError {
-    let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", message);
+    let mut e = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::TooManyAttempts,
+        message,
+    );
     e.retry_after = Some(secs);
     e
 }
@@ -159,7 +164,7 @@ async fn check(
     if !oversized.is_empty() {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_credentials",
+            ErrorCode::InvalidCredentials,
             "That email or password is longer than any account's.",
         )
         .with_fields(oversized));
@@ -188,17 +193,17 @@ async fn check(
         Ok(ok) => Ok(ok),
         Err(SignInRefused::Invalid) => Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "invalid_credentials",
+            ErrorCode::InvalidCredentials,
             "That email and password do not match an account.",
         )
         .with_fields(vec![alc_domain::FieldError {
             field: "password".into(),
-            code: "invalid_credentials".into(),
+            code: ErrorCode::InvalidCredentials,
             message: "Check the email and password and try again.".into(),
         }])),
         Err(SignInRefused::Disabled) => Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            "account_disabled",
+            ErrorCode::AccountDisabled,
             "This account is disabled. Ask an admin to enable it.",
         )),
         Err(SignInRefused::SlowDown(secs)) => {

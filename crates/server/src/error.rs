@@ -1,6 +1,7 @@
 //! One error type for every handler. Every status the API returns carries the same
 //! body, `{code, message, fields?}` ([`alc_domain::ErrorBody`]).
 
+use alc_domain::ErrorCode;
 use axum::extract::FromRequest;
 use axum::extract::FromRequestParts;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
@@ -18,12 +19,12 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError {
             retry_after: None,
             status,
             body: ErrorBody {
-                code: code.to_string(),
+                code,
                 message: message.into(),
                 fields: Vec::new(),
             },
@@ -38,7 +39,7 @@ impl ApiError {
     pub fn not_found() -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             "There is nothing at this address.",
         )
     }
@@ -46,7 +47,7 @@ impl ApiError {
     pub fn method_not_allowed() -> Self {
         Self::new(
             StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
+            ErrorCode::MethodNotAllowed,
             "This address does not accept that method.",
         )
     }
@@ -56,7 +57,7 @@ impl ApiError {
         tracing::error!(%detail, "internal error");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
+            ErrorCode::Internal,
             "Something went wrong on the server; nothing was changed. Try again, and tell your administrator if it persists.",
         )
     }
@@ -88,11 +89,10 @@ impl From<BatchError> for ApiError {
                 code,
                 message,
                 fields,
-            } => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, &code, message).with_fields(fields)
-            }
+            } => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message).with_fields(fields),
             BatchError::Conflict { message, fields } => {
-                ApiError::new(StatusCode::CONFLICT, "conflict", message).with_fields(fields)
+                ApiError::new(StatusCode::CONFLICT, ErrorCode::Conflict, message)
+                    .with_fields(fields)
             }
         }
     }
@@ -101,18 +101,18 @@ impl From<BatchError> for ApiError {
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
         let code = match &r {
-            JsonRejection::JsonDataError(_) => "invalid_body",
-            JsonRejection::JsonSyntaxError(_) => "malformed_json",
-            JsonRejection::MissingJsonContentType(_) => "unsupported_media_type",
-            _ if r.status() == StatusCode::PAYLOAD_TOO_LARGE => "body_too_large",
-            _ => "unreadable_body",
+            JsonRejection::JsonDataError(_) => ErrorCode::InvalidBody,
+            JsonRejection::JsonSyntaxError(_) => ErrorCode::MalformedJson,
+            JsonRejection::MissingJsonContentType(_) => ErrorCode::UnsupportedMediaType,
+            _ if r.status() == StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::BodyTooLarge,
+            _ => ErrorCode::UnreadableBody,
         };
         let message = match code {
-            "body_too_large" => format!(
+            ErrorCode::BodyTooLarge => format!(
                 "The request body is larger than the {} KiB this API accepts.",
                 crate::MAX_BODY_BYTES / 1024
             ),
-            "unsupported_media_type" => {
+            ErrorCode::UnsupportedMediaType => {
                 "Send the body as JSON, with the header Content-Type: application/json.".into()
             }
             _ => r.body_text(),
@@ -123,7 +123,11 @@ impl From<JsonRejection> for ApiError {
 
 impl From<QueryRejection> for ApiError {
     fn from(r: QueryRejection) -> Self {
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", r.body_text())
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidQuery,
+            r.body_text(),
+        )
     }
 }
 
@@ -147,7 +151,7 @@ impl From<PathRejection> for ApiError {
     fn from(r: PathRejection) -> Self {
         ApiError::new(
             StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             format!("There is nothing at this address ({}).", r.body_text()),
         )
     }
@@ -167,13 +171,13 @@ impl From<StoreError> for ApiError {
             StoreError::Refused(b) => b.into(),
             StoreError::NotFound => ApiError::new(
                 axum::http::StatusCode::NOT_FOUND,
-                "agent_not_found",
+                ErrorCode::AgentNotFound,
                 "This agent does not exist (it may have been removed). Go back to the list.",
             ),
             StoreError::Busy => {
                 let mut e = ApiError::new(
                     axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                    "busy",
+                    ErrorCode::Busy,
                     "The server is busy checking sign-ins. Try again in a few seconds.",
                 );
                 e.retry_after = Some(5);
@@ -183,15 +187,15 @@ impl From<StoreError> for ApiError {
                 ApiError::new(
                     axum::http::StatusCode::SERVICE_UNAVAILABLE,
                     match e {
-                        SecretsError::NoKey => "no_secret_key",
-                        _ => "unknown_secret_key",
+                        SecretsError::NoKey => ErrorCode::NoSecretKey,
+                        _ => ErrorCode::UnknownSecretKey,
                     },
                     e.to_string(),
                 )
             }
             StoreError::UserNotFound => ApiError::new(
                 axum::http::StatusCode::NOT_FOUND,
-                "user_not_found",
+                ErrorCode::UserNotFound,
                 "This console user does not exist. Reload the list.",
             ),
             other => ApiError::internal(other),

@@ -4,6 +4,7 @@
 //! network), then applies it in one write transaction. If reading fails, nothing is
 //! written but the failed report, which says why.
 
+use alc_domain::ErrorCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -93,7 +94,7 @@ impl Refresher {
         let Some(conn) = store.directory_connection().await? else {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
-                "directory_not_connected",
+                ErrorCode::DirectoryNotConnected,
                 "No UC directory is connected to this account. An admin connects one in the settings.",
             ));
         };
@@ -111,7 +112,7 @@ impl Refresher {
             if let Some(other) = slot.as_ref() {
                 return Err(ApiError::new(
                     StatusCode::CONFLICT,
-                    "refresh_running",
+                    ErrorCode::RefreshRunning,
                     format!(
                         "A refresh is already running (started {}). Its report appears here when it ends.",
                         other.started_at
@@ -141,11 +142,11 @@ impl Refresher {
                         .map(|_| ())
                         .map_err(|e| {
                             tracing::error!(error = %e, "applying the directory failed");
-                            failed(source, &started_at, "refresh_failed", "The directory was read, but saving it failed; nothing was changed. Try again; if it keeps failing, the server log has the details.".into())
+                            failed(source, &started_at, ErrorCode::RefreshFailed, "The directory was read, but saving it failed; nothing was changed. Try again; if it keeps failing, the server log has the details.".into())
                         })
                 }
                 Err(e) => {
-                    tracing::warn!(code = e.code(), error = %e, "directory refresh failed");
+                    tracing::warn!(code = e.code().as_str(), error = %e, "directory refresh failed");
                     Err(failed(source, &started_at, e.code(), describe(&e)))
                 }
             };
@@ -162,12 +163,17 @@ impl Refresher {
     }
 }
 
-fn failed(source: AgentSource, started_at: &str, code: &str, message: String) -> RefreshReport {
+fn failed(
+    source: AgentSource,
+    started_at: &str,
+    code: ErrorCode,
+    message: String,
+) -> RefreshReport {
     RefreshReport {
         source: Some(source),
         started_at: started_at.to_string(),
         error: Some(ErrorBody {
-            code: code.to_string(),
+            code,
             message,
             fields: Vec::new(),
         }),

@@ -1,5 +1,6 @@
 //! The route table. Handlers are thin: parse, call the store, answer.
 
+use alc_domain::ErrorCode;
 use std::path::PathBuf;
 
 use axum::Router;
@@ -197,7 +198,7 @@ async fn readyz(State(store): State<Store>) -> Result<Json<serde_json::Value>, A
             tracing::warn!(%reason, "not ready");
             Err(ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "not_ready",
+                ErrorCode::NotReady,
                 format!("The console cannot serve requests: {reason}"),
             ))
         }
@@ -319,12 +320,12 @@ async fn set_directory(
     if let Err(refused) = refresher.egress().check_saved(conn.base_url()).await {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_directory",
+            ErrorCode::InvalidDirectory,
             "The console cannot call this directory address. Check the address.",
         )
         .with_fields(vec![alc_domain::FieldError {
             field: "base_url".into(),
-            code: "address_not_allowed".into(),
+            code: ErrorCode::AddressNotAllowed,
             message: refused.0,
         }]));
     }

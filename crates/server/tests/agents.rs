@@ -3,6 +3,7 @@
 
 mod common;
 
+use alc_domain::ErrorCode;
 use std::sync::Arc;
 
 use alc_domain::api::{AgentDetail, AgentSaved, Availability, ExtensionSuggestion};
@@ -429,12 +430,12 @@ async fn availability_and_suggestions() {
     let a: Availability = w
         .get("/agents/availability?email=Rosa.Jimenez%40northwind.example&extension=3001")
         .await;
-    assert_eq!(a.email.unwrap().code, "email_is_uc_user");
+    assert_eq!(a.email.unwrap().code, ErrorCode::EmailIsUcUser);
     assert_eq!(
         a.email_suggestion.as_deref(),
         Some("Rosa.Jimenez+webrtc@northwind.example")
     );
-    assert_eq!(a.extension.unwrap().code, "extension_is_group");
+    assert_eq!(a.extension.unwrap().code, ErrorCode::ExtensionIsGroup);
 
     // When +webrtc is taken, the next variant is offered.
     create(
@@ -468,7 +469,7 @@ async fn availability_and_suggestions() {
         .await;
     assert_eq!(free, Availability::default());
     let bad: Availability = w.get("/agents/availability?extension=12x").await;
-    assert_eq!(bad.extension.unwrap().code, "not_digits");
+    assert_eq!(bad.extension.unwrap().code, ErrorCode::NotDigits);
 }
 
 #[tokio::test]

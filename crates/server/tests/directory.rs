@@ -5,6 +5,7 @@
 
 mod common;
 
+use alc_domain::ErrorCode;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -332,7 +333,7 @@ async fn a_malformed_page_aborts_the_refresh_and_changes_nothing() {
         let error = r
             .error
             .unwrap_or_else(|| panic!("{system:?}: the refresh did not fail"));
-        assert_eq!(error.code, "directory_malformed", "{system:?}");
+        assert_eq!(error.code, ErrorCode::DirectoryMalformed, "{system:?}");
         assert!(
             error.message.starts_with("Nothing was changed"),
             "{error:?}"
@@ -371,7 +372,11 @@ async fn a_hostile_directory_fails_the_refresh_cleanly_and_the_server_keeps_answ
             .await
             .error
             .unwrap_or_else(|| panic!("{system:?} {kind:?}: the refresh did not fail"));
-        assert_eq!(error.code, "directory_malformed", "{system:?} {kind:?}");
+        assert_eq!(
+            error.code,
+            ErrorCode::DirectoryMalformed,
+            "{system:?} {kind:?}"
+        );
         assert_eq!(
             error.message,
             "Nothing was changed: the directory sent an invalid page."

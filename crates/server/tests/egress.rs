@@ -6,6 +6,7 @@
 
 mod common;
 
+use alc_domain::ErrorCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -183,7 +184,7 @@ async fn every_connection_is_checked_not_only_the_saved_address() {
         c.store_directly(&stored).await;
         let report = c.refresh().await;
         let error = report.error.expect("the refresh failed");
-        assert_eq!(error.code, "directory_blocked", "{stored}");
+        assert_eq!(error.code, ErrorCode::DirectoryBlocked, "{stored}");
         assert!(error.message.contains("not allowed"), "{}", error.message);
     }
     assert_eq!(seen.load(Ordering::SeqCst), 0, "no connection was made");
@@ -235,7 +236,7 @@ async fn a_report_says_the_directory_did_not_answer_not_what_the_socket_said() {
     assert_eq!(status, StatusCode::OK);
     let report = c.refresh().await;
     let error = report.error.expect("the refresh failed");
-    assert_eq!(error.code, "directory_unavailable");
+    assert_eq!(error.code, ErrorCode::DirectoryUnavailable);
     assert_eq!(
         error.message,
         "Nothing was changed: the directory did not answer. Try again later."

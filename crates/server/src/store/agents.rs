@@ -5,6 +5,7 @@
 //! trusts the client), and since writes are serialised, two requests racing for the same
 //! email or extension cannot both win.
 
+use alc_domain::ErrorCode;
 use std::collections::HashSet;
 
 use sqlx::{Row, SqliteConnection};
@@ -29,24 +30,16 @@ use super::{Store, StoreError, load_licenses, load_pool};
 /// How many `+webrtcN` variants to try when suggesting a free address.
 const PLUS_ADDRESS_TRIES: u32 = 20;
 
-fn field(name: &str, code: &str, message: String) -> FieldError {
-    FieldError {
-        field: name.into(),
-        code: code.into(),
-        message,
-    }
-}
-
 /// The write was based on a version someone else has since changed.
 fn stale(name: &str, what: &str) -> StoreError {
     StoreError::Refused(BatchError::Conflict {
         message: format!(
             "{name} was changed by someone else since you opened it; nothing was {what}. Reload to see their changes."
         ),
-        fields: vec![field(
+        fields: vec![FieldError::new(
             "version",
-            "stale_agent",
-            "Changed by someone else since you opened it.".into(),
+            ErrorCode::StaleAgent,
+            "Changed by someone else since you opened it.",
         )],
     })
 }
@@ -57,7 +50,7 @@ fn refuse(fields: Vec<FieldError>) -> StoreError {
         _ => "Some fields need attention; nothing was saved.".into(),
     };
     StoreError::Refused(BatchError::Invalid {
-        code: "invalid_profile".into(),
+        code: ErrorCode::InvalidProfile,
         message,
         fields,
     })
@@ -149,18 +142,18 @@ async fn email_problem(
             .map(|s| format!(" Use an address of its own, such as {s}."))
             .unwrap_or_else(|| " Use an address of its own.".into());
         Ok((
-            Some(field(
+            Some(FieldError::new(
                 "email",
-                "email_is_uc_user",
+                ErrorCode::EmailIsUcUser,
                 format!("This is the email of phone user {name} ({extension}).{hint}"),
             )),
             suggestion,
         ))
     } else {
         Ok((
-            Some(field(
+            Some(FieldError::new(
                 "email",
-                "email_taken",
+                ErrorCode::EmailTaken,
                 format!("{name} ({extension}) already uses this email address."),
             )),
             None,
@@ -187,9 +180,9 @@ async fn extension_problem(
         } else {
             "agent"
         };
-        return Ok(Some(field(
+        return Ok(Some(FieldError::new(
             "extension",
-            "extension_taken",
+            ErrorCode::ExtensionTaken,
             format!("Extension {extension} belongs to {who} {name}. Choose another."),
         )));
     }
@@ -199,9 +192,9 @@ async fn extension_problem(
             .fetch_optional(&mut *conn)
             .await?;
     Ok(group.map(|g| {
-        field(
+        FieldError::new(
             "extension",
-            "extension_is_group",
+            ErrorCode::ExtensionIsGroup,
             format!("Extension {extension} is the UC group {g}. Choose another."),
         )
     }))
@@ -222,9 +215,9 @@ async fn no_answer_problem(
     .fetch_optional(&mut *conn)
     .await?;
     Ok(exists.is_none().then(|| {
-        field(
+        FieldError::new(
             "no_answer",
-            "unknown_destination",
+            ErrorCode::UnknownDestination,
             format!("No agent, phone user or UC group has extension {extension}. Choose an existing extension."),
         )
     }))
@@ -508,9 +501,9 @@ impl Store {
                 ),
             ] {
                 if theirs.trim() != ours.as_str() {
-                    problems.push(field(
+                    problems.push(FieldError::new(
                         name,
-                        "read_only",
+                        ErrorCode::ReadOnly,
                         format!(
                             "The {} of a phone user comes from the {} directory and cannot be changed here.",
                             name,
@@ -599,7 +592,7 @@ impl Store {
             .ok_or(StoreError::NotFound)?;
         if current.source.is_uc() {
             return Err(StoreError::Refused(BatchError::Invalid {
-                code: "phone_user".into(),
+                code: ErrorCode::PhoneUser,
                 message: format!(
                     "{} is a phone user from the {} directory and cannot be removed here. Untick their licenses instead.",
                     current.profile.name,

@@ -6,6 +6,7 @@
 //! what is SQLite-specific — opening the file, WAL, and `BEGIN IMMEDIATE` to take the
 //! write lock up front — lives here.
 
+use alc_domain::ErrorCode;
 use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
@@ -356,7 +357,7 @@ impl Store {
         let problems = purchases.check(&pool);
         if !problems.is_empty() {
             return Err(BatchError::Invalid {
-                code: "invalid_purchases".into(),
+                code: ErrorCode::InvalidPurchases,
                 message: "These numbers would leave more licenses assigned than bought; nothing was saved.".into(),
                 fields: problems,
             }
@@ -571,8 +572,8 @@ async fn refuse_new_licenses_for_gone(
         for t in LicenseType::ALL {
             if let Err(block) = Block::check_gone(true, u.before, t, u.after.has(t)) {
                 fields.push(alc_domain::FieldError {
-                    field: format!("agents[{}].{}", u.agent_id, t.key()),
-                    code: block.code().to_string(),
+                    field: alc_domain::FieldPath::AgentLicense(u.agent_id, t),
+                    code: block.code(),
                     message: format!("{name}: {}", block.message(t)),
                 });
             }
@@ -582,7 +583,7 @@ async fn refuse_new_licenses_for_gone(
         return Ok(());
     }
     Err(BatchError::Invalid {
-        code: "gone_from_directory".into(),
+        code: ErrorCode::GoneFromDirectory,
         message: "Users gone from the directory cannot get new licenses; nothing was saved.".into(),
         fields,
     }

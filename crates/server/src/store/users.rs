@@ -5,6 +5,7 @@
 //! One promise is kept here, inside the write transaction: there is always at least
 //! one active admin, so that nobody can lock the account out of its own settings.
 
+use alc_domain::ErrorCode;
 use sqlx::Row;
 
 use alc_domain::access::{AuditKind, NewUser, Role, UserAccount, UserChange, UserId};
@@ -39,9 +40,9 @@ fn user_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<UserAccount, StoreError>
     })
 }
 
-fn invalid(code: &str, message: &str, fields: Vec<FieldError>) -> StoreError {
+fn invalid(code: ErrorCode, message: &str, fields: Vec<FieldError>) -> StoreError {
     BatchError::Invalid {
-        code: code.into(),
+        code,
         message: message.into(),
         fields,
     }
@@ -52,7 +53,7 @@ fn invalid(code: &str, message: &str, fields: Vec<FieldError>) -> StoreError {
 fn check_new_password(password: &str, email: &str, field: &str) -> Result<(), StoreError> {
     check_password(password, email, field).map_err(|e| {
         invalid(
-            "invalid_password",
+            ErrorCode::InvalidPassword,
             "Choose a different password; nothing was changed.",
             vec![e],
         )
@@ -168,7 +169,7 @@ impl Store {
         let (name, email) =
             alc_domain::access::validate_user(&new.name, &new.email).map_err(|f| {
                 invalid(
-                    "invalid_user",
+                    ErrorCode::InvalidUser,
                     "Check the highlighted fields; nobody was added.",
                     f,
                 )
@@ -184,11 +185,11 @@ impl Store {
                 .await?;
         if taken.is_some() {
             return Err(invalid(
-                "invalid_user",
+                ErrorCode::InvalidUser,
                 "Check the highlighted fields; nobody was added.",
                 vec![FieldError {
                     field: "email".into(),
-                    code: "email_taken".into(),
+                    code: ErrorCode::EmailTaken,
                     message: "A console user with this email already exists.".into(),
                 }],
             ));
@@ -244,14 +245,14 @@ impl Store {
             if other_admins == 0 {
                 let field = if !active { "active" } else { "role" };
                 return Err(invalid(
-                    "last_admin",
+                    ErrorCode::LastAdmin,
                     &format!(
                         "{} is the last active admin. Make another user an admin first, so that someone can still manage the account.",
                         before.name
                     ),
                     vec![FieldError {
                         field: field.into(),
-                        code: "last_admin".into(),
+                        code: ErrorCode::LastAdmin,
                         message: "The account needs at least one active admin.".into(),
                     }],
                 ));
@@ -371,22 +372,22 @@ impl Store {
                 .ok_or(StoreError::UserNotFound)?;
         if !verify_off_thread(current, hash).await? {
             return Err(invalid(
-                "wrong_password",
+                ErrorCode::WrongPassword,
                 "The current password is not right; nothing was changed.",
                 vec![FieldError {
                     field: "current_password".into(),
-                    code: "wrong_password".into(),
+                    code: ErrorCode::WrongPassword,
                     message: "This is not your current password.".into(),
                 }],
             ));
         }
         if new == current {
             return Err(invalid(
-                "invalid_password",
+                ErrorCode::InvalidPassword,
                 "Choose a different password; nothing was changed.",
                 vec![FieldError {
                     field: "new_password".into(),
-                    code: "password_unchanged".into(),
+                    code: ErrorCode::PasswordUnchanged,
                     message: "Choose a password different from the current one.".into(),
                 }],
             ));
