@@ -61,14 +61,14 @@ fn fake_api() {
         },
         assigned: Counts::from_fn(|_| 0),
     });
-    let agent = |id: AgentId, name: &str| Agent {
-        id,
+    let agent = |id: i64, name: &str| Agent {
+        id: AgentId(id),
         name: name.into(),
         email: format!("{}@test.example", name.to_lowercase()),
         extension: (4000 + id).to_string(),
         source: AgentSource::Webrtc,
         licenses: LicenseSet::default(),
-        version: 1,
+        version: Version(1),
         gone: false,
         no_queue: false,
     };

@@ -32,13 +32,13 @@ fn mount() -> Mounted {
         let form = ProfileForm::new(AgentProfile::default());
         tx.send(form).unwrap();
         let agent = Agent {
-            id: 0,
+            id: AgentId(0),
             name: "the new agent".into(),
             email: String::new(),
             extension: String::new(),
             source: AgentSource::Webrtc,
             licenses: LicenseSet::EMPTY,
-            version: 1,
+            version: Version(1),
             gone: false,
             no_queue: false,
         };

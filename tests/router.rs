@@ -28,7 +28,10 @@ fn locations_and_routes_parse() {
     assert_eq!(Route::parse("/agents/"), Route::Agents);
     assert_eq!(Route::parse("/nope"), Route::NotFound);
     assert_eq!(Route::parse("/agents/new"), Route::NewAgent);
-    assert_eq!(Route::parse("/agents/42"), Route::EditAgent(42));
+    assert_eq!(
+        Route::parse("/agents/42"),
+        Route::EditAgent(alc_domain::AgentId(42))
+    );
     assert_eq!(Route::parse("/agents/abc"), Route::NotFound);
     assert_eq!(Route::parse("/users"), Route::Users);
     assert_eq!(Route::parse("/users/"), Route::Users);
@@ -37,7 +40,7 @@ fn locations_and_routes_parse() {
     for r in [
         Route::Agents,
         Route::NewAgent,
-        Route::EditAgent(7),
+        Route::EditAgent(alc_domain::AgentId(7)),
         Route::PhoneUsers,
         Route::Audit,
         Route::Settings,

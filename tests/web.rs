@@ -26,15 +26,15 @@ fn summary(purchased: [i64; 4], assigned: [i64; 4], channel: bool) -> LicenseSum
     })
 }
 
-fn agent(id: AgentId, name: &str, licenses: &[LicenseType]) -> Agent {
+fn agent(id: i64, name: &str, licenses: &[LicenseType]) -> Agent {
     Agent {
-        id,
+        id: AgentId(id),
         name: name.into(),
         email: format!("{}@test.example", name.to_lowercase()),
         extension: (4000 + id).to_string(),
         source: AgentSource::Webrtc,
         licenses: licenses.iter().copied().collect(),
-        version: 1,
+        version: Version(1),
         gone: false,
         no_queue: false,
     }

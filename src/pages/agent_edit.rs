@@ -29,7 +29,7 @@ enum Notice {
 }
 
 /// The id the license boxes of a not-yet-created agent use.
-const NEW_AGENT: AgentId = 0;
+const NEW_AGENT: AgentId = AgentId(0);
 
 #[component]
 pub fn AgentEditPage(id: Option<AgentId>) -> impl IntoView {
@@ -115,7 +115,7 @@ pub fn AgentEditPage(id: Option<AgentId>) -> impl IntoView {
                 extension: String::new(),
                 source: AgentSource::Webrtc,
                 licenses: LicenseSet::EMPTY,
-                version: 1,
+                version: alc_domain::Version(1),
                 gone: false,
                 no_queue: false,
             },

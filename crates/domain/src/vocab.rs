@@ -7,9 +7,55 @@ use serde::{Deserialize, Serialize};
 pub use crate::error_code::ErrorCode;
 use crate::license::LicenseType;
 
-pub type AgentId = i64;
+/// An agent's id. On the wire a plain number; in Rust a type of its own, so that an id
+/// cannot be passed where a version (or a console user's id) is meant.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::Type), sqlx(transparent))]
+pub struct AgentId(pub i64);
+
 /// Bumped on every change to an agent; a write names the version it was based on.
-pub type Version = i64;
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::Type), sqlx(transparent))]
+pub struct Version(pub i64);
+
+impl Version {
+    /// The version after one more change.
+    pub const fn next(self) -> Version {
+        Version(self.0 + 1)
+    }
+}
+
+impl std::fmt::Display for AgentId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::str::FromStr for AgentId {
+    type Err = std::num::ParseIntError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.parse().map(AgentId)
+    }
+}
+
+impl std::str::FromStr for Version {
+    type Err = std::num::ParseIntError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.parse().map(Version)
+    }
+}
 
 /// Where an agent comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -189,7 +235,7 @@ mod tests {
             FieldPath::Change(0),
             FieldPath::Change(19_999),
             FieldPath::Pool(LicenseType::Transcription),
-            FieldPath::AgentLicense(12, LicenseType::WebChat),
+            FieldPath::AgentLicense(AgentId(12), LicenseType::WebChat),
         ] {
             let json = serde_json::to_string(&path).unwrap();
             assert_eq!(
@@ -200,7 +246,7 @@ mod tests {
         }
         assert_eq!(FieldPath::Change(3).to_string(), "changes[3]");
         assert_eq!(
-            FieldPath::AgentLicense(7, LicenseType::Sms).to_string(),
+            FieldPath::AgentLicense(AgentId(7), LicenseType::Sms).to_string(),
             "agents[7].sms"
         );
         assert_eq!(FieldPath::Pool(LicenseType::Voice), "licenses.voice");

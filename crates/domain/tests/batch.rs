@@ -18,23 +18,18 @@ fn pool(purchased: [i64; 4], assigned: [i64; 4], channel: bool) -> Pool {
     p
 }
 
-fn change(
-    agent_id: AgentId,
-    license: LicenseType,
-    assigned: bool,
-    version: Version,
-) -> LicenseChange {
+fn change(agent_id: i64, license: LicenseType, assigned: bool, version: i64) -> LicenseChange {
     LicenseChange {
-        agent_id,
+        agent_id: AgentId(agent_id),
         license,
         assigned,
-        version,
+        version: Version(version),
     }
 }
 
-fn agents(list: &[(AgentId, Version, &[LicenseType])]) -> HashMap<AgentId, (Version, LicenseSet)> {
+fn agents(list: &[(i64, i64, &[LicenseType])]) -> HashMap<AgentId, (Version, LicenseSet)> {
     list.iter()
-        .map(|(id, v, l)| (*id, (*v, l.iter().copied().collect())))
+        .map(|(id, v, l)| (AgentId(*id), (Version(*v), l.iter().copied().collect())))
         .collect()
 }
 
@@ -179,8 +174,8 @@ fn empty_duplicate_and_huge_batches_are_refused() {
 fn pending_changes_count_and_forget_reverted_ticks() {
     let mut pending = PendingChanges::default();
     let saved: LicenseSet = [Sms].into_iter().collect();
-    pending.set(7, "Ann", 3, saved, Voice, true);
-    pending.set(7, "Ann", 3, saved, Sms, false);
+    pending.set(AgentId(7), "Ann", Version(3), saved, Voice, true);
+    pending.set(AgentId(7), "Ann", Version(3), saved, Sms, false);
     assert_eq!(pending.len(), 2);
     assert_eq!(pending.delta()[Voice], 1);
     assert_eq!(pending.delta()[Sms], -1);
@@ -190,12 +185,12 @@ fn pending_changes_count_and_forget_reverted_ticks() {
         batch
             .changes
             .iter()
-            .all(|c| c.version == 3 && c.agent_id == 7)
+            .all(|c| c.version == Version(3) && c.agent_id == AgentId(7))
     );
-    pending.set(7, "Ann", 3, saved, Voice, false);
-    pending.set(7, "Ann", 3, saved, Sms, true);
+    pending.set(AgentId(7), "Ann", Version(3), saved, Voice, false);
+    pending.set(AgentId(7), "Ann", Version(3), saved, Sms, true);
     assert!(pending.is_empty());
-    assert_eq!(pending.wanted(7, saved), saved);
+    assert_eq!(pending.wanted(AgentId(7), saved), saved);
 }
 
 /// A small world: a pool and a handful of agents whose holdings obey the rules.
@@ -232,12 +227,12 @@ proptest! {
     ) {
         let mut pending = PendingChanges::default();
         for (who, which) in clicks {
-            let id = (who % holdings.len()) as AgentId;
+            let id = AgentId((who % holdings.len()) as i64);
             let t = LicenseType::ALL[which];
-            let shown = pending.wanted(id, holdings[id as usize]);
+            let shown = pending.wanted(id, holdings[id.0 as usize]);
             let live = start.after(pending.delta());
             if live.check_toggle(shown, t, !shown.has(t)).is_ok() {
-                pending.set(id, "x", 1, holdings[id as usize], t, !shown.has(t));
+                pending.set(id, "x", Version(1), holdings[id.0 as usize], t, !shown.has(t));
             }
         }
         let live = start.after(pending.delta());
@@ -248,7 +243,7 @@ proptest! {
         if pending.is_empty() {
             return Ok(());
         }
-        let current = |id: AgentId| holdings.get(id as usize).map(|s| (1, *s));
+        let current = |id: AgentId| holdings.get(id.0 as usize).map(|s| (Version(1), *s));
         let plan = plan(&start, current, &pending.to_batch().changes);
         prop_assert!(plan.is_ok(), "{:?}", plan);
         let plan = plan.unwrap();
@@ -265,7 +260,7 @@ proptest! {
         raw in proptest::collection::vec((0i64..10, 0usize..4, any::<bool>(), 0i64..3), 0..30),
     ) {
         let changes: Vec<_> = raw.into_iter().map(|(id, t, on, v)| change(id, LicenseType::ALL[t], on, v)).collect();
-        let current = |id: AgentId| holdings.get(id as usize).map(|s| (1, *s));
+        let current = |id: AgentId| holdings.get(id.0 as usize).map(|s| (Version(1), *s));
         if let Ok(plan) = plan(&start, current, &changes) {
             for t in LicenseType::ALL {
                 prop_assert!(plan.delta[t] <= 0 || plan.pool_after.assigned[t] <= start.entitlements.purchased[t]);

@@ -279,7 +279,7 @@ async fn edits_are_checked_and_stale_edits_refused() {
     assert_eq!(edited.profile.name, "Edited Name");
     assert_eq!(edited.profile.recording, RecordingMode::Disabled);
     assert!(edited.licenses.has(LicenseType::Sms));
-    assert_eq!(edited.version, agent.version + 1);
+    assert_eq!(edited.version, agent.version.next());
 
     // A second supervisor still holds the first version.
     let (status, body) = w
@@ -388,7 +388,7 @@ async fn removing_an_agent_returns_its_licenses() {
     let (status, _) = w
         .send(
             Method::DELETE,
-            &format!("{path}?version={}", agent.version + 7),
+            &format!("{path}?version={}", agent.version.0 + 7),
             None,
         )
         .await;
@@ -419,7 +419,7 @@ async fn removing_an_agent_returns_its_licenses() {
         NoAnswer::None,
         "no longer points at a removed extension"
     );
-    assert_eq!(fwd.version, forwarder.version + 1);
+    assert_eq!(fwd.version, forwarder.version.next());
     let (status, _) = w.send(Method::GET, "/agents/not-a-number", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -94,7 +94,7 @@ async fn a_valid_batch_is_applied_and_versions_move() {
     assert_eq!(status, StatusCode::OK, "{body}");
     let result: LicenseChangeResult = serde_json::from_value(body).unwrap();
     assert_eq!(result.agents.len(), 2);
-    assert_eq!(result.agents[0].version, a[0].version + 1);
+    assert_eq!(result.agents[0].version, a[0].version.next());
     assert_eq!(assigned(&result.summary, Voice), 1);
     let now = w.all_agents().await;
     assert_eq!(
@@ -161,10 +161,10 @@ async fn stale_or_vanished_agents_get_409() {
     );
 
     let ghost = LicenseChange {
-        agent_id: 999_999,
+        agent_id: alc_domain::AgentId(999_999),
         license: Voice,
         assigned: true,
-        version: 1,
+        version: alc_domain::Version(1),
     };
     let (status, body) = w.post_changes(&[ghost]).await;
     assert_eq!(status, StatusCode::CONFLICT);

@@ -480,7 +480,11 @@ async fn serve_without_the_demo_creates_nothing_and_listens_on_its_port_only() {
         "no directory"
     );
     assert_eq!(
-        store.agents_by_id(&[1, 2, 3]).await.unwrap().len(),
+        store
+            .agents_by_id(&[1, 2, 3].map(alc_domain::AgentId))
+            .await
+            .unwrap()
+            .len(),
         0,
         "no agents"
     );

@@ -112,7 +112,7 @@ async fn email_problem(
         "SELECT name, extension, source FROM agents WHERE email_key = ? AND id != ? LIMIT 1",
     )
     .bind(email_key(email))
-    .bind(exclude.unwrap_or(-1))
+    .bind(exclude.map_or(-1, |a| a.0))
     .fetch_optional(&mut *conn)
     .await?;
     let Some(holder) = holder else {
@@ -169,7 +169,7 @@ async fn extension_problem(
     if let Some(row) =
         sqlx::query("SELECT name, source FROM agents WHERE extension = ? AND id != ? LIMIT 1")
             .bind(extension)
-            .bind(exclude.unwrap_or(-1))
+            .bind(exclude.map_or(-1, |a| a.0))
             .fetch_optional(&mut *conn)
             .await?
     {
@@ -454,7 +454,7 @@ impl Store {
         .bind(profile.review_own_recordings)
         .fetch_one(&mut *tx)
         .await?;
-        let plan = plan_licenses(&mut tx, id, 1, LicenseSet::EMPTY, req.licenses).await?;
+        let plan = plan_licenses(&mut tx, id, Version(1), LicenseSet::EMPTY, req.licenses).await?;
         write_licenses(&mut tx, &plan).await?;
         let saved = finish(&mut tx, Some(id)).await?;
         audit::record(
