@@ -46,6 +46,9 @@ pub struct Config {
     pub directory_allow: Vec<alc_directory::egress::Allowed>,
     /// The keys that seal the directory's credentials (none: they cannot be stored).
     pub secret_keys: secrets::Keyring,
+    /// The time sessions and sign-in limits are measured by: the system's, or a
+    /// test's [`clock::Clock::manual`].
+    pub clock: clock::Clock,
 }
 
 impl Config {
@@ -63,6 +66,7 @@ impl Config {
             trusted_proxies: Vec::new(),
             directory_allow: alc_directory::egress::Allowed::loopback(),
             secret_keys: secrets::Keyring::ephemeral(),
+            clock: clock::Clock::system(),
         }
     }
 
@@ -119,7 +123,9 @@ pub async fn prepare(config: &Config) -> Result<(Store, TcpListener), BoxError> 
         // Before the database is touched: a refused start leaves no file behind.
         return start_demo_unavailable();
     }
-    let store = Store::open_with(&config.db_path, config.secret_keys.clone()).await?;
+    let store = Store::open_with(&config.db_path, config.secret_keys.clone())
+        .await?
+        .with_clock(config.clock.clone());
     seal_old_secrets(&store, &config.secret_keys).await;
     if config.demo {
         start_demo(&store).await?;

@@ -295,6 +295,7 @@ fn config(common: &Common, args: &ServeArgs) -> Result<Config, Failure> {
         trusted_proxies: args.trusted_proxies.clone(),
         directory_allow: args.directory_allow.clone(),
         secret_keys: keyring(&args.keys, &common.db, args.demo && cfg!(feature = "demo"))?,
+        clock: alc_server::clock::Clock::system(),
     })
 }
 

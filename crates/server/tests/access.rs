@@ -9,6 +9,7 @@ use std::time::Duration;
 use alc_domain::access::{self, AuditKind, AuditPage, Role, SessionInfo};
 use alc_domain::*;
 use alc_server::Config;
+use alc_server::clock::Clock;
 use common::{World, bearer, client_with};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -357,13 +358,15 @@ async fn a_cookie_session_needs_its_csrf_token_for_every_change() {
 #[tokio::test]
 async fn sessions_expire_when_idle() {
     let dir = tempfile::tempdir().unwrap();
+    // The store's time moves only when the test moves it: no real waiting, and no
+    // session made at x.99 s that is over by the time it is read back.
+    let clock = Clock::manual();
     let server = alc_server::start(Config {
         sessions: alc_server::store::access::SessionPolicy {
-            // Two seconds, not one: expiry is counted in whole seconds, and a session
-            // made at x.99 s with one second would be over by the time it is read back.
             idle: Duration::from_secs(2),
             max: Duration::from_secs(60),
         },
+        clock: clock.clone(),
         ..Config::ephemeral(dir.path().join("console.db"))
     })
     .await
@@ -381,7 +384,13 @@ async fn sessions_expire_when_idle() {
         http.get(&url).send().await.unwrap().status(),
         StatusCode::OK
     );
-    tokio::time::sleep(Duration::from_millis(3100)).await;
+    // Used within its idle time, it stays open.
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(
+        http.get(&url).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    clock.advance(Duration::from_secs(3));
     let r = http.get(&url).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     let body: Value = r.json().await.unwrap();
@@ -391,7 +400,7 @@ async fn sessions_expire_when_idle() {
 
 #[tokio::test]
 async fn repeated_failed_sign_ins_are_slowed_down() {
-    let w = World::demo().await;
+    let w = World::start_with(true, Clock::manual()).await;
     let http = reqwest::Client::new();
     let attempt = |password: &'static str| {
         http.post(w.url("/auth/sign-in"))
@@ -414,7 +423,7 @@ async fn repeated_failed_sign_ins_are_slowed_down() {
         .parse()
         .unwrap();
     assert!((1..=60).contains(&wait), "{wait}");
-    tokio::time::sleep(Duration::from_secs(wait)).await;
+    w.clock.advance(Duration::from_secs(wait));
     assert_eq!(
         attempt("supervisor-demo-2026").await.unwrap().status(),
         StatusCode::OK

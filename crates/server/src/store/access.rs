@@ -13,7 +13,6 @@ use alc_domain::access::{AuditKind, ConsoleUser, MAX_EMAIL_BYTES, Role};
 use alc_domain::email_key;
 
 use super::{Store, StoreError, audit};
-use crate::clock::now_secs;
 
 /// Who did something, for the audit log.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -304,7 +303,7 @@ impl Store {
             return Ok(Err(SignInRefused::Invalid));
         }
         let key = email_key(email);
-        let now = now_secs();
+        let now = self.now_secs();
         if let Some(wait) = self.reserve_check(&key, client, now).await? {
             tracing::info!(wait_secs = wait, "sign-in throttled");
             return Ok(Err(SignInRefused::SlowDown(wait)));
@@ -354,7 +353,7 @@ impl Store {
         let csrf = random_token();
         // The session starts now, after the (slow, by design) hash: with a short idle
         // policy, a clock read before it could open a session that is already over.
-        let now = now_secs();
+        let now = self.now_secs();
         let max = now + policy.max.as_secs() as i64;
         let expires = (now + policy.idle.as_secs() as i64).min(max);
         let mut tx = self.begin_write().await?;
@@ -456,7 +455,7 @@ impl Store {
     pub async fn sweep_sign_in_throttle(&self) -> Result<u64, StoreError> {
         Ok(
             sqlx::query("DELETE FROM sign_in_throttle WHERE last_at <= ?")
-                .bind(now_secs() - WINDOW_SECS)
+                .bind(self.now_secs() - WINDOW_SECS)
                 .execute(&self.write)
                 .await?
                 .rows_affected(),
@@ -474,7 +473,7 @@ impl Store {
         token: &str,
         policy: SessionPolicy,
     ) -> Result<Option<Principal>, StoreError> {
-        let now = now_secs();
+        let now = self.now_secs();
         let hash = token_hash(token);
         let row = sqlx::query(
             "SELECT s.user_id, s.kind, s.csrf, s.expires_at, s.max_expires_at, u.name, u.email, u.role,

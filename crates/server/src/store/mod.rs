@@ -98,6 +98,8 @@ pub struct Store {
     password_checks: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// Seals and opens the directory's credentials.
     keys: crate::secrets::Keyring,
+    /// The time sessions and sign-in limits are measured by.
+    clock: crate::clock::Clock,
 }
 
 /// What `check-config` finds in a database it does not change.
@@ -179,7 +181,19 @@ impl Store {
             path: std::sync::Arc::new(path.to_path_buf()),
             password_checks: Default::default(),
             keys,
+            clock: crate::clock::Clock::system(),
         })
+    }
+
+    /// This store, reading the time from `clock` (a test's manual clock).
+    pub fn with_clock(mut self, clock: crate::clock::Clock) -> Store {
+        self.clock = clock;
+        self
+    }
+
+    /// Now, in Unix seconds, by the store's clock.
+    pub(crate) fn now_secs(&self) -> i64 {
+        self.clock.now_secs()
     }
 
     /// Reads the schema's state of the file at `path` without creating or changing it.

@@ -15,7 +15,7 @@ use alc_domain::{BatchError, FieldError, email_key};
 use super::access::{Actor, hash_off_thread, user_label, verify_off_thread};
 use super::audit::{self, Entry};
 use super::{Store, StoreError};
-use crate::clock::{now_secs, rfc3339};
+use crate::clock::rfc3339;
 
 const USER_COLUMNS: &str = "SELECT u.id, u.name, u.email, u.role, u.active, u.must_change_password,
         u.last_sign_in_at, u.created_at,
@@ -72,9 +72,10 @@ fn summary(u: &UserAccount) -> serde_json::Value {
 async fn load_user(
     conn: &mut sqlx::SqliteConnection,
     id: UserId,
+    now: i64,
 ) -> Result<UserAccount, StoreError> {
     let row = sqlx::query(&format!("{USER_COLUMNS} WHERE u.id = ?"))
-        .bind(now_secs())
+        .bind(now)
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?
@@ -138,7 +139,7 @@ impl Store {
     /// Every console user, by name.
     pub async fn list_users(&self) -> Result<Vec<UserAccount>, StoreError> {
         sqlx::query(&format!("{USER_COLUMNS} ORDER BY lower(u.name), u.id"))
-            .bind(now_secs())
+            .bind(self.now_secs())
             .fetch_all(&self.read)
             .await?
             .iter()
@@ -149,7 +150,7 @@ impl Store {
     /// The user with this email (any case), for the command line.
     pub async fn user_by_email(&self, email: &str) -> Result<UserAccount, StoreError> {
         let row = sqlx::query(&format!("{USER_COLUMNS} WHERE u.email_key = ?"))
-            .bind(now_secs())
+            .bind(self.now_secs())
             .bind(email_key(email))
             .fetch_optional(&self.read)
             .await?
@@ -206,7 +207,7 @@ impl Store {
         .bind(temporary)
         .fetch_one(&mut *tx)
         .await?;
-        let user = load_user(&mut tx, id).await?;
+        let user = load_user(&mut tx, id, self.now_secs()).await?;
         audit::record(
             &mut tx,
             actor,
@@ -230,7 +231,7 @@ impl Store {
         change: &UserChange,
     ) -> Result<UserAccount, StoreError> {
         let mut tx = self.begin_write().await?;
-        let before = load_user(&mut tx, id).await?;
+        let before = load_user(&mut tx, id, self.now_secs()).await?;
         let role = change.role.unwrap_or(before.role);
         let active = change.active.unwrap_or(before.active);
         let stops_being_admin =
@@ -267,7 +268,7 @@ impl Store {
         if !active {
             end_sessions_of(&mut tx, id, None).await?;
         }
-        let after = load_user(&mut tx, id).await?;
+        let after = load_user(&mut tx, id, self.now_secs()).await?;
         let name = subject(&after);
         if role != before.role {
             audit::record(
@@ -314,13 +315,13 @@ impl Store {
     ) -> Result<UserAccount, StoreError> {
         let email = {
             let mut conn = self.read.acquire().await?;
-            load_user(&mut conn, id).await?.email
+            load_user(&mut conn, id, self.now_secs()).await?.email
         };
         check_new_password(password, &email, "password")?;
         let hash = hash_off_thread(password).await?;
         let mut tx = self.begin_write().await?;
         let ended = set_password(&mut tx, id, &hash, true, None).await?;
-        let user = load_user(&mut tx, id).await?;
+        let user = load_user(&mut tx, id, self.now_secs()).await?;
         audit::record(
             &mut tx,
             actor,
@@ -338,7 +339,7 @@ impl Store {
     /// Ends every session of a user (a lost laptop, a shared password).
     pub async fn end_user_sessions(&self, actor: &Actor, id: UserId) -> Result<u64, StoreError> {
         let mut tx = self.begin_write().await?;
-        let user = load_user(&mut tx, id).await?;
+        let user = load_user(&mut tx, id, self.now_secs()).await?;
         let ended = end_sessions_of(&mut tx, id, None).await?;
         audit::record(
             &mut tx,
@@ -396,7 +397,7 @@ impl Store {
         let hash = hash_off_thread(new).await?;
         let mut tx = self.begin_write().await?;
         let ended = set_password(&mut tx, id, &hash, false, Some(keep_token_hash)).await?;
-        let user = load_user(&mut tx, id).await?;
+        let user = load_user(&mut tx, id, self.now_secs()).await?;
         audit::record(
             &mut tx,
             actor,

@@ -4,6 +4,7 @@
 
 use alc_domain::access::{self, Role};
 use alc_domain::*;
+use alc_server::clock::Clock;
 use alc_server::store::access::SessionKind;
 use alc_server::{Config, NewAgent, Running};
 use reqwest::StatusCode;
@@ -58,6 +59,8 @@ pub fn client_with(token: &str) -> reqwest::Client {
 pub struct World {
     pub server: Running,
     pub http: reqwest::Client,
+    /// The time the server's store reads (the system's unless started with another).
+    pub clock: Clock,
     _dir: tempfile::TempDir,
 }
 
@@ -89,9 +92,15 @@ impl World {
     }
 
     pub async fn start(demo: bool) -> World {
+        Self::start_with(demo, Clock::system()).await
+    }
+
+    /// [`World::start`] with the store reading `clock` (a manual one, to move time).
+    pub async fn start_with(demo: bool, clock: Clock) -> World {
         let dir = tempfile::tempdir().unwrap();
         let server = alc_server::start(Config {
             demo,
+            clock: clock.clone(),
             ..Config::ephemeral(dir.path().join("nested/console.db"))
         })
         .await
@@ -100,6 +109,7 @@ impl World {
         World {
             server,
             http: client_with(&token),
+            clock,
             _dir: dir,
         }
     }
