@@ -5,6 +5,7 @@
 //!   cargo xtask test               every test: lint, native, browser, end to end
 //!   cargo xtask bench              print the gzipped size of what the page loads
 //!   cargo xtask package            an operator's build: target/package/{alc-server,dist/}
+//!   cargo xtask unicode-marks      regenerate the email rule's Unicode table (--check)
 
 use std::env;
 use std::ffi::OsString;
@@ -12,6 +13,8 @@ use std::fs;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
+
+mod unicode;
 
 const TRUNK_VERSION: &str = "0.21.14";
 /// binaryen's wasm-opt from npm. Debian's binaryen 108 breaks wasm-bindgen 0.2.130's
@@ -35,8 +38,11 @@ fn main() -> ExitCode {
         "bench" => bench(),
         "package" => package(),
         "lint" => Tools::ensure(false).and_then(|t| lint(&t)),
+        "unicode-marks" => unicode::marks(&root(), rest.iter().any(|a| a == "--check")),
         _ => {
-            eprintln!("usage: cargo xtask <run [server options] | test | bench | lint | package>");
+            eprintln!(
+                "usage: cargo xtask <run [server options] | test | bench | lint | package | unicode-marks [--check]>"
+            );
             return ExitCode::from(2);
         }
     };
@@ -320,6 +326,8 @@ fn exec(mut cmd: Command) -> Result {
 fn lint(tools: &Tools) -> Result {
     step("rustfmt");
     sh(cargo().args(["fmt", "--all", "--check"]))?;
+    step("the email rule's Unicode table is what its generator makes");
+    unicode::marks(&root(), true)?;
     step("clippy (native and wasm32)");
     sh(cargo()
         .args([
