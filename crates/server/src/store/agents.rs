@@ -1,34 +1,26 @@
-//! Agent profiles: read, create, edit, remove; uniqueness of emails and extensions;
-//! the extension plan and the next free extension.
+//! Agent profiles: read, create, edit, remove (uniqueness is in `uniqueness.rs`, the
+//! extension plan in `extensions.rs`).
 //!
 //! Every write re-checks every rule inside its write transaction (the server never
 //! trusts the client), and since writes are serialised, two requests racing for the same
 //! email or extension cannot both win.
 
 use alc_domain::ErrorCode;
-use std::collections::HashSet;
-
 use sqlx::{Row, SqliteConnection};
 
-use alc_domain::api::{
-    AgentDetail, AgentSaved, Availability, AvailabilityQuery, CreateAgent, ExtensionSuggestion,
-    UpdateAgent,
-};
+use alc_domain::api::{AgentDetail, AgentSaved, CreateAgent, UpdateAgent};
 use alc_domain::{
-    AgentId, AgentProfile, AgentSource, BatchError, ExtensionRange, ExtensionRanges, FieldError,
-    LicenseChange, LicenseSet, LicenseSummary, NoAnswer, RecordingMode, Version, email_key,
-    plus_address, validate_email, validate_extension, validate_no_answer, validate_preferred_name,
-    validate_profile,
+    AgentId, AgentProfile, AgentSource, BatchError, FieldError, LicenseChange, LicenseSet,
+    LicenseSummary, NoAnswer, RecordingMode, Version, email_key, validate_no_answer,
+    validate_preferred_name, validate_profile,
 };
 
 use alc_domain::access::AuditKind;
 
 use super::access::Actor;
 use super::audit::{self, Entry};
+use super::uniqueness::{email_problem, extension_problem, no_answer_problem};
 use super::{Store, StoreError, load_licenses, load_pool};
-
-/// How many `+webrtcN` variants to try when suggesting a free address.
-const PLUS_ADDRESS_TRIES: u32 = 20;
 
 /// The write was based on a version someone else has since changed.
 fn stale(name: &str, what: &str) -> StoreError {
@@ -44,7 +36,7 @@ fn stale(name: &str, what: &str) -> StoreError {
     })
 }
 
-fn refuse(fields: Vec<FieldError>) -> StoreError {
+pub(super) fn refuse(fields: Vec<FieldError>) -> StoreError {
     let message = match fields.as_slice() {
         [only] => format!("{} Nothing was saved.", only.message),
         _ => "Some fields need attention; nothing was saved.".into(),
@@ -99,127 +91,6 @@ async fn load_detail(
             recording: RecordingMode::from_key(&recording).unwrap_or_default(),
             review_own_recordings: row.try_get("review_own_recordings")?,
         },
-    }))
-}
-
-/// Who else uses this email, and a free address to offer when it is a phone user's.
-async fn email_problem(
-    conn: &mut SqliteConnection,
-    email: &str,
-    exclude: Option<AgentId>,
-) -> Result<(Option<FieldError>, Option<String>), StoreError> {
-    let holder = sqlx::query(
-        "SELECT name, extension, source FROM agents WHERE email_key = ? AND id != ? LIMIT 1",
-    )
-    .bind(email_key(email))
-    .bind(exclude.map_or(-1, |a| a.0))
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(holder) = holder else {
-        return Ok((None, None));
-    };
-    let name: String = holder.try_get("name")?;
-    let extension: String = holder.try_get("extension")?;
-    let source: String = holder.try_get("source")?;
-    if AgentSource::from_key(&source).is_some_and(AgentSource::is_uc) {
-        let mut suggestion = None;
-        for n in 1..=PLUS_ADDRESS_TRIES {
-            let Some(candidate) = plus_address(email, n) else {
-                break;
-            };
-            let taken: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM agents WHERE email_key = ? LIMIT 1")
-                    .bind(email_key(&candidate))
-                    .fetch_optional(&mut *conn)
-                    .await?;
-            if taken.is_none() {
-                suggestion = Some(candidate);
-                break;
-            }
-        }
-        let hint = suggestion
-            .as_deref()
-            .map(|s| format!(" Use an address of its own, such as {s}."))
-            .unwrap_or_else(|| " Use an address of its own.".into());
-        Ok((
-            Some(FieldError::new(
-                "email",
-                ErrorCode::EmailIsUcUser,
-                format!("This is the email of phone user {name} ({extension}).{hint}"),
-            )),
-            suggestion,
-        ))
-    } else {
-        Ok((
-            Some(FieldError::new(
-                "email",
-                ErrorCode::EmailTaken,
-                format!("{name} ({extension}) already uses this email address."),
-            )),
-            None,
-        ))
-    }
-}
-
-async fn extension_problem(
-    conn: &mut SqliteConnection,
-    extension: &str,
-    exclude: Option<AgentId>,
-) -> Result<Option<FieldError>, StoreError> {
-    if let Some(row) =
-        sqlx::query("SELECT name, source FROM agents WHERE extension = ? AND id != ? LIMIT 1")
-            .bind(extension)
-            .bind(exclude.map_or(-1, |a| a.0))
-            .fetch_optional(&mut *conn)
-            .await?
-    {
-        let name: String = row.try_get("name")?;
-        let source: String = row.try_get("source")?;
-        let who = if AgentSource::from_key(&source).is_some_and(AgentSource::is_uc) {
-            "phone user"
-        } else {
-            "agent"
-        };
-        return Ok(Some(FieldError::new(
-            "extension",
-            ErrorCode::ExtensionTaken,
-            format!("Extension {extension} belongs to {who} {name}. Choose another."),
-        )));
-    }
-    let group: Option<String> =
-        sqlx::query_scalar("SELECT name FROM uc_groups WHERE extension = ?")
-            .bind(extension)
-            .fetch_optional(&mut *conn)
-            .await?;
-    Ok(group.map(|g| {
-        FieldError::new(
-            "extension",
-            ErrorCode::ExtensionIsGroup,
-            format!("Extension {extension} is the UC group {g}. Choose another."),
-        )
-    }))
-}
-
-async fn no_answer_problem(
-    conn: &mut SqliteConnection,
-    no_answer: &NoAnswer,
-) -> Result<Option<FieldError>, StoreError> {
-    let NoAnswer::Extension { extension } = no_answer else {
-        return Ok(None);
-    };
-    let exists: Option<i64> = sqlx::query_scalar(
-        "SELECT 1 FROM agents WHERE extension = ? UNION ALL SELECT 1 FROM uc_groups WHERE extension = ? LIMIT 1",
-    )
-    .bind(extension)
-    .bind(extension)
-    .fetch_optional(&mut *conn)
-    .await?;
-    Ok(exists.is_none().then(|| {
-        FieldError::new(
-            "no_answer",
-            ErrorCode::UnknownDestination,
-            format!("No agent, phone user or UC group has extension {extension}. Choose an existing extension."),
-        )
     }))
 }
 
@@ -294,131 +165,10 @@ fn no_answer_columns(n: &NoAnswer) -> (&'static str, Option<&str>) {
     }
 }
 
-fn range_from(row: &sqlx::sqlite::SqliteRow, prefix: &str) -> Result<ExtensionRange, sqlx::Error> {
-    let get = |col: &str| -> Result<u32, sqlx::Error> {
-        Ok(row
-            .try_get::<i64, _>(format!("{prefix}_{col}").as_str())?
-            .clamp(0, i64::from(u32::MAX)) as u32)
-    };
-    Ok(ExtensionRange {
-        first: get("first")?,
-        last: get("last")?,
-    })
-}
-
-/// Extensions in use (agents and UC groups) within `range`.
-async fn taken_in(
-    conn: &mut SqliteConnection,
-    range: ExtensionRange,
-) -> Result<HashSet<u32>, StoreError> {
-    let (lo, hi) = (range.first.to_string(), range.last.to_string());
-    // With equal digit counts, text order is number order, and the indexes answer.
-    let rows: Vec<String> = if lo.len() == hi.len() {
-        sqlx::query_scalar(
-            "SELECT extension FROM agents WHERE extension BETWEEN ? AND ?
-             UNION ALL SELECT extension FROM uc_groups WHERE extension BETWEEN ? AND ?",
-        )
-        .bind(&lo)
-        .bind(&hi)
-        .bind(&lo)
-        .bind(&hi)
-        .fetch_all(&mut *conn)
-        .await?
-    } else {
-        sqlx::query_scalar("SELECT extension FROM agents UNION ALL SELECT extension FROM uc_groups")
-            .fetch_all(&mut *conn)
-            .await?
-    };
-    Ok(rows
-        .iter()
-        .filter(|e| range.contains(e))
-        .filter_map(|e| e.parse().ok())
-        .collect())
-}
-
 impl Store {
-    pub async fn extension_ranges(&self) -> Result<ExtensionRanges, StoreError> {
-        let mut conn = self.read.acquire().await?;
-        read_ranges(&mut conn).await
-    }
-
-    pub async fn set_extension_ranges(
-        &self,
-        actor: &Actor,
-        ranges: &ExtensionRanges,
-    ) -> Result<ExtensionRanges, StoreError> {
-        let problems = ranges.validate();
-        if !problems.is_empty() {
-            return Err(refuse(problems));
-        }
-        let mut tx = self.begin_write().await?;
-        let before = read_ranges(&mut tx).await?;
-        sqlx::query(
-            "UPDATE account SET uc_users_first = ?, uc_users_last = ?, uc_groups_first = ?,
-                uc_groups_last = ?, webrtc_first = ?, webrtc_last = ? WHERE id = 1",
-        )
-        .bind(i64::from(ranges.uc_users.first))
-        .bind(i64::from(ranges.uc_users.last))
-        .bind(i64::from(ranges.uc_groups.first))
-        .bind(i64::from(ranges.uc_groups.last))
-        .bind(i64::from(ranges.webrtc.first))
-        .bind(i64::from(ranges.webrtc.last))
-        .execute(&mut *tx)
-        .await?;
-        let saved = read_ranges(&mut tx).await?;
-        audit::record(
-            &mut tx,
-            actor,
-            Entry {
-                kind: AuditKind::Settings,
-                agent_id: None,
-                subject: "Extension ranges",
-                before: serde_json::to_value(before).ok(),
-                after: serde_json::to_value(saved).ok(),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(saved)
-    }
-
     pub async fn agent_detail(&self, id: AgentId) -> Result<Option<AgentDetail>, StoreError> {
         let mut conn = self.read.acquire().await?;
         load_detail(&mut conn, id).await
-    }
-
-    /// Checks as the user types. Format problems come first; then who holds the value.
-    pub async fn availability(&self, q: &AvailabilityQuery) -> Result<Availability, StoreError> {
-        let mut conn = self.read.acquire().await?;
-        let mut out = Availability::default();
-        if let Some(email) = q.email.as_deref() {
-            match validate_email(email) {
-                Err(e) => out.email = Some(e),
-                Ok(email) => {
-                    (out.email, out.email_suggestion) =
-                        email_problem(&mut conn, &email, q.agent_id).await?
-                }
-            }
-        }
-        if let Some(extension) = q.extension.as_deref() {
-            out.extension = match validate_extension(extension) {
-                Err(e) => Some(e),
-                Ok(ext) => extension_problem(&mut conn, &ext, q.agent_id).await?,
-            };
-        }
-        Ok(out)
-    }
-
-    /// The lowest free extension of the WebRTC range: one indexed range read, then a
-    /// walk over at most the range's size.
-    pub async fn next_extension(&self) -> Result<ExtensionSuggestion, StoreError> {
-        let mut conn = self.read.acquire().await?;
-        let range = read_ranges(&mut conn).await?.webrtc;
-        let taken = taken_in(&mut conn, range).await?;
-        let extension = (range.first..=range.last)
-            .find(|n| !taken.contains(n))
-            .map(|n| n.to_string());
-        Ok(ExtensionSuggestion { extension, range })
     }
 
     /// Creates a WebRTC agent and gives it its licenses, in one transaction.
@@ -633,23 +383,6 @@ impl Store {
         tx.commit().await?;
         Ok(saved)
     }
-}
-
-async fn read_ranges(conn: &mut SqliteConnection) -> Result<ExtensionRanges, StoreError> {
-    let row = sqlx::query(
-        "SELECT uc_users_first, uc_users_last, uc_groups_first, uc_groups_last, webrtc_first, webrtc_last
-         FROM account WHERE id = 1",
-    )
-    .fetch_optional(&mut *conn)
-    .await?;
-    Ok(match row {
-        Some(row) => ExtensionRanges {
-            uc_users: range_from(&row, "uc_users")?,
-            uc_groups: range_from(&row, "uc_groups")?,
-            webrtc: range_from(&row, "webrtc")?,
-        },
-        None => ExtensionRanges::default(),
-    })
 }
 
 /// The answer to a write: the agent as now stored, and the new counts.

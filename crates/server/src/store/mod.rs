@@ -25,7 +25,9 @@ pub mod access;
 mod agents;
 pub mod audit;
 mod directory;
+mod extensions;
 pub use directory::source_of;
+mod uniqueness;
 pub mod users;
 
 /// An agent as lists show it: `gone` and `no_queue` are worked out here, once.
