@@ -7,6 +7,7 @@ pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod logging;
+pub mod reconcile;
 pub mod refresh;
 pub mod routes;
 pub mod secrets;

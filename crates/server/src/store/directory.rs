@@ -1,34 +1,23 @@
 //! The UC directory in the store: its connection, and applying a refresh's snapshot in
-//! one transaction with its report.
-//!
-//! What a refresh does to our copy (docs/DECISIONS.md has the why):
-//! - users are matched by the directory's key; new ones are added, changed ones
-//!   updated (version bumped, so an open page sees its copy is stale);
-//! - users gone from the directory are removed if unlicensed, and **kept with their
-//!   licenses held for review** if licensed: flagged `gone`, they get no new license
-//!   until they come back or a supervisor releases them (the next refresh then removes
-//!   them);
-//! - groups are replaced by the directory's, with their members;
-//! - extension and email collisions with our WebRTC agents and groups are imported as
-//!   they are and listed in the report for a person to resolve;
-//! - no-answer forwarders pointing at an extension that no longer exists fall back to
-//!   "None", as when an agent is removed by hand.
+//! one transaction with its report. What a refresh changes is decided by
+//! `crate::reconcile`, without SQL; here our side is read and its answer written,
+//! and no-answer forwarders pointing at an extension that no longer exists fall back
+//! to "None", as when an agent is removed by hand.
 
 use std::collections::{HashMap, HashSet};
 
 use sqlx::Row;
 
-use alc_directory::{Connection, DirUser, Snapshot};
-use alc_domain::directory::{
-    Conflict, ConflictKind, EntryChange, FieldChange, GroupEntry, RefreshReport, UserEntry,
-};
-use alc_domain::{AgentId, AgentSource, LicenseSet, email_key};
+use alc_directory::{Connection, Snapshot};
+use alc_domain::directory::RefreshReport;
+use alc_domain::{AgentId, AgentSource, email_key};
 
 use alc_domain::access::AuditKind;
 
 use super::access::Actor;
 use super::audit::{self, Entry};
 use super::{Store, StoreError, load_licenses_all};
+use crate::reconcile::{KnownGroup, KnownUser, Ours, reconcile};
 use crate::secrets::{Keyring, SecretsError};
 
 /// Which of our sources a directory connection fills.
@@ -46,23 +35,6 @@ const STORED_CONNECTION: &str = "SELECT settings FROM directory_connection WHERE
 
 /// What a sealed connection is bound to: it opens as nothing else.
 const SEALED_CONNECTION: &str = "directory_connection";
-
-/// Our copy of one UC user, as a refresh compares it.
-struct Known {
-    id: AgentId,
-    name: String,
-    email: String,
-    extension: String,
-    status: String,
-    source: String,
-    gone: bool,
-}
-
-struct KnownGroup {
-    name: String,
-    extension: String,
-    members: HashSet<String>,
-}
 
 impl Store {
     /// The stored connection, credentials included: for the refresh only.
@@ -219,7 +191,9 @@ impl Store {
     }
 
     /// Makes our UC users and groups match `snapshot`, all in one transaction, and
-    /// returns (and records) what changed.
+    /// returns (and records) what changed. What changes is decided by
+    /// [`reconcile`](crate::reconcile::reconcile); this reads our side and writes its
+    /// answer.
     pub async fn apply_snapshot(
         &self,
         actor: &Actor,
@@ -227,322 +201,92 @@ impl Store {
         snapshot: &Snapshot,
         started_at: &str,
     ) -> Result<RefreshReport, StoreError> {
-        let mut report = RefreshReport {
-            source: Some(source),
-            started_at: started_at.to_string(),
-            users_read: snapshot.users.len() as u32,
-            groups_read: snapshot.groups.len() as u32,
-            notes: snapshot.notes.clone(),
-            ..RefreshReport::default()
-        };
         let mut tx = self.begin_write().await?;
-        let licenses = load_licenses_all(&mut tx).await?;
-        let licensed = |id: AgentId| licenses.get(&id).copied().unwrap_or_default();
+        let ours = read_ours(&mut tx).await?;
+        let (changes, mut report) = reconcile(source, &ours, snapshot);
+        report.started_at = started_at.to_string();
 
-        let mut known: HashMap<String, Known> = HashMap::new();
-        // Ours: WebRTC agents by extension and email, for the collision report.
-        let mut webrtc_ext: HashMap<String, String> = HashMap::new();
-        let mut webrtc_email: HashMap<String, String> = HashMap::new();
-        for row in sqlx::query(
-            "SELECT id, name, email, email_key, extension, source, directory_key, directory_status,
-                    gone_since IS NOT NULL AS gone
-             FROM agents",
-        )
-        .fetch_all(&mut *tx)
-        .await?
-        {
-            let source_key: String = row.try_get("source")?;
-            let name: String = row.try_get("name")?;
-            match row.try_get::<Option<String>, _>("directory_key")? {
-                Some(key) => {
-                    known.insert(
-                        key,
-                        Known {
-                            id: row.try_get("id")?,
-                            name,
-                            email: row.try_get("email")?,
-                            extension: row.try_get("extension")?,
-                            status: row.try_get("directory_status")?,
-                            source: source_key,
-                            gone: row.try_get("gone")?,
-                        },
-                    );
-                }
-                None if source_key == AgentSource::Webrtc.key() => {
-                    webrtc_ext.insert(row.try_get("extension")?, name.clone());
-                    webrtc_email.insert(row.try_get("email_key")?, name);
-                }
-                // A UC user without a key (seeded before directories had keys): the
-                // refresh cannot match it, so it is left alone.
-                None => {}
-            }
-        }
-
-        // The snapshot, cleaned: one entry per key, trimmed.
-        let mut seen = HashSet::new();
-        let mut duplicates = 0;
-        let mut users: Vec<DirUser> = snapshot
+        let mut ids: HashMap<&str, AgentId> = ours
             .users
             .iter()
-            .filter(|u| {
-                let fresh = seen.insert(u.key.as_str());
-                duplicates += usize::from(!fresh);
-                fresh
-            })
-            .map(clean_user)
+            .map(|(key, k)| (key.as_str(), k.id))
             .collect();
-        // The report's lists in name order.
-        users.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.key.cmp(&b.key)));
-        if duplicates > 0 {
-            report.notes.push(format!(
-                "The directory listed {duplicates} users twice; each was imported once."
-            ));
+        for u in &changes.add {
+            let id: AgentId = sqlx::query_scalar(
+                "INSERT INTO agents (name, email, email_key, extension, source, directory_key, directory_status)
+                 VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            )
+            .bind(&u.name)
+            .bind(&u.email)
+            .bind(email_key(&u.email))
+            .bind(&u.extension)
+            .bind(source.key())
+            .bind(&u.key)
+            .bind(&u.status)
+            .fetch_one(&mut *tx)
+            .await?;
+            ids.insert(&u.key, id);
         }
-
-        // Our groups and their members as they are before this refresh changes anything.
-        let mut known_groups: HashMap<String, KnownGroup> = HashMap::new();
-        for row in sqlx::query(
-            "SELECT g.directory_key, g.name, g.extension, a.directory_key AS member
-             FROM uc_groups g
-             LEFT JOIN uc_group_members m ON m.group_id = g.id
-             LEFT JOIN agents a ON a.id = m.agent_id
-             WHERE g.directory_key IS NOT NULL",
-        )
-        .fetch_all(&mut *tx)
-        .await?
-        {
-            let g = known_groups
-                .entry(row.try_get("directory_key")?)
-                .or_insert(KnownGroup {
-                    name: row.try_get("name")?,
-                    extension: row.try_get("extension")?,
-                    members: HashSet::new(),
-                });
-            if let Some(m) = row.try_get::<Option<String>, _>("member")? {
-                g.members.insert(m);
-            }
+        for (id, u) in &changes.update {
+            sqlx::query(
+                "UPDATE agents SET name = ?, email = ?, email_key = ?, extension = ?, source = ?,
+                        directory_status = ?, gone_since = NULL, version = version + 1,
+                        updated_at = CURRENT_TIMESTAMP
+                 WHERE id = ?",
+            )
+            .bind(&u.name)
+            .bind(&u.email)
+            .bind(email_key(&u.email))
+            .bind(&u.extension)
+            .bind(source.key())
+            .bind(&u.status)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         }
-
-        // Users: add, change, bring back.
-        let mut ids_by_key: HashMap<&str, AgentId> = HashMap::with_capacity(users.len());
-        for u in &users {
-            match known.get(&u.key) {
-                None => {
-                    let id: AgentId = sqlx::query_scalar(
-                        "INSERT INTO agents (name, email, email_key, extension, source, directory_key, directory_status)
-                         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                    )
-                    .bind(&u.name)
-                    .bind(&u.email)
-                    .bind(email_key(&u.email))
-                    .bind(&u.extension)
-                    .bind(source.key())
-                    .bind(&u.key)
-                    .bind(&u.status)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    ids_by_key.insert(&u.key, id);
-                    report.added.push(entry(u, LicenseSet::EMPTY));
-                }
-                Some(k) => {
-                    ids_by_key.insert(&u.key, k.id);
-                    let mut changes = Vec::new();
-                    let mut diff = |field: &str, before: &str, after: &str| {
-                        if before != after {
-                            changes.push(FieldChange {
-                                field: field.to_string(),
-                                before: before.to_string(),
-                                after: after.to_string(),
-                            });
-                        }
-                    };
-                    diff("name", &k.name, &u.name);
-                    diff("email", &k.email, &u.email);
-                    diff("extension", &k.extension, &u.extension);
-                    diff("status", &k.status, &u.status);
-                    diff("system", &k.source, source.key());
-                    if k.gone {
-                        diff("directory", "gone", "back");
-                    }
-                    if !changes.is_empty() {
-                        sqlx::query(
-                            "UPDATE agents SET name = ?, email = ?, email_key = ?, extension = ?, source = ?,
-                                    directory_status = ?, gone_since = NULL, version = version + 1,
-                                    updated_at = CURRENT_TIMESTAMP
-                             WHERE id = ?",
-                        )
-                        .bind(&u.name)
-                        .bind(&u.email)
-                        .bind(email_key(&u.email))
-                        .bind(&u.extension)
-                        .bind(source.key())
-                        .bind(&u.status)
-                        .bind(k.id)
-                        .execute(&mut *tx)
-                        .await?;
-                        report.changed.push(EntryChange {
-                            name: u.name.clone(),
-                            extension: u.extension.clone(),
-                            changes,
-                        });
-                    }
-                }
-            }
-            if !u.extension.is_empty()
-                && let Some(agent) = webrtc_ext.get(&u.extension)
-            {
-                report.conflicts.push(Conflict {
-                    kind: ConflictKind::Extension,
-                    value: u.extension.clone(),
-                    directory: u.name.clone(),
-                    other: format!("WebRTC agent {agent}"),
-                });
-            }
-            let key = email_key(&u.email);
-            if !key.is_empty()
-                && let Some(agent) = webrtc_email.get(&key)
-            {
-                report.conflicts.push(Conflict {
-                    kind: ConflictKind::Email,
-                    value: u.email.clone(),
-                    directory: u.name.clone(),
-                    other: format!("WebRTC agent {agent}"),
-                });
-            }
+        for id in &changes.remove {
+            sqlx::query("DELETE FROM agents WHERE id = ?")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
         }
-
-        // Users gone from the directory.
-        let mut gone: Vec<(&String, &Known)> = known
-            .iter()
-            .filter(|(key, _)| !ids_by_key.contains_key(key.as_str()))
-            .collect();
-        gone.sort_by(|a, b| a.1.name.cmp(&b.1.name));
-        for (_, k) in gone {
-            let held = licensed(k.id);
-            let e = UserEntry {
-                name: k.name.clone(),
-                extension: k.extension.clone(),
-                email: k.email.clone(),
-                licenses: held,
-            };
-            if held.is_empty() {
-                sqlx::query("DELETE FROM agents WHERE id = ?")
-                    .bind(k.id)
-                    .execute(&mut *tx)
-                    .await?;
-                report.removed.push(e);
-            } else {
-                if !k.gone {
-                    sqlx::query(
-                        "UPDATE agents SET gone_since = CURRENT_TIMESTAMP, version = version + 1,
-                                updated_at = CURRENT_TIMESTAMP WHERE id = ?",
-                    )
-                    .bind(k.id)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                report.held.push(e);
-            }
+        for id in &changes.mark_gone {
+            sqlx::query(
+                "UPDATE agents SET gone_since = CURRENT_TIMESTAMP, version = version + 1,
+                        updated_at = CURRENT_TIMESTAMP WHERE id = ?",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         }
 
         // Groups: replaced by the directory's, members included.
         sqlx::query("DELETE FROM uc_groups")
             .execute(&mut *tx)
             .await?;
-        let mut group_exts = HashSet::new();
-        let mut group_keys = HashSet::new();
-        let mut groups: Vec<&alc_directory::DirGroup> = snapshot.groups.iter().collect();
-        groups.sort_by(|a, b| {
-            a.name
-                .trim()
-                .cmp(b.name.trim())
-                .then_with(|| a.key.cmp(&b.key))
-        });
-        for g in groups {
-            let extension = g.extension.trim().to_string();
-            let name = if g.name.trim().is_empty() {
-                format!("Group {extension}")
-            } else {
-                g.name.trim().to_string()
-            };
-            if !group_keys.insert(g.key.as_str()) || !group_exts.insert(extension.clone()) {
-                report.notes.push(format!(
-                    "The directory lists the group {name} ({extension}) twice or with an extension another group has; only the first was imported."
-                ));
-                continue;
-            }
+        for g in &changes.groups {
             let group_id: i64 = sqlx::query_scalar(
                 "INSERT INTO uc_groups (name, extension, directory_key) VALUES (?, ?, ?) RETURNING id",
             )
-            .bind(&name)
-            .bind(&extension)
+            .bind(&g.name)
+            .bind(&g.extension)
             .bind(&g.key)
             .fetch_one(&mut *tx)
             .await?;
-            let mut members = HashSet::new();
             for m in &g.members {
-                if let Some(agent) = ids_by_key.get(m.as_str())
-                    && members.insert(m.clone())
-                {
-                    sqlx::query("INSERT INTO uc_group_members (group_id, agent_id) VALUES (?, ?)")
-                        .bind(group_id)
-                        .bind(agent)
-                        .execute(&mut *tx)
-                        .await?;
-                }
+                let agent = ids.get(m.as_str()).ok_or_else(|| {
+                    StoreError::Corrupt(format!("group member {m} is not a user of the refresh"))
+                })?;
+                sqlx::query("INSERT INTO uc_group_members (group_id, agent_id) VALUES (?, ?)")
+                    .bind(group_id)
+                    .bind(agent)
+                    .execute(&mut *tx)
+                    .await?;
             }
-            let now = GroupEntry {
-                name: name.clone(),
-                extension: extension.clone(),
-                members: members.len() as u32,
-            };
-            match known_groups.remove(&g.key) {
-                None => report.groups_added.push(now),
-                Some(before) => {
-                    let mut changes = Vec::new();
-                    if before.name != name {
-                        changes.push(field_change("name", &before.name, &name));
-                    }
-                    if before.extension != extension {
-                        changes.push(field_change("extension", &before.extension, &extension));
-                    }
-                    let joined = members.difference(&before.members).count();
-                    let left = before.members.difference(&members).count();
-                    if joined + left > 0 {
-                        changes.push(field_change(
-                            "members",
-                            &before.members.len().to_string(),
-                            &format!("{} ({joined} joined, {left} left)", members.len()),
-                        ));
-                    }
-                    if !changes.is_empty() {
-                        report.groups_changed.push(EntryChange {
-                            name,
-                            extension: extension.clone(),
-                            changes,
-                        });
-                    }
-                }
-            }
-            if let Some(agent) = webrtc_ext.get(&extension) {
-                report.conflicts.push(Conflict {
-                    kind: ConflictKind::Extension,
-                    value: extension,
-                    directory: format!("group {}", g.name.trim()),
-                    other: format!("WebRTC agent {agent}"),
-                });
-            }
-        }
-        let mut removed_groups: Vec<KnownGroup> = known_groups.into_values().collect();
-        removed_groups.sort_by(|a, b| a.name.cmp(&b.name));
-        for g in removed_groups {
-            report.groups_removed.push(GroupEntry {
-                name: g.name,
-                extension: g.extension,
-                members: g.members.len() as u32,
-            });
         }
 
+        // A forwarder to an extension that no longer exists falls back to "None", as
+        // when an agent is removed by hand.
         let reset = sqlx::query(
             "UPDATE agents SET no_answer_kind = 'none', no_answer_extension = NULL,
                     version = version + 1, updated_at = CURRENT_TIMESTAMP
@@ -566,38 +310,70 @@ impl Store {
     }
 }
 
-/// Trims what the directory sent, and names users the directory gives no name.
-fn clean_user(u: &DirUser) -> DirUser {
-    let extension = u.extension.trim().to_string();
-    let name = match u.name.trim() {
-        "" if extension.is_empty() => format!("Directory user {}", u.key),
-        "" => format!("Line {extension}"),
-        n => n.to_string(),
+/// Our UC users, WebRTC agents, groups and licenses, as a refresh compares them.
+async fn read_ours(conn: &mut sqlx::SqliteConnection) -> Result<Ours, StoreError> {
+    let mut ours = Ours {
+        licenses: load_licenses_all(&mut *conn).await?,
+        ..Ours::default()
     };
-    DirUser {
-        key: u.key.clone(),
-        name,
-        email: u.email.trim().to_string(),
-        extension,
-        status: u.status.trim().to_string(),
+    for row in sqlx::query(
+        "SELECT id, name, email, email_key, extension, source, directory_key, directory_status,
+                gone_since IS NOT NULL AS gone
+         FROM agents",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        let source_key: String = row.try_get("source")?;
+        let name: String = row.try_get("name")?;
+        match row.try_get::<Option<String>, _>("directory_key")? {
+            Some(key) => {
+                ours.users.insert(
+                    key,
+                    KnownUser {
+                        id: row.try_get("id")?,
+                        name,
+                        email: row.try_get("email")?,
+                        extension: row.try_get("extension")?,
+                        status: row.try_get("directory_status")?,
+                        source: source_key,
+                        gone: row.try_get("gone")?,
+                    },
+                );
+            }
+            None if source_key == AgentSource::Webrtc.key() => {
+                ours.webrtc_by_extension
+                    .insert(row.try_get("extension")?, name.clone());
+                ours.webrtc_by_email.insert(row.try_get("email_key")?, name);
+            }
+            // A UC user without a key (seeded before directories had keys): the
+            // refresh cannot match it, so it is left alone.
+            None => {}
+        }
     }
-}
-
-fn entry(u: &DirUser, licenses: LicenseSet) -> UserEntry {
-    UserEntry {
-        name: u.name.clone(),
-        extension: u.extension.clone(),
-        email: u.email.clone(),
-        licenses,
+    for row in sqlx::query(
+        "SELECT g.directory_key, g.name, g.extension, a.directory_key AS member
+         FROM uc_groups g
+         LEFT JOIN uc_group_members m ON m.group_id = g.id
+         LEFT JOIN agents a ON a.id = m.agent_id
+         WHERE g.directory_key IS NOT NULL",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        let g = ours
+            .groups
+            .entry(row.try_get("directory_key")?)
+            .or_insert(KnownGroup {
+                name: row.try_get("name")?,
+                extension: row.try_get("extension")?,
+                members: HashSet::new(),
+            });
+        if let Some(m) = row.try_get::<Option<String>, _>("member")? {
+            g.members.insert(m);
+        }
     }
-}
-
-fn field_change(field: &str, before: &str, after: &str) -> FieldChange {
-    FieldChange {
-        field: field.to_string(),
-        before: before.to_string(),
-        after: after.to_string(),
-    }
+    Ok(ours)
 }
 
 async fn now_in(conn: &mut sqlx::SqliteConnection) -> Result<String, StoreError> {
