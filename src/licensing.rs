@@ -36,7 +36,7 @@ impl LicenseEditor {
     /// Why the box `t` of `agent`, showing `shown`, cannot be flipped (tracks the pool).
     pub fn block(&self, agent: &Agent, shown: LicenseSet, t: LicenseType) -> Option<Block> {
         let want = !shown.has(t);
-        Block::check_gone(agent.gone, shown, t, want)
+        Block::check_standing(agent.standing(), shown, t, want)
             .and_then(|()| self.live.with(|pool| pool.check_toggle(shown, t, want)))
             .err()
     }
@@ -53,7 +53,7 @@ impl LicenseEditor {
         let shown = self
             .pending
             .with_untracked(|p| p.wanted(agent.id, agent.licenses));
-        if Block::check_gone(agent.gone, shown, t, want).is_err()
+        if Block::check_standing(agent.standing(), shown, t, want).is_err()
             || self
                 .live
                 .with_untracked(|pool| pool.check_toggle(shown, t, want))

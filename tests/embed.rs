@@ -70,6 +70,7 @@ fn fake_api() {
         licenses: LicenseSet::default(),
         version: Version(1),
         gone: false,
+        disabled: false,
         no_queue: false,
     };
     let agents = AgentPage {

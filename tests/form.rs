@@ -40,6 +40,7 @@ fn mount() -> Mounted {
             licenses: LicenseSet::EMPTY,
             version: Version(1),
             gone: false,
+            disabled: false,
             no_queue: false,
         };
         view! {

@@ -36,6 +36,7 @@ fn agent(id: i64, name: &str, licenses: &[LicenseType]) -> Agent {
         licenses: licenses.iter().copied().collect(),
         version: Version(1),
         gone: false,
+        disabled: false,
         no_queue: false,
     }
 }
@@ -291,6 +292,30 @@ async fn a_user_gone_from_the_directory_keeps_its_licenses_but_gets_no_new_one()
     assert!(!m.checkbox(&format!("SMS license for {other}")).disabled());
     m.click(&voice.unchecked_into()).await;
     assert!(m.text().contains("1 unsaved change"), "{}", m.text());
+}
+
+#[wasm_bindgen_test]
+async fn a_user_disabled_in_the_directory_keeps_its_licenses_but_gets_no_new_one() {
+    let (summary, mut rows) = fixture();
+    rows[0].disabled = true;
+    rows[0].source = AgentSource::RingCentral;
+    let name = rows[0].name.clone();
+    let other = rows[1].name.clone();
+    let m = mount(summary, rows);
+    let text = m.text();
+    assert!(
+        text.contains("Disabled in directory: keeps its licenses, gets no new ones"),
+        "{text}"
+    );
+    let voice = m.checkbox(&format!("Voice license for {name}"));
+    assert!(voice.checked() && !voice.disabled());
+    let sms = m.checkbox(&format!("SMS license for {name}"));
+    assert!(sms.disabled());
+    assert_eq!(
+        m.reason(&format!("SMS license for {name}")),
+        "Disabled in directory"
+    );
+    assert!(!m.checkbox(&format!("SMS license for {other}")).disabled());
 }
 
 #[wasm_bindgen_test]

@@ -63,6 +63,11 @@ fn AgentRow(agent: Agent, editor: LicenseEditor) -> impl IntoView {
                         "Gone from directory: licenses held for review"
                     </span>
                 })}
+                {(agent.disabled && !agent.gone).then(|| view! {
+                    <span class="alc-flag alc-flag--warn">
+                        "Disabled in directory: keeps its licenses, gets no new ones"
+                    </span>
+                })}
                 {agent.no_queue.then(|| view! {
                     <span class="alc-flag">"Receives no queue calls: in no queue or skill"</span>
                 })}

@@ -106,6 +106,7 @@ pub fn AgentEditPage(id: Option<AgentId>) -> impl IntoView {
                 licenses: d.licenses,
                 version: d.version,
                 gone: false,
+                disabled: false,
                 no_queue: false,
             },
             None => Agent {
@@ -117,6 +118,7 @@ pub fn AgentEditPage(id: Option<AgentId>) -> impl IntoView {
                 licenses: LicenseSet::EMPTY,
                 version: alc_domain::Version(1),
                 gone: false,
+                disabled: false,
                 no_queue: false,
             },
         })

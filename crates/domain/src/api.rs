@@ -20,6 +20,10 @@ pub struct Agent {
     /// its licenses held until a supervisor releases them (see the refresh report).
     #[serde(default)]
     pub gone: bool,
+    /// A UC user the directory lists as disabled (or frozen): it keeps its licenses
+    /// but gets no new one. Always false for WebRTC agents.
+    #[serde(default)]
+    pub disabled: bool,
     /// A licensed UC user who is in no queue (UC group) of the directory: receives no
     /// queue calls. Always false for WebRTC agents, whose skills we cannot see.
     #[serde(default)]
@@ -34,6 +38,20 @@ pub struct AgentPage {
     pub total: u64,
     pub page: u32,
     pub per_page: u32,
+}
+
+impl Agent {
+    /// Where the agent stands in its directory, for [`crate::Block::check_standing`].
+    pub fn standing(&self) -> crate::license::Standing {
+        use crate::license::Standing;
+        if self.gone {
+            Standing::Gone
+        } else if self.disabled {
+            Standing::Disabled
+        } else {
+            Standing::Listed
+        }
+    }
 }
 
 impl AgentPage {

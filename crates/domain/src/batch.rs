@@ -5,7 +5,7 @@ use crate::error_code::ErrorCode;
 use std::collections::{BTreeMap, HashMap};
 
 use crate::api::{AgentId, FieldError, FieldPath, LicenseChange, LicenseChangeBatch, Version};
-use crate::license::{Block, Counts, LicenseSet, LicenseType, Pool};
+use crate::license::{Block, Counts, LicenseSet, LicenseType, Pool, Standing};
 
 /// More changes than this in one request is refused: it bounds the work one request can
 /// cause (4 license types for 5,000 agents).
@@ -61,15 +61,36 @@ fn field(index: usize, code: ErrorCode, message: String) -> FieldError {
     FieldError::new(FieldPath::Change(index), code, message)
 }
 
+/// An agent as stored now, as [`plan`] checks a change against it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Current {
+    pub version: Version,
+    pub licenses: LicenseSet,
+    /// Gone from or disabled in its directory: nothing new (see [`Block::check_standing`]).
+    pub standing: Standing,
+}
+
+/// A listed agent with this version and these licenses.
+impl From<(Version, LicenseSet)> for Current {
+    fn from((version, licenses): (Version, LicenseSet)) -> Self {
+        Current {
+            version,
+            licenses,
+            standing: Standing::Listed,
+        }
+    }
+}
+
 /// Checks a batch against the pool and the agents' current state, and works out its
-/// effect. `current` gives an agent's version and licenses as stored now.
+/// effect. `current` gives an agent as stored now: its version, licenses and standing
+/// in its directory (or just the version and licenses of a listed agent).
 ///
 /// The server calls this inside the write transaction, so `pool` and `current` cannot
 /// move underneath it; the browser reaches the same verdicts one box at a time through
 /// [`Pool::check_toggle`].
-pub fn plan(
+pub fn plan<C: Into<Current>>(
     pool: &Pool,
-    current: impl Fn(AgentId) -> Option<(Version, LicenseSet)>,
+    current: impl Fn(AgentId) -> Option<C>,
     changes: &[LicenseChange],
 ) -> Result<Plan, BatchError> {
     if changes.is_empty() {
@@ -92,7 +113,7 @@ pub fn plan(
 
     // Pass 1: shape of the batch and staleness.
     let mut seen: HashMap<(AgentId, LicenseType), usize> = HashMap::new();
-    let mut agents: Vec<(AgentId, Version, LicenseSet, LicenseSet)> = Vec::new();
+    let mut agents: Vec<(AgentId, Standing, LicenseSet, LicenseSet)> = Vec::new();
     let mut slot: HashMap<AgentId, usize> = HashMap::new();
     let mut invalid = Vec::new();
     let mut conflicts = Vec::new();
@@ -108,7 +129,12 @@ pub fn plan(
             ));
             continue;
         }
-        let Some((version, held)) = current(c.agent_id) else {
+        let Some(Current {
+            version,
+            licenses: held,
+            standing,
+        }) = current(c.agent_id).map(Into::into)
+        else {
             conflicts.push(field(
                 i,
                 ErrorCode::UnknownAgent,
@@ -131,7 +157,7 @@ pub fn plan(
             continue;
         }
         let at = *slot.entry(c.agent_id).or_insert_with(|| {
-            agents.push((c.agent_id, version, held, held));
+            agents.push((c.agent_id, standing, held, held));
             agents.len() - 1
         });
         agents[at].3.set(c.license, c.assigned);
@@ -154,12 +180,13 @@ pub fn plan(
     let entitlements = pool.entitlements;
     let mut delta = Counts::default();
     for (i, c) in changes.iter().enumerate() {
-        let (_, _, before, after) = agents[slot[&c.agent_id]];
+        let (_, standing, before, after) = agents[slot[&c.agent_id]];
         if before.has(c.license) == c.assigned {
             continue;
         }
         delta[c.license] += if c.assigned { 1 } else { -1 };
-        let block = match (c.license, c.assigned) {
+        let standing = Block::check_standing(standing, before, c.license, c.assigned).err();
+        let block = standing.or(match (c.license, c.assigned) {
             (LicenseType::WebChat, true) if !entitlements.web_chat_channel => {
                 Some(Block::WebChatChannelNotPurchased)
             }
@@ -170,7 +197,7 @@ pub fn plan(
                 Some(Block::RequiredByTranscription)
             }
             _ => None,
-        };
+        });
         if let Some(block) = block {
             invalid.push(field(i, block.code(), block.message(c.license)));
         }

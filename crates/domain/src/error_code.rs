@@ -79,6 +79,7 @@ error_codes! {
     TranscriptionNeedsVoice = "transcription_needs_voice",
     RequiredByTranscription = "required_by_transcription",
     GoneFromDirectory = "gone_from_directory",
+    DisabledInDirectory = "disabled_in_directory",
 
     // Purchases.
     InvalidPurchases = "invalid_purchases",

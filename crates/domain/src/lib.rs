@@ -20,10 +20,10 @@ pub use api::{
     Purchases, Version,
 };
 pub use batch::{
-    AgentUpdate, BatchError, MAX_BATCH_CHANGES, PendingAgent, PendingChanges, Plan, plan,
+    AgentUpdate, BatchError, Current, MAX_BATCH_CHANGES, PendingAgent, PendingChanges, Plan, plan,
 };
 pub use error_code::ErrorCode;
-pub use license::{Block, Counts, Entitlements, LicenseSet, LicenseType, Pool};
+pub use license::{Block, Counts, Entitlements, LicenseSet, LicenseType, Pool, Standing};
 pub use profile::{
     AgentProfile, ExtensionRange, ExtensionRanges, NoAnswer, RecordingMode, email_key,
     plus_address, validate_email, validate_extension, validate_name, validate_no_answer,

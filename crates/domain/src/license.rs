@@ -212,17 +212,51 @@ impl Pool {
     }
 }
 
+/// Where a UC user stands in its directory. WebRTC agents, which no directory lists,
+/// are always [`Standing::Listed`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Standing {
+    /// Listed and usable: licenses as the pool allows.
+    #[default]
+    Listed,
+    /// Listed but disabled (or frozen) in the directory: it cannot take calls, so it
+    /// keeps what it holds and gets nothing new.
+    Disabled,
+    /// No longer listed, but licensed: held for review, nothing new.
+    Gone,
+}
+
+impl Standing {
+    /// A UC user's standing from our flags: gone from the directory, and the status
+    /// word the directory gives it (`Disabled` and `Frozen` cannot take calls; a
+    /// `NotActivated` user is being set up and may be licensed ahead).
+    pub fn of(gone: bool, directory_status: &str) -> Standing {
+        let status = directory_status.trim();
+        if gone {
+            Standing::Gone
+        } else if status.eq_ignore_ascii_case("disabled") || status.eq_ignore_ascii_case("frozen") {
+            Standing::Disabled
+        } else {
+            Standing::Listed
+        }
+    }
+}
+
 impl Block {
-    /// The rule for UC users gone from the directory, on top of [`Pool::check_toggle`]:
-    /// taking licenses away is allowed, giving new ones is not.
-    pub fn check_gone(
-        gone: bool,
+    /// The rule for UC users the directory no longer lists or has disabled, on top of
+    /// [`Pool::check_toggle`]: taking licenses away is allowed, giving new ones is not.
+    pub fn check_standing(
+        standing: Standing,
         held: LicenseSet,
         t: LicenseType,
         want: bool,
     ) -> Result<(), Block> {
-        if gone && want && !held.has(t) {
-            return Err(Block::GoneFromDirectory);
+        if want && !held.has(t) {
+            match standing {
+                Standing::Listed => {}
+                Standing::Disabled => return Err(Block::DisabledInDirectory),
+                Standing::Gone => return Err(Block::GoneFromDirectory),
+            }
         }
         Ok(())
     }
@@ -242,6 +276,9 @@ pub enum Block {
     /// The UC user is gone from the directory: it keeps what it holds until a
     /// supervisor releases it, but gets nothing new.
     GoneFromDirectory,
+    /// The UC user is disabled in the directory: it keeps what it holds, but gets
+    /// nothing new while it cannot take calls.
+    DisabledInDirectory,
 }
 
 impl Block {
@@ -252,6 +289,7 @@ impl Block {
             Block::TranscriptionNeedsVoice => ErrorCode::TranscriptionNeedsVoice,
             Block::RequiredByTranscription => ErrorCode::RequiredByTranscription,
             Block::GoneFromDirectory => ErrorCode::GoneFromDirectory,
+            Block::DisabledInDirectory => ErrorCode::DisabledInDirectory,
         }
     }
 
@@ -263,6 +301,7 @@ impl Block {
             Block::TranscriptionNeedsVoice => "Needs Voice",
             Block::RequiredByTranscription => "Needed by Transcription",
             Block::GoneFromDirectory => "Gone from directory",
+            Block::DisabledInDirectory => "Disabled in directory",
         }
     }
 
@@ -285,6 +324,9 @@ impl Block {
             }
             Block::GoneFromDirectory => format!(
                 "This user is gone from the directory: its licenses are held for review, and it cannot get a new {t} license."
+            ),
+            Block::DisabledInDirectory => format!(
+                "This user is disabled in the directory and cannot take calls: it keeps its licenses, but cannot get a new {t} license until the directory enables it."
             ),
         }
     }

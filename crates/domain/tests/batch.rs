@@ -119,6 +119,38 @@ fn refuses_web_chat_without_channel_and_transcription_without_voice() {
 }
 
 #[test]
+fn gone_and_disabled_users_keep_what_they_hold_and_get_nothing_new() {
+    let p = pool([5, 5, 5, 5], [2, 0, 0, 0], true);
+    let voice: LicenseSet = [Voice].into_iter().collect();
+    for (standing, code) in [
+        (Standing::Gone, ErrorCode::GoneFromDirectory),
+        (Standing::Disabled, ErrorCode::DisabledInDirectory),
+    ] {
+        let current = |id: AgentId| {
+            (id == AgentId(1)).then_some(Current {
+                version: Version(1),
+                licenses: voice,
+                standing,
+            })
+        };
+        let err = plan(&p, current, &[change(1, Sms, true, 1)]).unwrap_err();
+        let BatchError::Invalid {
+            code: top, fields, ..
+        } = err
+        else {
+            panic!("{err:?}")
+        };
+        assert_eq!(
+            (top, fields[0].code, fields[0].field.clone()),
+            (code, code, FieldPath::Change(0))
+        );
+        // Taking away is allowed, and so is a box ticked back to what it holds.
+        assert!(plan(&p, current, &[change(1, Voice, false, 1)]).is_ok());
+        assert!(plan(&p, current, &[change(1, Voice, true, 1)]).is_ok());
+    }
+}
+
+#[test]
 fn voice_and_transcription_can_leave_together() {
     let p = pool([5, 5, 5, 5], [1, 0, 0, 1], false);
     let a = agents(&[(2, 1, &[Voice, Transcription])]);
@@ -223,15 +255,20 @@ proptest! {
     #[test]
     fn page_and_server_agree(
         (start, holdings) in world(),
+        standings in proptest::collection::vec(0usize..3, 8),
         clicks in proptest::collection::vec((0usize..8, 0usize..4), 0..40),
     ) {
+        let standing = |id: AgentId| [Standing::Listed, Standing::Disabled, Standing::Gone][standings[id.0 as usize]];
         let mut pending = PendingChanges::default();
         for (who, which) in clicks {
             let id = AgentId((who % holdings.len()) as i64);
             let t = LicenseType::ALL[which];
             let shown = pending.wanted(id, holdings[id.0 as usize]);
             let live = start.after(pending.delta());
-            if live.check_toggle(shown, t, !shown.has(t)).is_ok() {
+            // What the page checks before it records a tick (LicenseEditor::set).
+            if Block::check_standing(standing(id), shown, t, !shown.has(t)).is_ok()
+                && live.check_toggle(shown, t, !shown.has(t)).is_ok()
+            {
                 pending.set(id, "x", Version(1), holdings[id.0 as usize], t, !shown.has(t));
             }
         }
@@ -243,7 +280,13 @@ proptest! {
         if pending.is_empty() {
             return Ok(());
         }
-        let current = |id: AgentId| holdings.get(id.0 as usize).map(|s| (Version(1), *s));
+        let current = |id: AgentId| {
+            holdings.get(id.0 as usize).map(|s| Current {
+                version: Version(1),
+                licenses: *s,
+                standing: standing(id),
+            })
+        };
         let plan = plan(&start, current, &pending.to_batch().changes);
         prop_assert!(plan.is_ok(), "{:?}", plan);
         let plan = plan.unwrap();

@@ -21,7 +21,7 @@ use alc_directory::{DirGroup, DirUser, Snapshot};
 use alc_domain::directory::{
     Conflict, ConflictKind, EntryChange, FieldChange, GroupEntry, RefreshReport, UserEntry,
 };
-use alc_domain::{AgentId, AgentSource, LicenseSet, email_key};
+use alc_domain::{AgentId, AgentSource, LicenseSet, Standing, email_key};
 
 /// Our side, as a refresh compares it.
 #[derive(Clone, Debug, Default)]
@@ -152,6 +152,15 @@ pub fn reconcile(
     }
 
     changes.groups = reconcile_groups(ours, snapshot, &present, &mut report);
+    let disabled = users
+        .iter()
+        .filter(|u| Standing::of(false, &u.status) == Standing::Disabled)
+        .count();
+    if disabled > 0 {
+        report.notes.push(format!(
+            "{disabled} users are disabled in the directory: they keep the licenses they hold, but cannot get new ones until the directory enables them."
+        ));
+    }
     (changes, report)
 }
 
@@ -257,6 +266,7 @@ fn reconcile_groups(
             .then_with(|| a.key.cmp(&b.key))
     });
     let mut rows = Vec::new();
+    let (mut left_out, mut groups_left_out) = (0, 0);
     for g in groups {
         let extension = g.extension.trim().to_string();
         let name = if g.name.trim().is_empty() {
@@ -272,11 +282,16 @@ fn reconcile_groups(
         }
         let mut members = Vec::new();
         let mut member_set = HashSet::new();
+        let mut absent = HashSet::new();
         for m in &g.members {
-            if present.contains(m.as_str()) && member_set.insert(m.clone()) {
+            if !present.contains(m.as_str()) {
+                absent.insert(m.as_str());
+            } else if member_set.insert(m.clone()) {
                 members.push(m.clone());
             }
         }
+        left_out += absent.len();
+        groups_left_out += usize::from(!absent.is_empty());
         let now = GroupEntry {
             name: name.clone(),
             extension: extension.clone(),
@@ -309,6 +324,11 @@ fn reconcile_groups(
             extension,
             members,
         });
+    }
+    if left_out > 0 {
+        report.notes.push(format!(
+            "{left_out} members of {groups_left_out} queues were left out: the directory does not list them among its users (unassigned extensions, announcements and other extensions that are not users are not imported)."
+        ));
     }
     let mut removed: Vec<KnownGroup> = known.into_values().collect();
     removed.sort_by(|a, b| {
@@ -540,6 +560,28 @@ mod tests {
     }
 
     #[test]
+    fn disabled_users_are_imported_and_named_in_a_note() {
+        let mut off = dir_user("1", "Ann", "2001");
+        off.status = "Disabled".into();
+        let mut frozen = dir_user("2", "Ben", "2002");
+        frozen.status = "Frozen".into();
+        let mut new = dir_user("3", "Cat", "2003");
+        new.status = "NotActivated".into();
+        let snapshot = Snapshot {
+            users: vec![off, frozen, new],
+            ..Snapshot::default()
+        };
+        let (changes, report) = reconcile(SOURCE, &Ours::default(), &snapshot);
+        assert_eq!(changes.add.len(), 3);
+        assert_eq!(
+            report.notes,
+            [
+                "2 users are disabled in the directory: they keep the licenses they hold, but cannot get new ones until the directory enables them."
+            ]
+        );
+    }
+
+    #[test]
     fn collisions_with_webrtc_agents_are_reported_not_refused() {
         let u = dir_user("1", "Ann", "4001");
         let ours = Ours {
@@ -637,6 +679,10 @@ mod tests {
             report.notes[0].contains("Again (3002) twice"),
             "{:?}",
             report.notes
+        );
+        assert_eq!(
+            report.notes[1],
+            "1 members of 1 queues were left out: the directory does not list them among its users (unassigned extensions, announcements and other extensions that are not users are not imported)."
         );
     }
 }

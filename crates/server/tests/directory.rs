@@ -432,3 +432,65 @@ async fn without_a_directory_refresh_says_what_to_do() {
     assert_eq!(summary["system"], serde_json::Value::Null);
     w.server.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_user_disabled_in_the_directory_keeps_its_licenses_but_gets_no_new_one() {
+    let mut dir = Directory::generated(3, 1, 2001);
+    dir.people[0].status = "Disabled".into();
+    let disabled_name = dir.people[0].full_name();
+    let (w, _sim) = world_with_fake(dir, Faults::default()).await;
+    let r = refresh(&w).await;
+    assert_eq!(r.error, None);
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.starts_with("1 users are disabled in the directory")),
+        "{:?}",
+        r.notes
+    );
+    let users = phone_users(&w).await;
+    let off = by_name(&users, &disabled_name);
+    assert!(off.disabled && !off.gone, "{off:?}");
+    assert!(users.iter().filter(|u| u.disabled).count() == 1);
+
+    // The licensing list's Save refuses a new license ...
+    let (status, body) = w
+        .post_changes(&[LicenseChange {
+            agent_id: off.id,
+            license: LicenseType::Voice,
+            assigned: true,
+            version: off.version,
+        }])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["code"], "disabled_in_directory");
+    assert_eq!(body["fields"][0]["field"], "changes[0]");
+    // ... and so does the profile.
+    let detail: alc_domain::api::AgentDetail = w.get(&format!("/agents/{}", off.id)).await;
+    let (status, body) = w
+        .send(
+            Method::PUT,
+            &format!("/agents/{}", off.id),
+            Some(json!({
+                "version": detail.version,
+                "profile": detail.profile,
+                "licenses": [LicenseType::Voice],
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["fields"][0]["code"], "disabled_in_directory", "{body}");
+    assert_eq!(body["fields"][0]["field"], "licenses");
+    // An enabled user of the same directory is licensed as usual.
+    let on = users.iter().find(|u| !u.disabled).unwrap();
+    let (status, body) = w
+        .post_changes(&[LicenseChange {
+            agent_id: on.id,
+            license: LicenseType::Voice,
+            assigned: true,
+            version: on.version,
+        }])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    w.server.stop().await.unwrap();
+}

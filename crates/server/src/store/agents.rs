@@ -10,7 +10,7 @@ use sqlx::{Row, SqliteConnection};
 
 use alc_domain::api::{AgentDetail, AgentSaved, CreateAgent, UpdateAgent};
 use alc_domain::{
-    AgentId, AgentProfile, AgentSource, BatchError, FieldError, LicenseChange, LicenseSet,
+    AgentId, AgentProfile, AgentSource, BatchError, Current, FieldError, LicenseChange, LicenseSet,
     LicenseSummary, NoAnswer, RecordingMode, Version, email_key, validate_no_answer,
     validate_preferred_name, validate_profile,
 };
@@ -120,8 +120,19 @@ async fn plan_licenses(
             pool_after: pool,
         });
     }
-    alc_domain::plan(&pool, |a| (a == id).then_some((version, held)), &changes).map_err(|e| match e
-    {
+    // Gone from or disabled in the directory: what the licensing list refuses, the
+    // profile refuses too.
+    let standing = super::load_current(conn, &[id])
+        .await?
+        .get(&id)
+        .map(|c| c.standing)
+        .unwrap_or_default();
+    let current = Current {
+        version,
+        licenses: held,
+        standing,
+    };
+    alc_domain::plan(&pool, |a| (a == id).then_some(current), &changes).map_err(|e| match e {
         BatchError::Invalid { fields, .. } => refuse(
             fields
                 .into_iter()

@@ -16,9 +16,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
 
 use alc_domain::{
-    Agent, AgentId, AgentKind, AgentPage, AgentQuery, AgentSource, BatchError, Block, Counts,
+    Agent, AgentId, AgentKind, AgentPage, AgentQuery, AgentSource, BatchError, Counts, Current,
     Entitlements, LicenseChange, LicenseChangeResult, LicenseSet, LicenseSummary, LicenseType,
-    Pool, Version,
+    Pool, Standing,
 };
 
 pub mod access;
@@ -32,7 +32,7 @@ pub mod users;
 
 /// An agent as lists show it: `gone` and `no_queue` are worked out here, once.
 const AGENT_COLUMNS: &str = "SELECT id, name, email, extension, source, version,
-        gone_since IS NOT NULL AS gone,
+        gone_since IS NOT NULL AS gone, directory_status,
         (source <> 'webrtc'
          AND EXISTS (SELECT 1 FROM agent_licenses l WHERE l.agent_id = agents.id)
          AND NOT EXISTS (SELECT 1 FROM uc_group_members m WHERE m.agent_id = agents.id)) AS no_queue
@@ -477,18 +477,8 @@ impl Store {
         let mut ids: Vec<AgentId> = changes.iter().map(|c| c.agent_id).collect();
         ids.sort_unstable();
         ids.dedup();
-        let versions = load_versions(&mut tx, &ids).await?;
-        let licenses = load_licenses(&mut tx, &ids).await?;
-        let plan = alc_domain::plan(
-            &pool,
-            |id| {
-                versions
-                    .get(&id)
-                    .map(|v| (*v, licenses.get(&id).copied().unwrap_or_default()))
-            },
-            changes,
-        )?;
-        refuse_new_licenses_for_gone(&mut tx, &plan).await?;
+        let current = load_current(&mut tx, &ids).await?;
+        let plan = alc_domain::plan(&pool, |id| current.get(&id).copied(), changes)?;
         agents::write_licenses(&mut tx, &plan).await?;
         for update in &plan.updates {
             sqlx::query(
@@ -565,47 +555,6 @@ pub(crate) fn contains_pattern(text: &str) -> String {
     format!("%{escaped}%")
 }
 
-/// [`Block::check_gone`] on every update of a batch.
-async fn refuse_new_licenses_for_gone(
-    conn: &mut sqlx::SqliteConnection,
-    plan: &alc_domain::Plan,
-) -> Result<(), StoreError> {
-    let ids: Vec<AgentId> = plan.updates.iter().map(|u| u.agent_id).collect();
-    let gone: HashMap<AgentId, String> = select_in(
-        conn,
-        "SELECT id, name FROM agents WHERE gone_since IS NOT NULL AND id",
-        &ids,
-    )
-    .await?
-    .iter()
-    .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
-    .collect::<Result<_, sqlx::Error>>()?;
-    let mut fields = Vec::new();
-    for u in &plan.updates {
-        let Some(name) = gone.get(&u.agent_id) else {
-            continue;
-        };
-        for t in LicenseType::ALL {
-            if let Err(block) = Block::check_gone(true, u.before, t, u.after.has(t)) {
-                fields.push(alc_domain::FieldError {
-                    field: alc_domain::FieldPath::AgentLicense(u.agent_id, t),
-                    code: block.code(),
-                    message: format!("{name}: {}", block.message(t)),
-                });
-            }
-        }
-    }
-    if fields.is_empty() {
-        return Ok(());
-    }
-    Err(BatchError::Invalid {
-        code: ErrorCode::GoneFromDirectory,
-        message: "Users gone from the directory cannot get new licenses; nothing was saved.".into(),
-        fields,
-    }
-    .into())
-}
-
 /// Every agent's licenses (for a refresh, which looks at all UC users).
 pub(crate) async fn load_licenses_all(
     conn: &mut sqlx::SqliteConnection,
@@ -676,6 +625,7 @@ fn agent_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Agent, StoreError> {
         licenses: LicenseSet::EMPTY,
         version: row.try_get("version")?,
         gone: row.try_get("gone")?,
+        disabled: Standing::of(false, row.try_get("directory_status")?) == Standing::Disabled,
         no_queue: row.try_get("no_queue")?,
     })
 }
@@ -714,15 +664,35 @@ pub(crate) async fn load_licenses(
     )
 }
 
-pub(crate) async fn load_versions(
+/// The agents as a license change is checked against them: version, licenses, and
+/// where they stand in their directory.
+pub(crate) async fn load_current(
     conn: &mut sqlx::SqliteConnection,
     ids: &[AgentId],
-) -> Result<HashMap<AgentId, Version>, StoreError> {
-    select_in(conn, "SELECT id, version FROM agents WHERE id", ids)
-        .await?
-        .iter()
-        .map(|row| Ok((row.try_get("id")?, row.try_get("version")?)))
-        .collect()
+) -> Result<HashMap<AgentId, Current>, StoreError> {
+    let licenses = load_licenses(conn, ids).await?;
+    select_in(
+        conn,
+        "SELECT id, version, gone_since IS NOT NULL AS gone, directory_status FROM agents WHERE id",
+        ids,
+    )
+    .await?
+    .iter()
+    .map(|row| {
+        let id: AgentId = row.try_get("id")?;
+        Ok((
+            id,
+            Current {
+                version: row.try_get("version")?,
+                licenses: licenses.get(&id).copied().unwrap_or_default(),
+                standing: Standing::of(
+                    row.try_get("gone")?,
+                    &row.try_get::<String, _>("directory_status")?,
+                ),
+            },
+        ))
+    })
+    .collect()
 }
 
 async fn load_agents(
