@@ -488,9 +488,18 @@ impl Api {
         {
             f();
         }
+        // A body with a code this app does not know (a newer server) keeps its message.
+        #[derive(serde::Deserialize)]
+        struct MessageOnly {
+            message: String,
+        }
         let body = serde_json::from_str::<ErrorBody>(&text).unwrap_or_else(|_| ErrorBody {
             code: ErrorCode::HttpError,
-            message: format!("The server answered {status} {}.", response.status_text()),
+            message: serde_json::from_str::<MessageOnly>(&text)
+                .map(|m| m.message)
+                .unwrap_or_else(|_| {
+                    format!("The server answered {status} {}.", response.status_text())
+                }),
             fields: vec![],
         });
         Err(ApiError::Server { status, body })
