@@ -185,8 +185,8 @@ pub fn plan<C: Into<Current>>(
             continue;
         }
         delta[c.license] += if c.assigned { 1 } else { -1 };
-        let standing = Block::check_standing(standing, before, c.license, c.assigned).err();
-        let block = standing.or(match (c.license, c.assigned) {
+        let refused = Block::check_standing(standing, before, c.license, c.assigned).err();
+        let block = refused.or(match (c.license, c.assigned) {
             (LicenseType::WebChat, true) if !entitlements.web_chat_channel => {
                 Some(Block::WebChatChannelNotPurchased)
             }

@@ -56,13 +56,7 @@ pub fn is_common(password: &str) -> bool {
 /// named `field` (`password` on the admin's forms, `new_password` when changing one's
 /// own).
 pub fn check_password(password: &str, email: &str, field: &str) -> Result<(), FieldError> {
-    let refuse = |code: ErrorCode, message: &str| {
-        Err(FieldError {
-            field: field.into(),
-            code,
-            message: message.into(),
-        })
-    };
+    let refuse = |code: ErrorCode, message: &str| Err(FieldError::new(field, code, message));
     if password.len() > MAX_BYTES {
         return refuse(
             ErrorCode::PasswordTooLong,

@@ -255,7 +255,7 @@ fn reconcile_groups(
     present: &HashSet<&str>,
     report: &mut RefreshReport,
 ) -> Vec<GroupRow> {
-    let mut known = ours.groups.clone();
+    let mut matched = HashSet::new();
     let mut extensions = HashSet::new();
     let mut keys = HashSet::new();
     let mut groups: Vec<&DirGroup> = snapshot.groups.iter().collect();
@@ -297,10 +297,11 @@ fn reconcile_groups(
             extension: extension.clone(),
             members: members.len() as u32,
         };
-        match known.remove(&g.key) {
+        match ours.groups.get(&g.key) {
             None => report.groups_added.push(now),
             Some(before) => {
-                let diff = group_diff(&before, &name, &extension, &member_set);
+                matched.insert(g.key.as_str());
+                let diff = group_diff(before, &name, &extension, &member_set);
                 if !diff.is_empty() {
                     report.groups_changed.push(EntryChange {
                         name: name.clone(),
@@ -330,7 +331,12 @@ fn reconcile_groups(
             "{left_out} members of {groups_left_out} queues were left out: the directory does not list them among its users (unassigned extensions, announcements and other extensions that are not users are not imported)."
         ));
     }
-    let mut removed: Vec<KnownGroup> = known.into_values().collect();
+    let mut removed: Vec<&KnownGroup> = ours
+        .groups
+        .iter()
+        .filter(|(key, _)| !matched.contains(key.as_str()))
+        .map(|(_, g)| g)
+        .collect();
     removed.sort_by(|a, b| {
         a.name
             .cmp(&b.name)
@@ -338,8 +344,8 @@ fn reconcile_groups(
     });
     for g in removed {
         report.groups_removed.push(GroupEntry {
-            name: g.name,
-            extension: g.extension,
+            name: g.name.clone(),
+            extension: g.extension.clone(),
             members: g.members.len() as u32,
         });
     }

@@ -1,7 +1,6 @@
 //! The email address (the agent's WebRTC login), its comparison key, and the
 //! `+webrtc` address suggested when a phone user already has it.
 
-use super::field_error;
 use super::marks::COMBINING_MARKS;
 use super::text::{is_hidden_char, is_variation_selector};
 use crate::error_code::ErrorCode;
@@ -47,7 +46,7 @@ const EMAIL_LABEL_MAX_CHARS: usize = 63;
 pub fn validate_email(input: &str) -> Result<String, FieldError> {
     let email = input.trim();
     if email.is_empty() {
-        return Err(field_error(
+        return Err(FieldError::new(
             "email",
             ErrorCode::Required,
             "Enter the agent's email address, such as jane.doe@example.com.",
@@ -55,7 +54,7 @@ pub fn validate_email(input: &str) -> Result<String, FieldError> {
     }
     let chars = email.chars().count();
     if chars > EMAIL_MAX_CHARS {
-        return Err(field_error(
+        return Err(FieldError::new(
             "email",
             ErrorCode::TooLong,
             format!(
@@ -65,7 +64,7 @@ pub fn validate_email(input: &str) -> Result<String, FieldError> {
     }
     match email_problem(email) {
         None => Ok(email.to_string()),
-        Some((code, message)) => Err(field_error("email", code, message)),
+        Some((code, message)) => Err(FieldError::new("email", code, message)),
     }
 }
 

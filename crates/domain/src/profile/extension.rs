@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{NoAnswer, field_error};
+use super::NoAnswer;
 use crate::error_code::ErrorCode;
 use crate::vocab::FieldError;
 
@@ -129,7 +129,7 @@ impl ExtensionRanges {
                 None
             };
             match problem {
-                Some((code, message)) => errors.push(field_error(field, code, message)),
+                Some((code, message)) => errors.push(FieldError::new(*field, code, message)),
                 None => sound[i] = true,
             }
         }
@@ -142,7 +142,7 @@ impl ExtensionRanges {
                     && range.overlaps(&other)
                     && !errors.iter().any(|e| e.field == field)
                 {
-                    errors.push(field_error(
+                    errors.push(FieldError::new(
                         field,
                         ErrorCode::Overlap,
                         format!(
@@ -172,14 +172,14 @@ pub fn validate_extension(input: &str) -> Result<String, FieldError> {
 fn check_extension(input: &str, field: &str, what: &str) -> Result<String, FieldError> {
     let extension = input.trim();
     if extension.is_empty() {
-        return Err(field_error(
+        return Err(FieldError::new(
             field,
             ErrorCode::Required,
             format!("Enter {what}."),
         ));
     }
     if !extension.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(field_error(
+        return Err(FieldError::new(
             field,
             ErrorCode::NotDigits,
             format!("Use only the digits 0–9 in {what}."),
@@ -188,14 +188,14 @@ fn check_extension(input: &str, field: &str, what: &str) -> Result<String, Field
     // All ASCII, so bytes are characters.
     let digits = extension.len();
     if digits < EXTENSION_MIN_DIGITS {
-        return Err(field_error(
+        return Err(FieldError::new(
             field,
             ErrorCode::TooShort,
             format!("Use at least {EXTENSION_MIN_DIGITS} digits for {what}."),
         ));
     }
     if digits > EXTENSION_MAX_DIGITS {
-        return Err(field_error(
+        return Err(FieldError::new(
             field,
             ErrorCode::TooLong,
             format!("Shorten {what} to at most {EXTENSION_MAX_DIGITS} digits (it has {digits})."),
@@ -218,7 +218,7 @@ pub fn validate_no_answer(
         NoAnswer::Extension { extension } => {
             let extension = check_extension(extension, "no_answer", "the no-answer extension")?;
             if extension == own_extension.trim() {
-                return Err(field_error(
+                return Err(FieldError::new(
                     "no_answer",
                     ErrorCode::SelfDestination,
                     "Choose another extension, voicemail or none: calls the agent does not answer cannot go back to the agent's own extension.",

@@ -13,7 +13,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error_code::ErrorCode;
 use crate::vocab::FieldError;
 
 mod email;
@@ -133,10 +132,6 @@ pub struct AgentProfile {
     #[serde(default)]
     pub review_own_recordings: bool,
 }
-fn field_error(field: &str, code: ErrorCode, message: impl Into<String>) -> FieldError {
-    FieldError::new(field, code, message)
-}
-
 /// All of the above at once: the cleaned profile, or every problem (one per field at
 /// most, in form order: name, email, extension, preferred_name, no_answer).
 ///

@@ -1,6 +1,5 @@
 //! The name and the preferred name: free text, bounded, with no invisible characters.
 
-use super::field_error;
 use crate::error_code::ErrorCode;
 use crate::vocab::FieldError;
 
@@ -44,7 +43,7 @@ fn validate_text(
     let text = input.trim();
     if text.is_empty() {
         return if required {
-            Err(field_error(
+            Err(FieldError::new(
                 field,
                 ErrorCode::Required,
                 format!("Enter {what}."),
@@ -55,14 +54,14 @@ fn validate_text(
     }
     let chars = text.chars().count();
     if chars > max_chars {
-        return Err(field_error(
+        return Err(FieldError::new(
             field,
             ErrorCode::TooLong,
             format!("Shorten {what} to at most {max_chars} characters (it has {chars})."),
         ));
     }
     if text.chars().any(is_hidden_char) {
-        return Err(field_error(
+        return Err(FieldError::new(
             field,
             ErrorCode::ControlCharacters,
             format!(

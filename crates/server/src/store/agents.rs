@@ -11,7 +11,7 @@ use sqlx::{Row, SqliteConnection};
 use alc_domain::api::{AgentDetail, AgentSaved, CreateAgent, UpdateAgent};
 use alc_domain::{
     AgentId, AgentProfile, AgentSource, BatchError, Current, FieldError, LicenseChange, LicenseSet,
-    LicenseSummary, NoAnswer, RecordingMode, Version, email_key, validate_no_answer,
+    LicenseSummary, NoAnswer, RecordingMode, Standing, Version, email_key, validate_no_answer,
     validate_preferred_name, validate_profile,
 };
 
@@ -99,10 +99,14 @@ async fn load_detail(
 async fn plan_licenses(
     conn: &mut SqliteConnection,
     id: AgentId,
-    version: Version,
-    held: LicenseSet,
+    current: Current,
     wanted: LicenseSet,
 ) -> Result<alc_domain::Plan, StoreError> {
+    let Current {
+        version,
+        licenses: held,
+        ..
+    } = current;
     let changes: Vec<LicenseChange> = held
         .differences(wanted)
         .map(|t| LicenseChange {
@@ -120,18 +124,6 @@ async fn plan_licenses(
             pool_after: pool,
         });
     }
-    // Gone from or disabled in the directory: what the licensing list refuses, the
-    // profile refuses too.
-    let standing = super::load_current(conn, &[id])
-        .await?
-        .get(&id)
-        .map(|c| c.standing)
-        .unwrap_or_default();
-    let current = Current {
-        version,
-        licenses: held,
-        standing,
-    };
     alc_domain::plan(&pool, |a| (a == id).then_some(current), &changes).map_err(|e| match e {
         BatchError::Invalid { fields, .. } => refuse(
             fields
@@ -215,7 +207,12 @@ impl Store {
         .bind(profile.review_own_recordings)
         .fetch_one(&mut *tx)
         .await?;
-        let plan = plan_licenses(&mut tx, id, Version(1), LicenseSet::EMPTY, req.licenses).await?;
+        let new = Current {
+            version: Version(1),
+            licenses: LicenseSet::EMPTY,
+            standing: Standing::Listed,
+        };
+        let plan = plan_licenses(&mut tx, id, new, req.licenses).await?;
         write_licenses(&mut tx, &plan).await?;
         let saved = finish(&mut tx, Some(id)).await?;
         audit::record(
@@ -300,8 +297,14 @@ impl Store {
         if !problems.is_empty() {
             return Err(refuse(problems));
         }
-        let plan =
-            plan_licenses(&mut tx, id, current.version, current.licenses, req.licenses).await?;
+        // Gone from or disabled in the directory: what the licensing list refuses, the
+        // profile refuses too.
+        let now = Current {
+            version: current.version,
+            licenses: current.licenses,
+            standing: super::load_standing(&mut tx, id).await?,
+        };
+        let plan = plan_licenses(&mut tx, id, now, req.licenses).await?;
         let (kind, target) = no_answer_columns(&profile.no_answer);
         sqlx::query(
             "UPDATE agents SET name = ?, email = ?, email_key = ?, extension = ?, preferred_name = ?,

@@ -664,6 +664,33 @@ pub(crate) async fn load_licenses(
     )
 }
 
+/// The standing columns of `agents`, read by [`standing_from_row`].
+const STANDING_COLUMNS: &str = "gone_since IS NOT NULL AS gone, directory_status";
+
+fn standing_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Standing, sqlx::Error> {
+    Ok(Standing::of(
+        row.try_get("gone")?,
+        row.try_get("directory_status")?,
+    ))
+}
+
+/// Where one agent stands in its directory (an unknown id: listed).
+pub(crate) async fn load_standing(
+    conn: &mut sqlx::SqliteConnection,
+    id: AgentId,
+) -> Result<Standing, StoreError> {
+    let row = sqlx::query(&format!(
+        "SELECT {STANDING_COLUMNS} FROM agents WHERE id = ?"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(match row {
+        Some(row) => standing_from_row(&row)?,
+        None => Standing::Listed,
+    })
+}
+
 /// The agents as a license change is checked against them: version, licenses, and
 /// where they stand in their directory.
 pub(crate) async fn load_current(
@@ -673,7 +700,7 @@ pub(crate) async fn load_current(
     let licenses = load_licenses(conn, ids).await?;
     select_in(
         conn,
-        "SELECT id, version, gone_since IS NOT NULL AS gone, directory_status FROM agents WHERE id",
+        &format!("SELECT id, version, {STANDING_COLUMNS} FROM agents WHERE id"),
         ids,
     )
     .await?
@@ -685,10 +712,7 @@ pub(crate) async fn load_current(
             Current {
                 version: row.try_get("version")?,
                 licenses: licenses.get(&id).copied().unwrap_or_default(),
-                standing: Standing::of(
-                    row.try_get("gone")?,
-                    &row.try_get::<String, _>("directory_status")?,
-                ),
+                standing: standing_from_row(row)?,
             },
         ))
     })
