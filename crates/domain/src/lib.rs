@@ -27,6 +27,6 @@ pub use license::{Block, Counts, Entitlements, LicenseSet, LicenseType, Pool, St
 pub use profile::{
     AgentProfile, ExtensionRange, ExtensionRanges, NoAnswer, RecordingMode, email_key,
     plus_address, validate_email, validate_extension, validate_name, validate_no_answer,
-    validate_preferred_name, validate_profile,
+    validate_preferred_name, validate_profile, validate_update,
 };
 pub use vocab::FieldPath;

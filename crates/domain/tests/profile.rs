@@ -876,3 +876,85 @@ proptest! {
         prop_assert!(!r.contains(&(r.last + 1).to_string()));
     }
 }
+
+fn phone_user() -> AgentProfile {
+    AgentProfile {
+        name: "Dana Reyes".into(),
+        email: "dana@example.com".into(),
+        extension: "1201".into(),
+        ..AgentProfile::default()
+    }
+}
+
+#[test]
+fn a_phone_users_directory_fields_are_read_only_and_the_rest_is_theirs() {
+    let current = phone_user();
+    // The same directory fields (padded) and new preferred name, no-answer and
+    // recording: taken, with the directory's values kept as stored.
+    let edit = AgentProfile {
+        name: "  Dana Reyes ".into(),
+        preferred_name: " Dee ".into(),
+        no_answer: NoAnswer::Voicemail,
+        recording: RecordingMode::Manual,
+        ..current.clone()
+    };
+    let saved = validate_update(AgentSource::RingCentral, &current, &edit).unwrap();
+    assert_eq!(saved.name, "Dana Reyes");
+    assert_eq!(saved.preferred_name, "Dee");
+    assert_eq!(saved.no_answer, NoAnswer::Voicemail);
+    assert_eq!(saved.recording, RecordingMode::Manual);
+
+    // Changing any directory field: read_only on that field, in form order, naming
+    // the directory; a bad preferred name is reported with them.
+    let edit = AgentProfile {
+        name: "Dana R.".into(),
+        extension: "1999".into(),
+        preferred_name: "x".repeat(PREFERRED_NAME_MAX_CHARS + 1),
+        ..current.clone()
+    };
+    let errors = validate_update(AgentSource::Netsapiens, &current, &edit).unwrap_err();
+    let got: Vec<(String, ErrorCode)> = errors
+        .iter()
+        .map(|e| (e.field.to_string(), e.code))
+        .collect();
+    assert_eq!(got[0], ("name".into(), ErrorCode::ReadOnly));
+    assert_eq!(got[1], ("extension".into(), ErrorCode::ReadOnly));
+    assert_eq!(got[2].0, "preferred_name");
+    assert_eq!(got.len(), 3);
+    assert!(
+        errors[0].message.contains("Netsapiens directory"),
+        "{errors:?}"
+    );
+    for (e, (field, _)) in errors.iter().zip(&got) {
+        assert_well_formed(e, field);
+    }
+    // A no-answer forward to the user's own extension is refused like anyone's.
+    let edit = AgentProfile {
+        no_answer: NoAnswer::Extension {
+            extension: "1201".into(),
+        },
+        ..current.clone()
+    };
+    let errors = validate_update(AgentSource::Metaswitch, &current, &edit).unwrap_err();
+    assert_eq!(errors[0].field, "no_answer");
+}
+
+#[test]
+fn a_webrtc_agents_update_is_the_whole_profile_rule() {
+    let current = phone_user();
+    let edit = AgentProfile {
+        name: "Dana R.".into(),
+        extension: "1999".into(),
+        ..current.clone()
+    };
+    assert_eq!(
+        validate_update(AgentSource::Webrtc, &current, &edit),
+        validate_profile(&edit)
+    );
+    assert_eq!(
+        validate_update(AgentSource::Webrtc, &current, &edit)
+            .unwrap()
+            .name,
+        "Dana R."
+    );
+}

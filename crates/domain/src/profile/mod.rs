@@ -13,7 +13,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::vocab::FieldError;
+use crate::ErrorCode;
+use crate::vocab::{AgentSource, FieldError};
 
 mod email;
 mod extension;
@@ -171,4 +172,53 @@ pub fn validate_profile(p: &AgentProfile) -> Result<AgentProfile, Vec<FieldError
         recording: p.recording,
         review_own_recordings: p.review_own_recordings,
     })
+}
+
+/// The profile to store when `requested` replaces `current` for an agent from `source`.
+///
+/// A WebRTC agent's whole profile is theirs to edit: [`validate_profile`]. A phone
+/// user's name, email and extension belong to their directory: a request that changes
+/// any of them (after trimming) gets a `read_only` error on that field, and the rest
+/// (preferred name, no-answer, recording) is validated and taken from the request.
+/// Errors come in form order, like [`validate_profile`]'s. Checks that need data (is the
+/// email or extension taken) are the server's.
+pub fn validate_update(
+    source: AgentSource,
+    current: &AgentProfile,
+    requested: &AgentProfile,
+) -> Result<AgentProfile, Vec<FieldError>> {
+    if !source.is_uc() {
+        return validate_profile(requested);
+    }
+    let mut problems = Vec::new();
+    for (field, theirs, ours) in [
+        ("name", &requested.name, &current.name),
+        ("email", &requested.email, &current.email),
+        ("extension", &requested.extension, &current.extension),
+    ] {
+        if theirs.trim() != ours.as_str() {
+            problems.push(FieldError::new(
+                field,
+                ErrorCode::ReadOnly,
+                format!(
+                    "The {field} of a phone user comes from the {} directory and cannot be changed here.",
+                    source.label()
+                ),
+            ));
+        }
+    }
+    let preferred_name =
+        validate_preferred_name(&requested.preferred_name).map_err(|e| problems.push(e));
+    let no_answer =
+        validate_no_answer(&requested.no_answer, &current.extension).map_err(|e| problems.push(e));
+    match (preferred_name, no_answer) {
+        (Ok(preferred_name), Ok(no_answer)) if problems.is_empty() => Ok(AgentProfile {
+            preferred_name,
+            no_answer,
+            recording: requested.recording,
+            review_own_recordings: requested.review_own_recordings,
+            ..current.clone()
+        }),
+        _ => Err(problems),
+    }
 }

@@ -11,8 +11,8 @@ use sqlx::{Row, SqliteConnection};
 use alc_domain::api::{AgentDetail, AgentSaved, CreateAgent, UpdateAgent};
 use alc_domain::{
     AgentId, AgentProfile, AgentSource, BatchError, Current, FieldError, LicenseChange, LicenseSet,
-    LicenseSummary, NoAnswer, RecordingMode, Standing, Version, email_key, validate_no_answer,
-    validate_preferred_name, validate_profile,
+    LicenseSummary, NoAnswer, RecordingMode, Standing, Version, email_key, validate_profile,
+    validate_update,
 };
 
 use alc_domain::access::AuditKind;
@@ -247,46 +247,8 @@ impl Store {
         if current.version != req.version {
             return Err(stale(&current.profile.name, "saved"));
         }
-        let profile = if current.source.is_uc() {
-            let mut problems = Vec::new();
-            for (name, theirs, ours) in [
-                ("name", &req.profile.name, &current.profile.name),
-                ("email", &req.profile.email, &current.profile.email),
-                (
-                    "extension",
-                    &req.profile.extension,
-                    &current.profile.extension,
-                ),
-            ] {
-                if theirs.trim() != ours.as_str() {
-                    problems.push(FieldError::new(
-                        name,
-                        ErrorCode::ReadOnly,
-                        format!(
-                            "The {} of a phone user comes from the {} directory and cannot be changed here.",
-                            name,
-                            current.source.label()
-                        ),
-                    ));
-                }
-            }
-            let preferred =
-                validate_preferred_name(&req.profile.preferred_name).map_err(|e| problems.push(e));
-            let no_answer = validate_no_answer(&req.profile.no_answer, &current.profile.extension)
-                .map_err(|e| problems.push(e));
-            match (preferred, no_answer) {
-                (Ok(preferred_name), Ok(no_answer)) if problems.is_empty() => AgentProfile {
-                    preferred_name,
-                    no_answer,
-                    recording: req.profile.recording,
-                    review_own_recordings: req.profile.review_own_recordings,
-                    ..current.profile.clone()
-                },
-                _ => return Err(refuse(problems)),
-            }
-        } else {
-            validate_profile(&req.profile).map_err(refuse)?
-        };
+        let profile =
+            validate_update(current.source, &current.profile, &req.profile).map_err(refuse)?;
         let mut problems = Vec::new();
         if !current.source.is_uc() {
             let (email, _) = email_problem(&mut tx, &profile.email, Some(id)).await?;
