@@ -425,7 +425,36 @@ impl Tally {
     }
 }
 
+/// A full test run writes about 5 GB under target/ (debug, wasm32, release). A disk
+/// that fills up mid-build shows as a linker crash (SIGBUS), not as "disk full", so
+/// say how much room there is before starting.
+const TEST_DISK_NEED_GB: u64 = 6;
+
+fn disk_check() {
+    let target = root().join("target");
+    let at = if target.exists() { target } else { root() };
+    let free_kb = output("df", &["-Pk", at.to_str().unwrap_or(".")]).and_then(|out| {
+        out.lines()
+            .nth(1)?
+            .split_whitespace()
+            .nth(3)?
+            .parse::<u64>()
+            .ok()
+    });
+    match free_kb {
+        Some(kb) if kb < TEST_DISK_NEED_GB * 1024 * 1024 => println!(
+            "warning: {:.1} GB free under {}; a full test run needs about {TEST_DISK_NEED_GB} GB \
+             (a full disk shows up as a linker crash, `signal 7 [Bus error]`)",
+            kb as f64 / 1024.0 / 1024.0,
+            at.display()
+        ),
+        Some(kb) => println!("disk: {:.1} GB free", kb as f64 / 1024.0 / 1024.0),
+        None => println!("disk: free space unknown (df failed)"),
+    }
+}
+
 fn test() -> Result {
+    disk_check();
     let tools = Tools::ensure(true)?;
     lint(&tools)?;
     no_demo_in_the_operators_build()?;
