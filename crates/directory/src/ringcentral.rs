@@ -20,8 +20,8 @@
 //!
 //! [`PUBLISHED`] lists the codes this connector can meet, with RingCentral's published
 //! message and what a supervisor is told. A 401 on a data request renews the token
-//! once (OAU-128 "Access token expired", OAU-213 "Token not found", and a 401 without
-//! a code we know), except OAU-129 / OAU-149 (the token cannot be read) and OAU-151
+//! once (OAU-128 "Access token expired", OAU-213 "Token not found", CMN-405 "Login to
+//! extension required.", and a 401 without a code we know), except OAU-129 / OAU-149 (the token cannot be read) and OAU-151
 //! (authorization method not supported): a new token would travel the same way, so
 //! those fail at once. A 404 on a call queue's members (CMN-102) means the queue was
 //! deleted since the list was read: it is left out with a note.
@@ -729,6 +729,27 @@ mod tests {
             (u.key.as_str(), u.name.as_str(), u.email.as_str()),
             ("7", "Ada Abbott", "")
         );
+    }
+
+    #[test]
+    fn the_published_codes_are_listed_once_and_only_401s_renew() {
+        for (i, p) in PUBLISHED.iter().enumerate() {
+            assert!(
+                PUBLISHED[..i].iter().all(|q| q.code != p.code),
+                "{} twice",
+                p.code
+            );
+            assert!(!p.renew || p.status == 401, "{}", p.code);
+            assert!(!p.advice.is_empty() && !p.message.is_empty());
+        }
+        let renews: Vec<&str> = PUBLISHED
+            .iter()
+            .filter(|p| p.renew)
+            .map(|p| p.code)
+            .collect();
+        assert_eq!(renews, ["OAU-128", "OAU-213", "CMN-405"]);
+        assert!(published("OAU-129").is_some_and(|p| !p.renew));
+        assert_eq!(published("XYZ-321"), None);
     }
 
     #[test]
