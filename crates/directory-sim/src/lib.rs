@@ -11,6 +11,7 @@
 
 pub mod metaswitch;
 pub mod netsapiens;
+pub mod recorded;
 pub mod ringcentral;
 
 use std::net::SocketAddr;
@@ -47,6 +48,18 @@ pub struct Queue {
     pub extension: String,
     /// Ids of member people.
     pub members: Vec<String>,
+}
+
+/// A RingCentral extension that is neither a person nor a queue (`Announcement`,
+/// `FaxUser`, `IvrMenu`, ...), served only when the list's `type` filter lets it
+/// through (or [`Faults::ignore_type_filter`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OtherExtension {
+    pub id: String,
+    pub name: String,
+    pub extension: String,
+    /// RingCentral's `type`.
+    pub kind: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -131,6 +144,25 @@ pub struct Faults {
     pub refuse_credentials: bool,
     /// Data request number N gets a hostile 200 (see [`Hostile`]).
     pub hostile_at: Option<(u32, Hostile)>,
+    /// Queues (by id) that are listed but gone when their members are read (404, or
+    /// Metaswitch's "unknown identity"): deleted between the two requests.
+    pub vanished_queues: Vec<String>,
+    /// RingCentral: the extension list ignores its `type` filter and sends every type.
+    pub ignore_type_filter: bool,
+    /// RingCentral: the `errorCode` of every 401 on a data request (default: OAU-128
+    /// for a used-up token, OAU-213 for an unknown one).
+    pub unauthorized_code: Option<&'static str>,
+    /// Netsapiens: the users list ignores paging.
+    pub paging_ignored: Option<PagingIgnored>,
+}
+
+/// How a server ignores `limit`/`start`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PagingIgnored {
+    /// Neither is read: the whole list, every time (the specification lists neither).
+    Both,
+    /// `limit` is honoured, `start` is not: the first page, every time.
+    Start,
 }
 
 /// An answer meant to hurt the reader.
@@ -171,6 +203,8 @@ pub struct Stats {
     pub unauthorized: AtomicU32,
     pub rate_limited: AtomicU32,
     pub server_errors: AtomicU32,
+    /// Requests refused with 406 for their `Accept` header.
+    pub not_acceptable: AtomicU32,
     /// When each data request arrived, in order.
     pub arrivals: Mutex<Vec<Instant>>,
 }
@@ -196,6 +230,8 @@ pub enum Gate {
 #[derive(Debug)]
 pub struct Sim {
     pub directory: Mutex<Directory>,
+    /// RingCentral's other extensions (not people, not queues).
+    pub other_extensions: Mutex<Vec<OtherExtension>>,
     pub faults: Mutex<Faults>,
     pub stats: Stats,
     /// Issued tokens and how many data requests each has served.
@@ -234,6 +270,7 @@ impl Sim {
     pub fn new(directory: Directory) -> Sim {
         Sim {
             directory: Mutex::new(directory),
+            other_extensions: Mutex::new(Vec::new()),
             faults: Mutex::new(Faults::default()),
             stats: Stats::default(),
             tokens: Mutex::new(Vec::new()),
@@ -257,6 +294,23 @@ impl Sim {
         let token = format!("tok-{n}-{:08x}", n.wrapping_mul(2_654_435_761));
         self.tokens.lock().unwrap().push((token.clone(), 0));
         token
+    }
+
+    /// Extensions of other types alongside the people and queues (RingCentral).
+    pub fn with_other_extensions(self, others: Vec<OtherExtension>) -> Sim {
+        *self.other_extensions.lock().unwrap() = others;
+        self
+    }
+
+    /// Whether `token` was issued by this fake (used up or not).
+    pub fn issued(&self, token: &str) -> bool {
+        self.tokens.lock().unwrap().iter().any(|(t, _)| t == token)
+    }
+
+    /// Whether a queue is listed but gone ([`Faults::vanished_queues`]).
+    pub fn vanished(&self, queue_id: &str) -> bool {
+        let faults = self.faults.lock().unwrap();
+        faults.vanished_queues.iter().any(|q| q == queue_id)
     }
 
     /// Counts one token request that the module refuses.
@@ -323,6 +377,45 @@ pub fn basic_auth(user: &str, password: &str) -> String {
     )
 }
 
+/// Refuses with 406 every request whose `Accept` header does not name `media`
+/// (`application/json`, `text/xml`) exactly: as a server that insists does, `*/*`
+/// and a missing header are refused too, so a call that forgets it fails its test.
+pub fn require_accept(
+    router: axum::Router,
+    sim: std::sync::Arc<Sim>,
+    media: &'static str,
+) -> axum::Router {
+    use axum::extract::{Request, State};
+    use axum::middleware::Next;
+    use axum::response::IntoResponse;
+    async fn guard(
+        State((sim, media)): State<(std::sync::Arc<Sim>, &'static str)>,
+        request: Request,
+        next: Next,
+    ) -> axum::response::Response {
+        let accepted = request
+            .headers()
+            .get_all(axum::http::header::ACCEPT)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|m| {
+                m.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .eq_ignore_ascii_case(media)
+            });
+        if accepted {
+            return next.run(request).await;
+        }
+        sim.stats.not_acceptable.fetch_add(1, Ordering::SeqCst);
+        let message = format!("Not Acceptable: this server answers {media} only");
+        (axum::http::StatusCode::NOT_ACCEPTABLE, message).into_response()
+    }
+    router.layer(axum::middleware::from_fn_with_state((sim, media), guard))
+}
+
 /// The supported systems, for [`serve`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum System {
@@ -344,9 +437,18 @@ pub async fn serve_on(
     addr: SocketAddr,
 ) -> std::io::Result<String> {
     let (router, base_path) = match system {
-        System::RingCentral => (ringcentral::router(sim), ""),
-        System::Netsapiens => (netsapiens::router(sim), "/ns-api/v2"),
-        System::Metaswitch => (metaswitch::router(sim), ""),
+        System::RingCentral => (
+            require_accept(ringcentral::router(sim.clone()), sim, "application/json"),
+            "",
+        ),
+        System::Netsapiens => (
+            require_accept(netsapiens::router(sim.clone()), sim, "application/json"),
+            "/ns-api/v2",
+        ),
+        System::Metaswitch => (
+            require_accept(metaswitch::router(sim.clone()), sim, "text/xml"),
+            "",
+        ),
     };
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;

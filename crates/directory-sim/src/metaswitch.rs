@@ -7,7 +7,9 @@
 //! [`directory_number`]; each queue is a hunt group named like the queue, with a
 //! "MLHG pilot" line of its own. Every answer is one page: the Sh interface has no
 //! paging we know of. Result codes: 2001 success, 5001 unknown identity, 5100 unknown
-//! service indication. The shapes are the connector's assumptions, not verified ones.
+//! service indication. A queue in [`crate::Faults::vanished_queues`] is listed, but its
+//! members answer 5001. Requests must send `Accept: text/xml`. The shapes are the
+//! connector's assumptions, not verified ones.
 
 use std::fmt::Write;
 use std::sync::Arc;
@@ -97,10 +99,12 @@ async fn sh_pull(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: String) 
     let data = match (indication.as_str(), hunt_group) {
         (LINES, None) => lines(&directory),
         (HUNT_GROUPS, None) => hunt_groups(&directory),
-        (MEMBERS, Some(name)) => match directory.queues.iter().find(|q| q.name == name) {
-            Some(queue) => members(queue),
-            None => return result(5001, "Unknown user identity", None),
-        },
+        (MEMBERS, Some(name)) => {
+            match (directory.queues.iter()).find(|q| q.name == name && !sim.vanished(&q.id)) {
+                Some(queue) => members(queue),
+                None => return result(5001, "Unknown user identity", None),
+            }
+        }
         _ => return result(5100, "Service indication not recognised", None),
     };
     result(2001, "Success", Some((&indication, &data)))

@@ -9,8 +9,11 @@
 //!   then one `system-queue` user per queue, which the client must skip. The person at
 //!   index 1 has `email-address` instead of `email`; the one at index 2 has two
 //!   addresses in `email` ("first;backup@example.com").
+//!   [`crate::Faults::paging_ignored`] makes it ignore `start` (or both).
+//! - `GET /domains/{d}/users/count`: `{"total": n}`, every record of the users list.
 //! - `GET /domains/{d}/callqueues` and `.../callqueues/{ext}/agents`: every record
-//!   unless `limit`/`start` are given (the docs page neither; we accept both).
+//!   unless `limit`/`start` are given (the docs page neither; we accept both). A queue
+//!   in [`crate::Faults::vanished_queues`] is listed, but its agents answer 404.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -24,7 +27,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::{Gate, Person, Sim};
+use crate::{Gate, PagingIgnored, Person, Sim};
 
 /// Grant types asked for, per Sim (by address), for tests to assert on: the router's
 /// state is out of their reach.
@@ -57,6 +60,7 @@ pub fn router(sim: Arc<Sim>) -> Router {
     Router::new()
         .route("/ns-api/v2/tokens", post(tokens))
         .route("/ns-api/v2/domains/{domain}/users", get(users))
+        .route("/ns-api/v2/domains/{domain}/users/count", get(count))
         .route("/ns-api/v2/domains/{domain}/callqueues", get(callqueues))
         .route(
             "/ns-api/v2/domains/{domain}/callqueues/{callqueue}/agents",
@@ -167,6 +171,8 @@ impl Paging {
     fn range(&self, total: usize, default: Option<usize>) -> std::ops::Range<usize> {
         let start = self.start.unwrap_or(0).min(total);
         match self.limit.or(default) {
+            // usize::MAX: no limit at all (a server ignoring paging).
+            Some(usize::MAX) => start..total,
             Some(limit) => start..(start + limit.min(1000)).min(total),
             None => start..total,
         }
@@ -184,6 +190,17 @@ async fn users(
     }
     let dir = fake.sim.directory.lock().unwrap();
     let people = dir.people.len();
+    let paging = match fake.sim.faults.lock().unwrap().paging_ignored {
+        None => paging,
+        Some(PagingIgnored::Start) => Paging {
+            start: None,
+            ..paging
+        },
+        Some(PagingIgnored::Both) => Paging {
+            start: None,
+            limit: Some(usize::MAX),
+        },
+    };
     let page: Vec<Value> = paging
         .range(people + dir.queues.len(), Some(100))
         .map(|i| match dir.people.get(i) {
@@ -197,6 +214,18 @@ async fn users(
         })
         .collect();
     axum::Json(page).into_response()
+}
+
+async fn count(
+    State(fake): State<Arc<Fake>>,
+    Path(domain): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(resp) = refusal(&fake, &headers, &domain) {
+        return resp;
+    }
+    let dir = fake.sim.directory.lock().unwrap();
+    axum::Json(json!({"total": dir.people.len() + dir.queues.len()})).into_response()
 }
 
 fn person(i: usize, p: &Person, domain: &str) -> Value {
@@ -241,7 +270,8 @@ async fn agents(
         return resp;
     }
     let dir = fake.sim.directory.lock().unwrap();
-    let Some(queue) = dir.queues.iter().find(|q| q.extension == callqueue) else {
+    let found = dir.queues.iter().find(|q| q.extension == callqueue);
+    let Some(queue) = found.filter(|q| !fake.sim.vanished(&q.id)) else {
         return error(404, "Call queue not found");
     };
     let by_id: HashMap<&str, &Person> = dir.people.iter().map(|p| (p.id.as_str(), p)).collect();

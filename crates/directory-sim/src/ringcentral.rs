@@ -6,8 +6,17 @@
 //! one, their extension number is left out when empty); queues are extensions of type
 //! "Department" and call queues (with string ids, as RingCentral sends them). The
 //! account is branded Avaya Cloud Office when `sim.credentials.tenant` is
-//! [`ACO_TENANT`], else RingCentral. Error codes follow RingCentral's style; the exact
-//! codes for these cases are our pick.
+//! [`ACO_TENANT`], else RingCentral. Extensions of other types come from
+//! `sim.other_extensions`; the `type` filter is applied unless
+//! [`crate::Faults::ignore_type_filter`].
+//!
+//! Error bodies are `{"errors":[{"errorCode","message"}]}` with the codes and messages
+//! RingCentral publishes (docs/basics/errors.md; OAU-213 from the OpenAPI
+//! specification's `x-error-codes`): sign-in OAU-123 (no Basic header), OAU-146 (wrong
+//! client), OAU-112 (another grant type), OAU-140 (wrong JWT), each with OAuth's
+//! `error`/`error_description`; data requests OAU-134 (no bearer token), OAU-128
+//! (token used up), OAU-213 (token unknown), CMN-301 (429), CMN-201 (500), CMN-101
+//! (bad paging parameter), CMN-102 (unknown call queue).
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -23,7 +32,7 @@ use axum::{Form, Json};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::{Gate, Person, Queue, Sim};
+use crate::{Gate, OtherExtension, Person, Queue, Sim};
 
 /// `sim.credentials.tenant` that makes the account an Avaya Cloud Office one.
 pub const ACO_TENANT: &str = "aco";
@@ -62,29 +71,39 @@ async fn token(
     let client = crate::basic_auth(&c.client_id, &c.client_secret);
     let form = form.map(|Form(f)| f).unwrap_or_default();
     let refuse_all = sim.faults.lock().unwrap().refuse_credentials;
-    let (status, error, code, message) = if headers
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .is_some_and(|v| v.as_bytes().starts_with(b"Basic "));
+    let (status, error, code, message) = if !basic {
+        (
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "OAU-123",
+            "Invalid Authorization header value: Authorization",
+        )
+    } else if headers
         .get(header::AUTHORIZATION)
         .is_none_or(|v| v.as_bytes() != client.as_bytes())
     {
         (
             StatusCode::UNAUTHORIZED,
             "invalid_client",
-            "OAU-123",
-            "Invalid client",
+            "OAU-146",
+            "Invalid client credentials",
         )
     } else if form.grant_type != JWT_GRANT {
         (
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
+            StatusCode::FORBIDDEN,
+            "unauthorized_client",
             "OAU-112",
-            "Unsupported grant type",
+            "The client is unauthorized for the required grant type: [password]",
         )
     } else if refuse_all || form.assertion != c.secret {
         (
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNAUTHORIZED,
             "invalid_grant",
             "OAU-140",
-            "Invalid JWT assertion",
+            "Invalid resource owner credentials.",
         )
     } else {
         let token = sim.issue_token();
@@ -129,7 +148,13 @@ async fn extensions(
         Err(refused) => return *refused,
     };
     let d = sim.directory.lock().unwrap();
-    let kind = query.get("type").map(String::as_str);
+    let all_others = sim.other_extensions.lock().unwrap();
+    let filter = query.get("type").map(String::as_str);
+    let kind = if sim.faults.lock().unwrap().ignore_type_filter {
+        None
+    } else {
+        filter
+    };
     let people: &[Person] = if matches!(kind, None | Some("User")) {
         &d.people
     } else {
@@ -140,9 +165,14 @@ async fn extensions(
     } else {
         &[]
     };
-    let range = paging.range(people.len() + queues.len());
-    // The page is the people in range, then the queues in range.
+    let others: Vec<&OtherExtension> = all_others
+        .iter()
+        .filter(|o| kind.is_none_or(|k| k == o.kind))
+        .collect();
+    let range = paging.range(people.len() + queues.len() + others.len());
+    // The page is the people in range, then the queues, then the other extensions.
     let p = people.len();
+    let pq = p + queues.len();
     let records: Vec<Extension> = people[range.start.min(p)..range.end.min(p)]
         .iter()
         .map(|person| Extension {
@@ -158,7 +188,7 @@ async fn extensions(
             }),
         })
         .chain(
-            queues[range.start.max(p) - p..range.end.max(p) - p]
+            queues[range.start.clamp(p, pq) - p..range.end.clamp(p, pq) - p]
                 .iter()
                 .map(|q| Extension {
                     id: id(&q.id),
@@ -169,8 +199,20 @@ async fn extensions(
                     contact: None,
                 }),
         )
+        .chain(
+            others[range.start.max(pq) - pq..range.end.max(pq) - pq]
+                .iter()
+                .map(|o| Extension {
+                    id: id(&o.id),
+                    extension_number: &o.extension,
+                    name: o.name.clone(),
+                    kind: &o.kind,
+                    status: "Enabled",
+                    contact: None,
+                }),
+        )
         .collect();
-    let filter = kind.map(|k| format!("type={k}&")).unwrap_or_default();
+    let filter = filter.map(|k| format!("type={k}&")).unwrap_or_default();
     paging.answer(&headers, "/extension", &filter, records)
 }
 
@@ -202,7 +244,8 @@ async fn members(
         Err(refused) => return *refused,
     };
     let d = sim.directory.lock().unwrap();
-    let Some(queue) = d.queues.iter().find(|q| q.id == queue_id) else {
+    let found = d.queues.iter().find(|q| q.id == queue_id);
+    let Some(queue) = found.filter(|_| !sim.vanished(&queue_id)) else {
         let message = "Resource for parameter [groupId] is not found";
         return error(StatusCode::NOT_FOUND, "CMN-102", message);
     };
@@ -240,7 +283,7 @@ struct Extension<'a> {
     extension_number: &'a str,
     name: String,
     #[serde(rename = "type")]
-    kind: &'static str,
+    kind: &'a str,
     status: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     contact: Option<Contact<'a>>,
@@ -301,10 +344,9 @@ impl Paging {
                 .ok()
                 .filter(|n| (1..=max).contains(n))
                 .ok_or_else(|| {
-                    let message = format!("Parameter [{name}] value is invalid");
-                    let body = json!({"errorCode": "InvalidParameter", "message": message,
-                    "errors": [{"errorCode": "CMN-101", "message": message,
-                                "parameterName": name}]});
+                    let message = format!("Parameter [{name}] value is invalid.");
+                    let body = json!({"errors": [{"errorCode": "CMN-101", "message": message,
+                                                  "parameterName": name}]});
                     Box::new((StatusCode::BAD_REQUEST, Json(body)).into_response())
                 })
         };
@@ -384,10 +426,22 @@ fn gate(sim: &Sim, headers: &HeaderMap) -> Option<Response> {
     Some(match sim.gate(token) {
         Gate::Serve => return None,
         Gate::Unauthorized => {
-            let body = json!({"errorCode": "TokenInvalid",
-                              "message": "Access token is invalid or expired",
-                              "errors": [{"errorCode": "OAU-213", "message": "Token not found"}]});
-            (StatusCode::UNAUTHORIZED, Json(body)).into_response()
+            let forced = sim.faults.lock().unwrap().unauthorized_code;
+            let code = match (forced, token) {
+                (Some(code), _) => code,
+                (None, None) => "OAU-134",
+                (None, Some(t)) if sim.issued(t) => "OAU-128",
+                (None, Some(_)) => "OAU-213",
+            };
+            let message = match code {
+                "OAU-134" => "Invalid Authorization header.",
+                "OAU-128" => "Access token expired.",
+                "OAU-129" => "Access token corrupted.",
+                "OAU-149" => "Unparsable access token",
+                "OAU-213" => "Token not found",
+                _ => "Unauthorized",
+            };
+            error(StatusCode::UNAUTHORIZED, code, message)
         }
         Gate::RateLimited(secs) => {
             let body =

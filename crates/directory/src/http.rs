@@ -232,6 +232,7 @@ impl Http {
                         what: what.to_string(),
                         status,
                         message: summarise(&body),
+                        code: error_code(&body),
                     });
                 }
                 Err(e) => match refusal(&e) {
@@ -400,6 +401,20 @@ pub fn summarise(body: &str) -> String {
     }
 }
 
+/// The directory's own error code in an error body: RingCentral's
+/// `errors[0].errorCode` (or a top-level `errorCode`), Netsapiens' `code`.
+pub fn error_code(body: &str) -> Option<String> {
+    let v = serde_json::from_str::<serde_json::Value>(body).ok()?;
+    let first = v.get("errors").and_then(|e| e.get(0)).unwrap_or(&v);
+    let code = first.get("errorCode").or_else(|| first.get("code"))?;
+    let code = match code {
+        serde_json::Value::String(s) => s.trim().to_string(),
+        serde_json::Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    (!code.is_empty() && code.len() <= 32).then_some(code)
+}
+
 /// `base` with `segments` appended as path segments (each one escaped).
 pub(crate) fn join(base: &reqwest::Url, segments: &[&str]) -> reqwest::Url {
     let mut url = base.clone();
@@ -414,7 +429,16 @@ pub(crate) fn join(base: &reqwest::Url, segments: &[&str]) -> reqwest::Url {
 /// message (never a credential).
 pub(crate) fn as_auth(e: DirectoryError) -> DirectoryError {
     match e {
-        DirectoryError::Refused { what, message, .. } => DirectoryError::Auth { what, message },
+        DirectoryError::Refused {
+            what,
+            message,
+            code,
+            ..
+        } => DirectoryError::Auth {
+            what,
+            message,
+            code,
+        },
         e => e,
     }
 }

@@ -64,6 +64,64 @@ pub struct Snapshot {
     pub notes: Vec<String>,
 }
 
+/// A group listed at the start of a run but gone when its members were read (RingCentral
+/// and Netsapiens answer 404, Metaswitch "unknown identity"): deleted in between. It is
+/// left out of the snapshot with a note, rather than failing the whole run.
+pub(crate) struct Vanished {
+    name: String,
+    extension: String,
+}
+
+impl Vanished {
+    pub(crate) fn of(g: &DirGroup) -> Self {
+        Vanished {
+            name: g.name.clone(),
+            extension: g.extension.clone(),
+        }
+    }
+
+    /// The report's note about the `vanished` of `listed` groups (`kind`: "call
+    /// queue"), or none. When every one of two or more listed groups is gone, the
+    /// members endpoint is what fails, not a deletion: the run fails instead, as a
+    /// snapshot without any group would remove them all.
+    pub(crate) fn note(
+        vanished: Vec<Vanished>,
+        listed: usize,
+        kind: &str,
+    ) -> Result<Option<String>, DirectoryError> {
+        if vanished.is_empty() {
+            return Ok(None);
+        }
+        if listed >= 2 && vanished.len() == listed {
+            return Err(DirectoryError::Refused {
+                what: format!("members of the {kind}s"),
+                status: 404,
+                message: format!(
+                    "none of the {listed} {kind}s listed was found when its members were read"
+                ),
+                code: None,
+            });
+        }
+        let names: Vec<String> = vanished
+            .iter()
+            .map(|v| match v.extension.as_str() {
+                "" => v.name.clone(),
+                ext => format!("{} ({ext})", v.name),
+            })
+            .collect();
+        Ok(Some(match names.as_slice() {
+            [one] => format!(
+                "The {kind} {one} was deleted in the directory while this refresh read it: it is left out, as deleted."
+            ),
+            _ => format!(
+                "{} {kind}s were deleted in the directory while this refresh read them: {}. They are left out, as deleted.",
+                names.len(),
+                names.join(", ")
+            ),
+        }))
+    }
+}
+
 /// A credential: stored and sent, never printed.
 #[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -88,13 +146,23 @@ impl fmt::Debug for Secret {
 pub enum DirectoryError {
     /// The directory refused our credentials, also after asking for a new token.
     #[error("the directory refused the credentials ({what}): {message}")]
-    Auth { what: String, message: String },
+    Auth {
+        what: String,
+        message: String,
+        /// The directory's own error code (RingCentral's `errorCode`, e.g. "OAU-140"),
+        /// when its answer had one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code: Option<String>,
+    },
     /// A request the directory answered with an error that retrying cannot fix.
     #[error("{what}: the directory answered {status}: {message}")]
     Refused {
         what: String,
         status: u16,
         message: String,
+        /// The directory's own error code, as for [`DirectoryError::Auth`].
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code: Option<String>,
     },
     /// Still failing (5xx, timeouts, connection errors) after the allowed retries.
     #[error("{what}: still failing after {attempts} attempts ({last})")]
@@ -134,6 +202,17 @@ impl DirectoryError {
         }
     }
 
+    /// The directory's own error code behind a refusal ("OAU-128", "CMN-102", a
+    /// Metaswitch `ResultCode`), for connectors that act on it.
+    pub fn directory_code(&self) -> Option<&str> {
+        match self {
+            DirectoryError::Auth { code, .. } | DirectoryError::Refused { code, .. } => {
+                code.as_deref()
+            }
+            _ => None,
+        }
+    }
+
     /// A stable code for the API and the tests.
     pub fn code(&self) -> ErrorCode {
         match self {
@@ -155,8 +234,15 @@ impl DirectoryError {
     /// report must not tell anyone what answers at an address.
     pub fn for_people(&self) -> String {
         match self {
-            DirectoryError::Auth { .. } => "the directory refused the sign-in. An admin checks the connection's credentials in the settings".into(),
-            DirectoryError::Refused { status, .. } => format!("the directory refused a request (HTTP {status})"),
+            // A code we know is explained in our words (the table's, never the body's).
+            DirectoryError::Auth { code, .. } => match code.as_deref().and_then(ringcentral::published) {
+                Some(p) => format!("the directory refused the sign-in ({} \"{}\"): {}", p.code, p.message, p.advice),
+                None => "the directory refused the sign-in. An admin checks the connection's credentials in the settings".into(),
+            },
+            DirectoryError::Refused { status, code, .. } => match code.as_deref().and_then(ringcentral::published) {
+                Some(p) => format!("the directory refused a request (HTTP {status}, {} \"{}\"): {}", p.code, p.message, p.advice),
+                None => format!("the directory refused a request (HTTP {status})"),
+            },
             DirectoryError::Unavailable { .. } => "the directory did not answer. Try again later".into(),
             DirectoryError::RateLimited { .. } => "the directory asked us to slow down for longer than a refresh may take. Try again later".into(),
             DirectoryError::Malformed { .. } => "the directory sent an invalid page".into(),

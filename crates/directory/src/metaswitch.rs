@@ -44,8 +44,17 @@
 //!   one in a 200 is [`DirectoryError::Refused`] with its `faultstring`. HTTP 401 and 403
 //!   mean the Basic credentials were refused: [`DirectoryError::Auth`] at once, as there
 //!   is no token to renew.
-//! - **Headers.** `SOAPAction` is sent quoted (SOAP 1.1); `OriginHost` is
+//! - **Headers.** `SOAPAction` is sent quoted (SOAP 1.1), with `Accept: text/xml`
+//!   (SOAP 1.1 answers and faults are `text/xml`); `OriginHost` is
 //!   `?clientVersion=9.6.70`, the value the public sample clients send.
+//! - **No conformance fixtures.** There is no public schema or published sample answer
+//!   to shape fixtures after (unlike RingCentral and Netsapiens, see
+//!   `tests/conformance.rs`): the fake, built on the assumptions above, is the only
+//!   reference this connector is tested against.
+//! - **A hunt group deleted mid-run.** A members pull answered `ResultCode` 5001
+//!   (Diameter's "user unknown", what the fake sends for an unknown identity) is taken
+//!   as a hunt group deleted since the list was read: left out with a note. Which code
+//!   a live MetaView sends for it is not known.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -77,6 +86,9 @@ pub const HUNT_GROUPS: &str = "Meta_BusinessGroup_ChildrenList_MLHG";
 pub const MEMBERS: &str = "Meta_MLHG_MembersList";
 const SUCCESS: [i64; 2] = [2001, 100];
 const AUTHORIZATION_REJECTED: i64 = 5003;
+/// Diameter's "user unknown", which the Sh service answers for an identity that does
+/// not exist (a hunt group deleted since the list was read).
+const UNKNOWN_IDENTITY: &str = "5001";
 const INDIVIDUAL_LINE: &str = "Individual line";
 
 /// The note every snapshot with unnamed lines carries.
@@ -131,6 +143,8 @@ impl Metaswitch {
                         Some(self.settings.password.expose()),
                     )
                     .header(reqwest::header::CONTENT_TYPE, "text/xml; charset=utf-8")
+                    // SOAP 1.1 answers are text/xml, faults included.
+                    .header(reqwest::header::ACCEPT, "text/xml")
                     .header("SOAPAction", format!("\"{SOAP_ACTION}\""))
                     .body(body.clone())
             })
@@ -144,6 +158,7 @@ impl Metaswitch {
                         "HTTP {} on the {what}; check the credentials and that the user may use the Sh interface",
                         e.status().unwrap_or_default()
                     ),
+                    code: None,
                 });
             }
             other => other?,
@@ -160,6 +175,7 @@ impl Metaswitch {
                     what: what.to_string(),
                     status: 200,
                     message: crate::http::summarise(fault.text("faultstring")),
+                    code: None,
                 });
             }
             return Err(malformed("no ShPullResponse".into()));
@@ -178,12 +194,14 @@ impl Metaswitch {
                 DirectoryError::Auth {
                     what: "MetaView Sh interface".into(),
                     message,
+                    code: Some(code.to_string()),
                 }
             } else {
                 DirectoryError::Refused {
                     what: what.to_string(),
                     status: 200,
                     message,
+                    code: Some(code.to_string()),
                 }
             });
         }
@@ -211,13 +229,26 @@ impl Connector for Metaswitch {
         let data = self.pull(http, &url, what, &group, HUNT_GROUPS).await?;
         let mut groups =
             read_hunt_groups(&data, &lines.pilot_extensions).map_err(malformed(what))?;
-        for g in &mut groups {
+        let listed = groups.len();
+        let mut vanished = Vec::new();
+        for mut g in std::mem::take(&mut groups) {
             let what = format!("members of hunt group {}", g.name);
             let identity = [group[0], group[1], g.key.as_str()];
-            let data = self.pull(http, &url, &what, &identity, MEMBERS).await?;
-            g.members = read_members(&data);
+            match self.pull(http, &url, &what, &identity, MEMBERS).await {
+                Ok(data) => {
+                    g.members = read_members(&data);
+                    groups.push(g);
+                }
+                // Deleted since the hunt groups were listed: left out, with a note.
+                Err(e) if e.directory_code() == Some(UNKNOWN_IDENTITY) => {
+                    tracing::info!(group = %g.name, "hunt group gone before its members were read");
+                    vanished.push(crate::Vanished::of(&g));
+                }
+                Err(e) => return Err(e),
+            }
             http.progress().add_groups(1);
         }
+        let vanished_note = crate::Vanished::note(vanished, listed, "hunt group")?;
 
         let mut notes = Vec::new();
         if lines.users.iter().any(|u| u.name.is_empty()) {
@@ -235,6 +266,7 @@ impl Connector for Metaswitch {
                 kinds.join(", ")
             ));
         }
+        notes.extend(vanished_note);
         Ok(Snapshot {
             users: lines.users,
             groups,

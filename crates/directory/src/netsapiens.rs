@@ -5,14 +5,35 @@
 //! from `POST /tokens` (renewed with the refresh token when it is rejected or about to
 //! expire, falling back to the password grant when the refresh token is refused).
 //!
+//! Every request sends `Accept: application/json`, as the published client does.
+//!
+//! # Paging
+//!
+//! The specification (as published in a client generated from it) lists no
+//! `limit`/`start` for any list. We send them anyway (a server that pages needs them)
+//! and end a list on a page shorter than the limit, or on a page identical to the first
+//! one: a server that ignores paging sends the whole list every time. For users the
+//! identical page is ambiguous (a server that honours `limit` but not `start` sends the
+//! same first page too, and the domain may be bigger), so the documented
+//! `GET /domains/{domain}/users/count` settles it: the list is complete when the count
+//! is what we read, else the run fails (never a truncated directory, which would mark
+//! the rest as gone). Call queues and agents have no count: an identical page ends them.
+//!
+//! A call queue whose agents answer 404 was deleted since the queues were listed: it is
+//! left out with a note.
+//!
 //! # Unverified
 //!
-//! Written from the public ns-api v2 reference and tested against our fake only:
+//! Written from the public ns-api v2 reference (and the generated client's models:
+//! `User`, `CallQueue`, `Agent`, `AccessToken`, `Count`, `ErrorResponse`), tested
+//! against our fake and against fixtures shaped like those models
+//! (`tests/conformance.rs`; the specification publishes no example bodies):
 //! - which status a wrong password gets (400 or 401) is not documented: 400, 401 and
 //!   403 from `/tokens` all mean "credentials refused";
-//! - call queues and their agents are not documented as paged; we send `limit`/`start`
-//!   anyway, and a server that ignores them (the same first record on page 2) is
-//!   detected and refused as malformed rather than looped over;
+//! - the models name the email field `email-address`; our notes also saw `email`: both
+//!   are read;
+//! - a page that repeats the first page's first record but differs from it is refused
+//!   as malformed (neither paging nor ignoring it);
 //! - falling back from a refused refresh token to the password grant, and renewing
 //!   before expiry, are not exercised by the fake;
 //! - rate limits are undocumented: 429/503 are treated like RingCentral's.
@@ -29,6 +50,16 @@ use crate::{Connector, DirGroup, DirUser, DirectoryError, Http, Secret, Snapshot
 
 /// Records per page: the documented maximum, so a big domain takes few requests.
 const PAGE_SIZE: u32 = 1000;
+const JSON: &str = "application/json";
+
+/// What a list does with a page identical to its first one (the server ignores paging).
+#[derive(Clone, Copy)]
+enum Repeated {
+    /// Ends the list if the domain's user count is what was read, else fails.
+    CheckUserCount,
+    /// Ends the list.
+    End,
+}
 
 /// Stored connection settings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,7 +178,11 @@ impl Netsapiens {
         // Read as a Value, not a typed struct: serde's type errors quote the offending
         // value, which here could be a token.
         let v: Value = http
-            .json(what, |c| c.post(url.clone()).json(&body))
+            .json(what, |c| {
+                c.post(url.clone())
+                    .header(reqwest::header::ACCEPT, JSON)
+                    .json(&body)
+            })
             .await
             .map_err(|e| match e.status() {
                 Some(400 | 401 | 403) => as_auth(e),
@@ -218,6 +253,7 @@ impl Run<'_> {
         self.list(
             "users",
             &["domains", &domain, "users"],
+            Repeated::CheckUserCount,
             |page: Vec<NsUser>| {
                 let before = users.len();
                 for u in page {
@@ -255,6 +291,7 @@ impl Run<'_> {
         self.list(
             "call queues",
             &["domains", &domain, "callqueues"],
+            Repeated::End,
             |page: Vec<NsQueue>| {
                 http.progress().add_groups(page.len());
                 queues.extend(page);
@@ -262,28 +299,44 @@ impl Run<'_> {
         )
         .await?;
 
-        let mut groups = Vec::with_capacity(queues.len());
+        let listed = queues.len();
+        let mut groups = Vec::with_capacity(listed);
+        let mut vanished = Vec::new();
         for q in queues {
             let mut members = Vec::new();
-            self.list(
-                &format!("agents of call queue {}", q.callqueue),
-                &["domains", &domain, "callqueues", &q.callqueue, "agents"],
-                |page: Vec<NsAgent>| members.extend(page.iter().filter_map(|a| member(a, &domain))),
-            )
-            .await?;
+            let read = self
+                .list(
+                    &format!("agents of call queue {}", q.callqueue),
+                    &["domains", &domain, "callqueues", &q.callqueue, "agents"],
+                    Repeated::End,
+                    |page: Vec<NsAgent>| {
+                        members.extend(page.iter().filter_map(|a| member(a, &domain)))
+                    },
+                )
+                .await;
             let name = match q.description.as_deref().map(str::trim) {
                 Some(d) if !d.is_empty() => d.to_string(),
                 _ => format!("Queue {}", q.callqueue),
             };
-            groups.push(DirGroup {
+            let group = DirGroup {
                 key: q.callqueue.clone(),
                 name,
                 extension: q.callqueue,
                 members,
-            });
+            };
+            match read {
+                Ok(()) => groups.push(group),
+                // Deleted since the queues were listed.
+                Err(e) if e.status() == Some(404) => {
+                    tracing::info!(queue = %group.key, "call queue gone before its agents were read");
+                    vanished.push(crate::Vanished::of(&group));
+                }
+                Err(e) => return Err(e),
+            }
         }
 
         let mut notes = Vec::new();
+        notes.extend(crate::Vanished::note(vanished, listed, "call queue")?);
         if system > 0 {
             notes.push(format!(
                 "{system} system users (call queues, auto attendants) were left out: they are not people."
@@ -297,37 +350,47 @@ impl Run<'_> {
     }
 
     /// Reads every page of a list with `limit`/`start`, until a page is shorter than
-    /// the limit. The docs page only users; we page call queues and agents the same
-    /// way, which is harmless if a server ignores the parameters: it then sends the
-    /// whole list at once, and a page longer than the limit ends the list too.
+    /// the limit (a server that ignores `limit` sends a longer one: that ends it too),
+    /// or is the first page again (see the module's Paging section).
     async fn list<T: DeserializeOwned + PartialEq + Clone>(
         &mut self,
         what: &str,
         path: &[&str],
+        repeated: Repeated,
         mut take: impl FnMut(Vec<T>),
     ) -> Result<(), DirectoryError> {
         let url = join(&self.base, path);
         let limit = u64::from(self.ns.page_size);
         let mut start = 0u64;
-        let mut first: Option<T> = None;
+        let mut first: Option<Vec<T>> = None;
         for n in 1u32.. {
             self.http.page()?;
-            let what = format!("{what} page {n}");
+            let step = format!("{what} page {n}");
             let page: Vec<T> = self
-                .get(&what, &url, &[("limit", limit), ("start", start)])
+                .get(&step, &url, &[("limit", limit), ("start", start)])
                 .await?;
-            // A server that ignores `start` would send page 1 forever (or, honouring
-            // `limit`, hide the rest): refuse rather than loop or truncate.
-            if n > 1 && !page.is_empty() && page.first() == first.as_ref() {
-                return Err(DirectoryError::Malformed {
-                    what,
-                    detail: "the server sent the first page again".into(),
-                });
-            }
-            if n == 1 {
-                first = page.first().cloned();
+            if let Some(first) = &first
+                && !page.is_empty()
+                && page.first() == first.first()
+            {
+                if page != *first {
+                    return Err(DirectoryError::Malformed {
+                        what: step,
+                        detail: "the server sent the first page again, changed".into(),
+                    });
+                }
+                // The server ignores paging: what it sent first was all it sends.
+                if let Repeated::CheckUserCount = repeated {
+                    self.check_user_count(path, start).await?;
+                }
+                tracing::info!(what, "the server ignores paging; the list ends here");
+                break;
             }
             let len = page.len() as u64;
+            if n == 1 && len == limit {
+                // Kept to recognise a server that ignores `start`.
+                first = Some(page.clone());
+            }
             take(page);
             if len != limit {
                 break;
@@ -335,6 +398,34 @@ impl Run<'_> {
             start += len;
         }
         Ok(())
+    }
+
+    /// After a users page that repeated the first one: `GET .../users/count` must say
+    /// the domain has the `read` users we have, else the rest cannot be read.
+    async fn check_user_count(&mut self, path: &[&str], read: u64) -> Result<(), DirectoryError> {
+        self.http.page()?;
+        let mut count_path = path.to_vec();
+        count_path.push("count");
+        let url = join(&self.base, &count_path);
+        let what = "user count";
+        let count: Value = self.get(what, &url, &[]).await?;
+        let total = count.get("total").and_then(|t| {
+            t.as_u64()
+                .or_else(|| t.as_str().and_then(|s| s.trim().parse().ok()))
+        });
+        match total {
+            Some(total) if total == read => Ok(()),
+            Some(total) => Err(DirectoryError::Malformed {
+                what: what.into(),
+                detail: format!(
+                    "the server ignores paging (start) and sends the same {read} users every time, but the domain has {total}"
+                ),
+            }),
+            None => Err(DirectoryError::Malformed {
+                what: what.into(),
+                detail: "no total in the answer".into(),
+            }),
+        }
     }
 
     /// GET with the current token: renewed first if about to expire, and once more
@@ -375,7 +466,10 @@ impl Run<'_> {
         let bearer = self.token.bearer.expose();
         self.http
             .json(what, |c| {
-                c.get(url.clone()).query(query).bearer_auth(bearer)
+                c.get(url.clone())
+                    .query(query)
+                    .header(reqwest::header::ACCEPT, JSON)
+                    .bearer_auth(bearer)
             })
             .await
     }

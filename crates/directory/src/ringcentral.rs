@@ -8,13 +8,34 @@
 //! `page`/`perPage` and end when an answer has no `navigation.nextPage` (the totals
 //! are optional in the API, so they are not trusted).
 //!
+//! Every request sends `Accept: application/json`, as RingCentral's own samples do
+//! (a server that insists answers 406 to `*/*`).
+//!
+//! Only extensions of type `User` are read as users, whatever the server sends back
+//! for the `type=User` filter: the published extension-list sample mixes `User` with
+//! `Announcement`. `FaxUser`, `VirtualUser` and `DigitalUser` are left out too (see
+//! docs/DECISIONS.md, issue 16), with a note counting what was left out by type.
+//!
+//! # Error codes
+//!
+//! [`PUBLISHED`] lists the codes this connector can meet, with RingCentral's published
+//! message and what a supervisor is told. A 401 on a data request renews the token
+//! once (OAU-128 "Access token expired", OAU-213 "Token not found", CMN-405 "Login to
+//! extension required.", and a 401 without a code we know), except OAU-129 / OAU-149 (the token cannot be read) and OAU-151
+//! (authorization method not supported): a new token would travel the same way, so
+//! those fail at once. A 404 on a call queue's members (CMN-102) means the queue was
+//! deleted since the list was read: it is left out with a note.
+//!
 //! # Unverified
 //!
-//! Written from RingCentral's public API reference and tested against our fake only:
-//! - the error codes our fake sends (OAU-123 wrong client, OAU-140 wrong JWT, OAU-213
-//!   expired token, CMN-301 rate limit, CMN-101 bad parameter) are in RingCentral's
-//!   style but not confirmed; the connector acts on HTTP status, not on codes;
+//! Written from RingCentral's public API reference and tested against our fake and
+//! against fixtures shaped like the published samples (`tests/conformance.rs`):
+//! - the codes' HTTP statuses are the published ones; which code a live server sends
+//!   for a token it no longer knows (OAU-213) versus one that lapsed (OAU-128) is not
+//!   documented beyond the lists, so both renew;
 //! - ids may come as numbers or strings: both are accepted;
+//! - a record without a `type` is taken as a `User` (we asked for `type=User`; a
+//!   server that drops the field must not empty the directory);
 //! - partner brand ids other than Avaya Cloud Office's 6010 are taken as RingCentral;
 //! - renewing a token before it expires is unit-tested only (the fake's tokens live an
 //!   hour); renewal after a 401 is tested against the fake.
@@ -34,6 +55,181 @@ pub const MAX_PAGE_SIZE: u32 = 1000;
 /// `serviceInfo.brand.id` of Avaya Cloud Office accounts.
 pub const ACO_BRAND_ID: &str = "6010";
 const JWT_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+const JSON: &str = "application/json";
+/// The extension type of a person's own extension ("A user's primary extension").
+const USER: &str = "User";
+
+/// What RingCentral publishes about one of its error codes, and what we tell a
+/// supervisor who meets it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Published {
+    pub code: &'static str,
+    /// The HTTP status it is published with.
+    pub status: u16,
+    /// RingCentral's message, as published (docs/basics/errors.md, or the OpenAPI
+    /// specification's `x-error-codes` where errors.md lacks the code).
+    pub message: &'static str,
+    /// What to do about it, for the refresh report.
+    pub advice: &'static str,
+    /// On a data request's 401: get a new token once and try again.
+    pub renew: bool,
+}
+
+const CREDENTIALS: &str = "an admin checks the client id and client secret in the settings";
+const JWT: &str = "the JWT credential is wrong, expired or revoked: an admin creates a new one in the RingCentral developer console and enters it in the settings";
+const TOKEN: &str =
+    "a new access token was refused too: an admin checks the connection in the settings";
+const GARBLED: &str = "something between this server and RingCentral (a proxy) may be altering the requests: an admin checks the network path";
+const PERMISSION: &str = "the RingCentral app needs the ReadAccounts permission and the JWT's user must be an administrator: an admin checks both in RingCentral";
+
+/// The codes this connector can meet (sign-in, data requests), as published.
+pub const PUBLISHED: &[Published] = &[
+    Published {
+        code: "OAU-112",
+        status: 403,
+        message: "The client is unauthorized for the required grant type: [${grant_type}]",
+        advice: "the RingCentral app does not allow JWT sign-in: an admin enables the JWT auth flow for the app in the RingCentral developer console",
+        renew: false,
+    },
+    Published {
+        code: "OAU-120",
+        status: 401,
+        message: "Wrong Application ID",
+        advice: CREDENTIALS,
+        renew: false,
+    },
+    Published {
+        code: "OAU-121",
+        status: 401,
+        message: "Wrong Application",
+        advice: CREDENTIALS,
+        renew: false,
+    },
+    Published {
+        code: "OAU-123",
+        status: 401,
+        message: "Invalid Authorization header value: ${parameter}",
+        advice: CREDENTIALS,
+        renew: false,
+    },
+    Published {
+        code: "OAU-125",
+        status: 401,
+        message: "Grant type is not allowed for application.",
+        advice: "the RingCentral app does not allow JWT sign-in: an admin enables the JWT auth flow for the app in the RingCentral developer console",
+        renew: false,
+    },
+    Published {
+        code: "OAU-128",
+        status: 401,
+        message: "Access token expired.",
+        advice: TOKEN,
+        renew: true,
+    },
+    Published {
+        code: "OAU-129",
+        status: 401,
+        message: "Access token corrupted.",
+        advice: GARBLED,
+        renew: false,
+    },
+    Published {
+        code: "OAU-134",
+        status: 401,
+        message: "Invalid Authorization header.",
+        advice: GARBLED,
+        renew: false,
+    },
+    Published {
+        code: "OAU-140",
+        status: 401,
+        message: "Invalid resource owner credentials.",
+        advice: JWT,
+        renew: false,
+    },
+    Published {
+        code: "OAU-141",
+        status: 401,
+        message: "Login for extension in current state is not allowed.",
+        advice: "the JWT's user may not sign in in its current state (disabled, not activated): an admin checks that user in RingCentral or creates a JWT for another administrator",
+        renew: false,
+    },
+    Published {
+        code: "OAU-142",
+        status: 401,
+        message: "Login to account in current state is not allowed.",
+        advice: "the RingCentral account may not sign in in its current state: an admin checks the account with RingCentral",
+        renew: false,
+    },
+    Published {
+        code: "OAU-146",
+        status: 401,
+        message: "Invalid client credentials",
+        advice: CREDENTIALS,
+        renew: false,
+    },
+    Published {
+        code: "OAU-147",
+        status: 400,
+        message: "The account is locked out due to multiple unsuccessful logon attempts.",
+        advice: "the RingCentral user is locked out after failed sign-ins: an admin unlocks it in RingCentral",
+        renew: false,
+    },
+    Published {
+        code: "OAU-149",
+        status: 401,
+        message: "Unparsable access token",
+        advice: GARBLED,
+        renew: false,
+    },
+    Published {
+        code: "OAU-151",
+        status: 401,
+        message: "Authorization method not supported",
+        advice: GARBLED,
+        renew: false,
+    },
+    Published {
+        code: "OAU-213",
+        status: 401,
+        message: "Token not found",
+        advice: TOKEN,
+        renew: true,
+    },
+    Published {
+        code: "CMN-401",
+        status: 403,
+        message: "Specific application permission required",
+        advice: PERMISSION,
+        renew: false,
+    },
+    Published {
+        code: "CMN-402",
+        status: 403,
+        message: "Administrator permission required",
+        advice: PERMISSION,
+        renew: false,
+    },
+    Published {
+        code: "CMN-405",
+        status: 401,
+        message: "Login to extension required.",
+        advice: TOKEN,
+        renew: true,
+    },
+    Published {
+        code: "CMN-408",
+        status: 403,
+        message: "[{permissionName}] permission required",
+        advice: PERMISSION,
+        renew: false,
+    },
+];
+
+/// What RingCentral publishes about `code`, if it is one this connector can meet.
+pub fn published(code: &str) -> Option<&'static Published> {
+    PUBLISHED.iter().find(|p| p.code == code)
+}
 
 /// Stored connection settings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,6 +313,7 @@ impl RingCentral {
         let v: Value = http
             .json("sign-in", |c| {
                 c.post(url.clone())
+                    .header(reqwest::header::ACCEPT, JSON)
                     .basic_auth(&s.client_id, Some(s.client_secret.expose()))
                     .form(&form)
             })
@@ -189,13 +386,19 @@ impl Run<'_> {
 
         let mut users = Vec::new();
         let mut skipped = 0usize;
+        let mut not_users = std::collections::BTreeMap::<String, usize>::new();
         self.list(
             "users",
             &["extension"],
-            &[("type", "User")],
+            &[("type", USER)],
             |page: Vec<Extension>| {
                 let before = users.len();
                 users.extend(page.into_iter().filter_map(|e| {
+                    // The filter is the server's; what we import is ours to decide.
+                    if let Some(kind) = e.kind.as_deref().filter(|k| *k != USER) {
+                        *not_users.entry(kind.to_string()).or_default() += 1;
+                        return None;
+                    }
                     let user = user(e);
                     skipped += usize::from(user.is_none());
                     user
@@ -204,6 +407,22 @@ impl Run<'_> {
             },
         )
         .await?;
+        if !not_users.is_empty() {
+            let total: usize = not_users.values().sum();
+            let kinds: Vec<String> = not_users
+                .iter()
+                .map(|(kind, n)| format!("{kind}: {n}"))
+                .collect();
+            notes.push(format!(
+                "{total} directory {} left out ({}).",
+                if total == 1 {
+                    "entry that is not a user was"
+                } else {
+                    "entries that are not users were"
+                },
+                kinds.join(", ")
+            ));
+        }
         if skipped > 0 {
             notes.push(format!(
                 "{skipped} {} without an extension number or not assigned to anyone {} left out.",
@@ -219,28 +438,42 @@ impl Run<'_> {
         })
         .await?;
 
-        let mut groups = Vec::with_capacity(queues.len());
+        let listed = queues.len();
+        let mut groups = Vec::with_capacity(listed);
+        let mut vanished = Vec::new();
         for q in queues {
             let mut members = Vec::new();
-            self.list(
-                &format!("members of call queue {}", q.id),
-                &["call-queues", &q.id, "members"],
-                &[],
-                |page: Vec<Member>| members.extend(page.into_iter().map(|m| m.id)),
-            )
-            .await?;
+            let read = self
+                .list(
+                    &format!("members of call queue {}", q.id),
+                    &["call-queues", &q.id, "members"],
+                    &[],
+                    |page: Vec<Member>| members.extend(page.into_iter().map(|m| m.id)),
+                )
+                .await;
             let extension = q.extension_number.unwrap_or_default();
             let name = match q.name {
                 Some(n) if !n.trim().is_empty() => n,
                 _ => format!("Call queue {extension}").trim().to_string(),
             };
-            groups.push(DirGroup {
+            let group = DirGroup {
                 key: q.id,
                 name,
                 extension,
                 members,
-            });
+            };
+            match read {
+                Ok(()) => groups.push(group),
+                // CMN-102 "Resource for parameter [groupId] is not found": deleted
+                // since the list was read.
+                Err(e) if e.status() == Some(404) => {
+                    tracing::info!(queue = %group.key, "call queue gone before its members were read");
+                    vanished.push(crate::Vanished::of(&group));
+                }
+                Err(e) => return Err(e),
+            }
         }
+        notes.extend(crate::Vanished::note(vanished, listed, "call queue")?);
 
         Ok(Snapshot {
             users,
@@ -297,8 +530,18 @@ impl Run<'_> {
             self.token = self.rc.sign_in(self.http, &self.base).await?;
         }
         match self.fetch(what, url).await {
+            // A token that cannot be read would be sent the same way again.
+            Err(e)
+                if e.status() == Some(401)
+                    && e.directory_code()
+                        .and_then(published)
+                        .is_some_and(|p| !p.renew) =>
+            {
+                Err(as_auth(e))
+            }
             Err(e) if e.status() == Some(401) => {
                 tracing::info!(
+                    code = e.directory_code(),
                     what,
                     "the directory refused the access token; getting a new one"
                 );
@@ -315,7 +558,11 @@ impl Run<'_> {
     async fn fetch<T: DeserializeOwned>(&self, what: &str, url: &Url) -> Result<T, DirectoryError> {
         let bearer = self.token.bearer.expose();
         self.http
-            .json(what, |c| c.get(url.clone()).bearer_auth(bearer))
+            .json(what, |c| {
+                c.get(url.clone())
+                    .header(reqwest::header::ACCEPT, JSON)
+                    .bearer_auth(bearer)
+            })
             .await
     }
 
@@ -411,6 +658,8 @@ struct Navigation {
 struct Extension {
     #[serde(deserialize_with = "id")]
     id: String,
+    #[serde(rename = "type")]
+    kind: Option<String>,
     extension_number: Option<String>,
     name: Option<String>,
     status: Option<String>,
@@ -480,6 +729,27 @@ mod tests {
             (u.key.as_str(), u.name.as_str(), u.email.as_str()),
             ("7", "Ada Abbott", "")
         );
+    }
+
+    #[test]
+    fn the_published_codes_are_listed_once_and_only_401s_renew() {
+        for (i, p) in PUBLISHED.iter().enumerate() {
+            assert!(
+                PUBLISHED[..i].iter().all(|q| q.code != p.code),
+                "{} twice",
+                p.code
+            );
+            assert!(!p.renew || p.status == 401, "{}", p.code);
+            assert!(!p.advice.is_empty() && !p.message.is_empty());
+        }
+        let renews: Vec<&str> = PUBLISHED
+            .iter()
+            .filter(|p| p.renew)
+            .map(|p| p.code)
+            .collect();
+        assert_eq!(renews, ["OAU-128", "OAU-213", "CMN-405"]);
+        assert!(published("OAU-129").is_some_and(|p| !p.renew));
+        assert_eq!(published("XYZ-321"), None);
     }
 
     #[test]

@@ -296,3 +296,55 @@ async fn unusable_settings_are_config_errors() {
     );
     assert_eq!(run.data_requests(), 0);
 }
+
+#[tokio::test]
+async fn a_hunt_group_deleted_while_the_run_reads_it_is_left_out_with_a_note() {
+    let directory = Directory::generated(20, 3, 2000);
+    let run = Run::new(
+        directory.clone(),
+        Faults {
+            vanished_queues: vec![directory.queues[2].id.clone()],
+            ..Faults::default()
+        },
+    )
+    .await;
+    let snapshot = run.snapshot().await.0.expect("snapshot");
+    let mut groups = expected_groups(&directory);
+    groups.remove(2);
+    assert_eq!(snapshot.groups, groups);
+    assert_eq!(
+        snapshot.notes.last().map(String::as_str),
+        Some(
+            "The hunt group Queue 3 (3003) was deleted in the directory while this refresh read it: it is left out, as deleted."
+        )
+    );
+}
+
+#[tokio::test]
+async fn every_pull_accepts_xml_and_the_fake_refuses_one_that_does_not() {
+    let directory = Directory::generated(5, 1, 2000);
+    let run = Run::new(directory.clone(), Faults::default()).await;
+    assert_eq!(
+        run.snapshot().await.0.expect("snapshot").users,
+        expected_users(&directory)
+    );
+    let refused = || {
+        run.sim
+            .stats
+            .not_acceptable
+            .load(std::sync::atomic::Ordering::SeqCst)
+    };
+    assert_eq!(refused(), 0);
+    let answer = reqwest::Client::new()
+        .post(format!(
+            "{}/mvweb/services/ShService",
+            run.settings.base_url
+        ))
+        .header("accept", "application/json")
+        .body("<x/>")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(answer.status(), 406);
+    assert_eq!(refused(), 1);
+}

@@ -9,7 +9,7 @@ use alc_directory::{
     Connector, DirGroup, DirUser, DirectoryError, Http, Policy, Progress, Secret, Snapshot,
 };
 use alc_directory_sim::netsapiens::grants_seen;
-use alc_directory_sim::{Credentials, Directory, Faults, Sim, System};
+use alc_directory_sim::{Credentials, Directory, Faults, PagingIgnored, Sim, System};
 
 fn password() -> Auth {
     let c = Credentials::default();
@@ -383,4 +383,85 @@ async fn unusable_settings_are_a_config_error() {
         let err = result.expect_err("config");
         assert!(matches!(err, DirectoryError::Config(_)), "{err:?}");
     }
+}
+
+#[tokio::test]
+async fn a_server_that_ignores_paging_is_read_whole_or_refused() {
+    // Users pages of 10 records (people, then one system user per queue).
+    for (people, queues) in [(5, 1), (8, 2), (20, 3)] {
+        let records = people + queues;
+        for ignored in [PagingIgnored::Both, PagingIgnored::Start] {
+            let dir = Directory::generated(people, queues, 200);
+            let sim = Arc::new(Sim::new(dir.clone()).with_faults(Faults {
+                paging_ignored: Some(ignored),
+                ..Faults::default()
+            }));
+            let (result, _) = read(serve(&sim, api_key()).await, Some(10)).await;
+            let case = format!("{records} records, {ignored:?} ignored");
+            if records > 10 && ignored == PagingIgnored::Start {
+                // Only the first 10 can ever be read: better no refresh than a
+                // directory missing the rest.
+                let err = result.expect_err(&case);
+                assert!(
+                    matches!(&err, DirectoryError::Malformed { what, detail }
+                        if what == "user count"
+                        && detail.contains("sends the same 10 users every time, but the domain has 23")),
+                    "{case}: {err:?}"
+                );
+                continue;
+            }
+            let snap = result.unwrap_or_else(|e| panic!("{case}: {e}"));
+            let (users, groups) = expected(&dir);
+            assert_eq!(snap.users, users, "{case}");
+            assert_eq!(snap.groups, groups, "{case}");
+            // Exactly one page's worth asks page 2, finds page 1 again and stops; the
+            // user count settles it.
+            let users_requests = if records == 10 { 3 } else { 1 };
+            assert_eq!(
+                data_requests(&sim),
+                users_requests + 1 + queues as u32,
+                "{case}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_queue_deleted_while_the_run_reads_it_is_left_out_with_a_note() {
+    let dir = Directory::generated(30, 3, 200);
+    let sim = Arc::new(Sim::new(dir.clone()).with_faults(Faults {
+        vanished_queues: vec![dir.queues[0].id.clone()],
+        ..Faults::default()
+    }));
+    let (result, _) = read(serve(&sim, api_key()).await, None).await;
+    let snap = result.expect("snapshot");
+    let (users, mut groups) = expected(&dir);
+    groups.remove(0);
+    assert_eq!(snap.users, users);
+    assert_eq!(snap.groups, groups);
+    assert_eq!(
+        snap.notes,
+        [
+            "The call queue Queue 1 (3001) was deleted in the directory while this refresh read it: it is left out, as deleted.",
+            "3 system users (call queues, auto attendants) were left out: they are not people.",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn every_request_accepts_json() {
+    let dir = Directory::generated(30, 2, 200);
+    let sim = Arc::new(Sim::new(dir.clone()));
+    let settings = serve(&sim, password()).await;
+    let (result, _) = read(settings.clone(), Some(10)).await;
+    assert_eq!(result.expect("snapshot").users, expected(&dir).0);
+    assert_eq!(sim.stats.not_acceptable.load(Ordering::SeqCst), 0);
+    let refused = reqwest::Client::new()
+        .post(format!("{}/tokens", settings.base_url))
+        .header("accept", "*/*")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(refused.status(), 406);
+    assert_eq!(sim.stats.not_acceptable.load(Ordering::SeqCst), 1);
 }

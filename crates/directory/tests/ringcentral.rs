@@ -9,7 +9,7 @@ use alc_directory::{
     Connector, DirGroup, DirUser, DirectoryError, Http, Policy, Progress, Secret, Snapshot,
 };
 use alc_directory_sim::ringcentral::ACO_TENANT;
-use alc_directory_sim::{Credentials, Directory, Faults, Sim, System, basic_auth};
+use alc_directory_sim::{Credentials, Directory, Faults, OtherExtension, Sim, System, basic_auth};
 
 struct Run {
     sim: Arc<Sim>,
@@ -403,6 +403,7 @@ async fn the_page_size_never_exceeds_the_api_maximum() {
     let http = reqwest::Client::new();
     let token: serde_json::Value = http
         .post(format!("{}/restapi/oauth/token", run.settings.base_url))
+        .header("accept", "application/json")
         .header(
             "authorization",
             basic_auth(
@@ -426,6 +427,7 @@ async fn the_page_size_never_exceeds_the_api_maximum() {
             "{}/restapi/v1.0/account/~/extension?type=User&page=1&perPage={per_page}",
             run.settings.base_url
         ))
+        .header("accept", "application/json")
         .bearer_auth(bearer)
         .send()
     };
@@ -442,6 +444,177 @@ async fn the_page_size_never_exceeds_the_api_maximum() {
     assert_eq!(snapshot.users, expected_users(&directory));
     assert_eq!(run.data_requests(), requests_for(&directory, MAX_PAGE_SIZE));
     assert_eq!(run.data_requests(), 1 + 3 + 1 + 3);
+}
+
+#[tokio::test]
+async fn every_request_accepts_json_and_the_fake_refuses_one_that_does_not() {
+    let directory = Directory::generated(30, 2, 2001);
+    let run = Run::new(directory.clone(), Faults::default(), 10).await;
+    let snapshot = run.snapshot().await.0.expect("snapshot");
+    assert_eq!(snapshot.users, expected_users(&directory));
+    let refused = || run.sim.stats.not_acceptable.load(Ordering::SeqCst);
+    assert_eq!(refused(), 0);
+
+    // What reqwest sends by default (`*/*`), and no Accept at all: 406, at sign-in too.
+    let http = reqwest::Client::new();
+    let token_url = format!("{}/restapi/oauth/token", run.settings.base_url);
+    let default = http.post(&token_url).send().await.expect("request");
+    assert_eq!(default.status(), 406);
+    let any = http
+        .get(format!("{}/restapi/v1.0/account/~", run.settings.base_url))
+        .header("accept", "*/*")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(any.status(), 406);
+    assert_eq!(refused(), 2);
+}
+
+/// Extensions of the other types RingCentral lists (`specs/ringcentral_openapi3.json`,
+/// `listExtensions`' `type` enum).
+fn other_extensions() -> Vec<OtherExtension> {
+    [
+        "Announcement",
+        "FaxUser",
+        "VirtualUser",
+        "DigitalUser",
+        "IvrMenu",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, kind)| OtherExtension {
+        id: (700_001 + i).to_string(),
+        name: format!("{kind} extension"),
+        extension: (7001 + i).to_string(),
+        kind: kind.to_string(),
+    })
+    .collect()
+}
+
+#[tokio::test]
+async fn only_user_extensions_are_users_even_when_the_server_ignores_the_filter() {
+    let directory = Directory::generated(23, 2, 2001);
+    for ignore_type_filter in [false, true] {
+        let faults = Faults {
+            ignore_type_filter,
+            ..Faults::default()
+        };
+        let mut run = Run::new(directory.clone(), faults.clone(), 10).await;
+        // The same run, on a fake whose directory has the other types too.
+        run.sim = Arc::new(
+            Sim::new(directory.clone())
+                .with_faults(faults)
+                .with_other_extensions(other_extensions()),
+        );
+        run.settings.base_url = alc_directory_sim::serve(System::RingCentral, run.sim.clone())
+            .await
+            .expect("fake");
+        let snapshot = run.snapshot().await.0.expect("snapshot");
+        assert_eq!(
+            snapshot.users,
+            expected_users(&directory),
+            "{ignore_type_filter}"
+        );
+        assert_eq!(snapshot.groups, expected_groups(&directory));
+        let notes: Vec<&str> = if ignore_type_filter {
+            vec![
+                "7 directory entries that are not users were left out (Announcement: 1, Department: 2, DigitalUser: 1, FaxUser: 1, IvrMenu: 1, VirtualUser: 1).",
+            ]
+        } else {
+            vec![]
+        };
+        assert_eq!(snapshot.notes, notes);
+        // 30 records in pages of 10 when the filter is ignored, 23 users otherwise:
+        // 3 pages either way.
+        assert_eq!(
+            run.data_requests(),
+            requests_for(&directory, 10),
+            "{ignore_type_filter}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn published_token_codes_decide_whether_to_renew() {
+    let directory = Directory::generated(12, 1, 2001);
+    // OAU-128 (used up, the fake's default) and OAU-213 (unknown): a new token, once.
+    for code in [None, Some("OAU-213")] {
+        let run = Run::new(
+            directory.clone(),
+            Faults {
+                token_uses: Some(2),
+                unauthorized_code: code,
+                ..Faults::default()
+            },
+            10,
+        )
+        .await;
+        let snapshot = run.snapshot().await.0.expect("snapshot");
+        assert_eq!(snapshot.users, expected_users(&directory), "{code:?}");
+        assert_eq!(run.token_requests(), 3, "{code:?}: 5 requests, 2 per token");
+    }
+    // OAU-129 (corrupted) and OAU-149 (unparsable): a new token would fare no better.
+    for code in ["OAU-129", "OAU-149"] {
+        let run = Run::new(
+            directory.clone(),
+            Faults {
+                token_uses: Some(2),
+                unauthorized_code: Some(code),
+                ..Faults::default()
+            },
+            10,
+        )
+        .await;
+        let err = run.snapshot().await.0.expect_err("refused");
+        assert!(
+            matches!(&err, DirectoryError::Auth { what, code: Some(c), .. }
+                if what == "users page 2" && c == code),
+            "{err:?}"
+        );
+        assert_eq!(run.token_requests(), 1, "{code}");
+        assert!(err.for_people().contains(code), "{}", err.for_people());
+    }
+}
+
+#[tokio::test]
+async fn a_queue_deleted_while_the_run_reads_it_is_left_out_with_a_note() {
+    let directory = Directory::generated(40, 3, 2001);
+    let run = Run::new(
+        directory.clone(),
+        Faults {
+            vanished_queues: vec!["900002".into()],
+            ..Faults::default()
+        },
+        300,
+    )
+    .await;
+    let snapshot = run.snapshot().await.0.expect("snapshot");
+    assert_eq!(snapshot.users, expected_users(&directory));
+    let mut groups = expected_groups(&directory);
+    groups.remove(1);
+    assert_eq!(snapshot.groups, groups);
+    assert_eq!(
+        snapshot.notes,
+        [
+            "The call queue Queue 2 (3002) was deleted in the directory while this refresh read it: it is left out, as deleted."
+        ]
+    );
+
+    // Every queue gone is the members endpoint failing, not deletions.
+    let run = Run::new(
+        directory,
+        Faults {
+            vanished_queues: vec!["900001".into(), "900002".into(), "900003".into()],
+            ..Faults::default()
+        },
+        300,
+    )
+    .await;
+    let err = run.snapshot().await.0.expect_err("refused");
+    assert!(
+        matches!(&err, DirectoryError::Refused { status: 404, .. }),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]

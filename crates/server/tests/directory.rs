@@ -494,3 +494,31 @@ async fn a_user_disabled_in_the_directory_keeps_its_licenses_but_gets_no_new_one
     assert_eq!(status, StatusCode::OK, "{body}");
     w.server.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_queue_deleted_while_the_refresh_reads_it_is_skipped_with_a_note() {
+    for system in [System::RingCentral, System::Netsapiens, System::Metaswitch] {
+        let dir = Directory::generated(60, 3, 2001);
+        let (w, sim) = world_with(system, dir.clone(), Faults::default()).await;
+        let r = refresh(&w).await;
+        assert_eq!((r.error, r.groups_added.total), (None, 3), "{system:?}");
+
+        // Queue 2 is listed, then gone when its members are read.
+        sim.faults.lock().unwrap().vanished_queues = vec![dir.queues[1].id.clone()];
+        let r = refresh(&w).await;
+        assert_eq!(r.error, None, "{system:?}");
+        let kind = match system {
+            System::Metaswitch => "hunt group",
+            _ => "call queue",
+        };
+        let note = format!(
+            "The {kind} Queue 2 (3002) was deleted in the directory while this refresh read it: it is left out, as deleted."
+        );
+        assert!(r.notes.contains(&note), "{system:?}: {:?}", r.notes);
+        // The others are read as usual; the vanished one goes as deleted queues do.
+        assert_eq!(r.groups_removed.total, 1, "{system:?}");
+        assert_eq!(r.groups_removed.items[0].name, "Queue 2", "{system:?}");
+        assert!(r.added.is_empty() && r.removed.is_empty(), "{system:?}");
+        w.server.stop().await.unwrap();
+    }
+}
