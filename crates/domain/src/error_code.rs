@@ -62,6 +62,24 @@ error_codes! {
     TooManyAttempts = "too_many_attempts",
     InvalidCredentials = "invalid_credentials",
     AccountDisabled = "account_disabled",
+    /// A cookie session on a request from another origin (portals use bearer tokens).
+    CrossOrigin = "cross_origin",
+    /// `POST /auth/tokens` when the operator allows sessions by single sign-on only.
+    PasswordTokensDisabled = "password_tokens_disabled",
+
+    // Portal single sign-on (`POST /auth/exchange`).
+    /// The operator has not set single sign-on up.
+    SsoNotConfigured = "sso_not_configured",
+    /// Not the RFC 7523 JWT-bearer grant.
+    UnsupportedGrantType = "unsupported_grant_type",
+    /// A bad signature, key, or claim; the message says which.
+    InvalidAssertion = "invalid_assertion",
+    /// An assertion id already used.
+    AssertionReplayed = "assertion_replayed",
+    /// The role claim is missing, not one string, or not mapped.
+    RoleNotMapped = "role_not_mapped",
+    /// The assertion names an admin and the operator does not allow that.
+    AdminNotAllowed = "admin_not_allowed",
 
     // A license batch.
     EmptyBatch = "empty_batch",

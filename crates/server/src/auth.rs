@@ -55,6 +55,16 @@ fn same(a: &str, b: &str) -> bool {
     bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
+/// Whether the browser says the request comes from a page of another site. The
+/// browser sets `Sec-Fetch-Site` itself (a page cannot), and unlike `Origin` against
+/// `Host` it needs no knowledge of how proxies rewrite the host.
+fn from_another_site(headers: &HeaderMap) -> bool {
+    matches!(
+        headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()),
+        Some("cross-site" | "same-site")
+    ) || headers.get(header::ORIGIN).is_some_and(|o| o == "null")
+}
+
 pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let need = state.access.need(req.method(), req.uri().path());
     if need == Need::Public {
@@ -68,6 +78,14 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
         )
         .into_response();
     };
+    if kind == SessionKind::Cookie && from_another_site(req.headers()) {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::CrossOrigin,
+            "The console's session cookie is not accepted from another site: a portal calls the API with a bearer token.",
+        )
+        .into_response();
+    }
     let principal = match state.store.session(&token, state.sessions).await {
         Ok(Some(p)) if p.kind == kind => p,
         Ok(_) => {
@@ -253,6 +271,13 @@ pub async fn issue_token(
     axum::Extension(client): axum::Extension<Client>,
     Json(creds): Json<Credentials>,
 ) -> Result<(StatusCode, Json<TokenIssued>), ApiError> {
+    if !state.password_tokens {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::PasswordTokensDisabled,
+            "This console issues tokens by single sign-on only (POST /api/v1/auth/exchange).",
+        ));
+    }
     let (token, principal) = check(&state, client, &creds, SessionKind::Bearer).await?;
     Ok((
         StatusCode::CREATED,

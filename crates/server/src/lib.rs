@@ -12,6 +12,7 @@ pub mod refresh;
 pub mod routes;
 pub mod secrets;
 pub mod security;
+pub mod sso;
 pub mod state;
 pub mod store;
 pub mod throttle;
@@ -50,6 +51,14 @@ pub struct Config {
     /// The time sessions and sign-in limits are measured by: the system's, or a
     /// test's [`clock::Clock::manual`].
     pub clock: clock::Clock,
+    /// Portal single sign-on (`POST /auth/exchange`); `None`: not offered.
+    pub sso: Option<sso::SsoConfig>,
+    /// Whether `POST /auth/tokens` mints bearer tokens for a password (a portal that
+    /// signs in by single sign-on only can switch it off).
+    pub password_tokens: bool,
+    /// Origins (`https://portal.example.com`) whose pages may call the API: they get
+    /// CORS headers, for bearer requests only. Empty: same origin only.
+    pub cors_origins: Vec<String>,
 }
 
 impl Config {
@@ -68,6 +77,9 @@ impl Config {
             directory_allow: alc_directory::egress::Allowed::loopback(),
             secret_keys: secrets::Keyring::ephemeral(),
             clock: clock::Clock::system(),
+            sso: None,
+            password_tokens: true,
+            cors_origins: Vec::new(),
         }
     }
 
@@ -90,6 +102,13 @@ impl Config {
             addresses: std::sync::Arc::new(throttle::AddressBuckets::default()),
             trusted_proxies: self.trusted_proxies.clone().into(),
             access: routes::access(),
+            sso: self.sso.clone().map(std::sync::Arc::new),
+            password_tokens: self.password_tokens,
+            cors_origins: self
+                .cors_origins
+                .iter()
+                .filter_map(|o| axum::http::HeaderValue::from_str(o).ok())
+                .collect(),
         }
     }
 }

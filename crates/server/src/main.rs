@@ -85,6 +85,122 @@ struct ServeArgs {
     /// A session ends this many hours after sign-in, however much it is used.
     #[arg(long, env = "ALC_SESSION_MAX_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..=720))]
     session_max_hours: u64,
+    #[command(flatten)]
+    portal: PortalArgs,
+}
+
+/// Embedding in a portal: its origins, and its single sign-on.
+#[derive(Args, Debug, Clone)]
+struct PortalArgs {
+    /// Origins of portal pages that may call the API (https://portal.example.com,
+    /// comma-separated; exact origins, no paths). They get CORS headers and must use
+    /// bearer tokens: the session cookie is never accepted from another site.
+    #[arg(long = "cors-origin", env = "ALC_CORS_ORIGINS", value_delimiter = ',')]
+    cors_origins: Vec<String>,
+    /// Single sign-on: the issuer (`iss`) of the portal's assertions. With it, the
+    /// audience and a key are needed too.
+    #[arg(long, env = "ALC_SSO_ISSUER")]
+    sso_issuer: Option<String>,
+    /// Single sign-on: the audience (`aud`) the portal's assertions name.
+    #[arg(long, env = "ALC_SSO_AUDIENCE")]
+    sso_audience: Option<String>,
+    /// Single sign-on: a JWKS file with the portal's public keys, each with its `kid`
+    /// and `alg` (EdDSA, ES256 or RS256; or HS256 `oct` keys of at least 32 bytes).
+    #[arg(long, env = "ALC_SSO_JWKS_FILE")]
+    sso_jwks_file: Option<PathBuf>,
+    /// Single sign-on: a file holding an HS256 shared secret (at least 32 bytes),
+    /// for assertions whose `kid` is --sso-hs256-kid.
+    #[arg(long, env = "ALC_SSO_HS256_SECRET_FILE")]
+    sso_hs256_secret_file: Option<PathBuf>,
+    #[arg(long, env = "ALC_SSO_HS256_KID", default_value = "hs256")]
+    sso_hs256_kid: String,
+    /// Single sign-on: the claim that carries the user's role in the portal.
+    #[arg(long, env = "ALC_SSO_ROLE_CLAIM", default_value = "role")]
+    sso_role_claim: String,
+    /// Single sign-on: portal role values and the console role each maps to
+    /// (`portal-admin=admin,team-lead=supervisor,staff=agent`). A value not listed
+    /// is refused. Default: the console's own role names.
+    #[arg(long, env = "ALC_SSO_ROLES")]
+    sso_roles: Option<String>,
+    /// Single sign-on may make someone an admin (off unless set).
+    #[arg(long, env = "ALC_SSO_ALLOW_ADMIN")]
+    sso_allow_admin: bool,
+    /// Single sign-on: the longest an assertion may live (`exp − iat`), in seconds.
+    #[arg(long, env = "ALC_SSO_MAX_AGE_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=300))]
+    sso_max_age_seconds: u64,
+    /// Single sign-on: clock difference forgiven on `exp` and `iat`, in seconds.
+    #[arg(long, env = "ALC_SSO_LEEWAY_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=120))]
+    sso_leeway_seconds: u64,
+    /// Refuse `POST /auth/tokens` (bearer tokens for a password): portals sign in by
+    /// single sign-on only.
+    #[arg(long, env = "ALC_NO_PASSWORD_TOKENS")]
+    no_password_tokens: bool,
+}
+
+/// The single sign-on the settings describe, if any.
+fn sso_config(p: &PortalArgs) -> Result<Option<alc_server::sso::SsoConfig>, Failure> {
+    use alc_server::sso::{SsoConfig, VerifyKey};
+    let Some(issuer) = &p.sso_issuer else {
+        if p.sso_audience.is_some()
+            || p.sso_jwks_file.is_some()
+            || p.sso_hs256_secret_file.is_some()
+        {
+            return Err("single sign-on needs --sso-issuer too".into());
+        }
+        return Ok(None);
+    };
+    let audience = p
+        .sso_audience
+        .as_deref()
+        .ok_or("single sign-on needs --sso-audience")?;
+    let mut keys = Vec::new();
+    if let Some(file) = &p.sso_jwks_file {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        keys.extend(VerifyKey::from_jwks(&text).map_err(|e| format!("{}: {e}", file.display()))?);
+    }
+    if let Some(file) = &p.sso_hs256_secret_file {
+        let secret =
+            std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        let secret = secret.trim_ascii();
+        keys.push(
+            VerifyKey::hs256(&p.sso_hs256_kid, secret)
+                .map_err(|e| format!("{}: {e}", file.display()))?,
+        );
+    }
+    let mut sso = SsoConfig::new(issuer, audience, keys);
+    sso.role_claim = p.sso_role_claim.clone();
+    if let Some(spec) = &p.sso_roles {
+        sso.roles = SsoConfig::parse_roles(spec)?;
+    }
+    sso.allow_admin = p.sso_allow_admin;
+    sso.max_age = Duration::from_secs(p.sso_max_age_seconds);
+    sso.leeway = Duration::from_secs(p.sso_leeway_seconds);
+    sso.check()?;
+    Ok(Some(sso))
+}
+
+/// Checks each portal origin: a scheme and a host (and port), nothing else.
+fn cors_origins(p: &PortalArgs) -> Result<Vec<String>, Failure> {
+    p.cors_origins
+        .iter()
+        .map(|o| o.trim().trim_end_matches('/').to_string())
+        .filter(|o| !o.is_empty())
+        .map(|o| {
+            let rest = o
+                .strip_prefix("https://")
+                .or_else(|| o.strip_prefix("http://"))
+                .ok_or_else(|| {
+                    format!("the CORS origin {o:?} must start with https:// (or http://)")
+                })?;
+            if rest.is_empty() || rest.contains(['/', '?', '#', '*', ' ', '@']) {
+                return Err(Failure::from(format!(
+                    "the CORS origin {o:?} must be an exact origin: scheme, host and port only"
+                )));
+            }
+            Ok(o)
+        })
+        .collect()
 }
 
 /// The keys that seal the directory's credentials in the database.
@@ -296,6 +412,9 @@ fn config(common: &Common, args: &ServeArgs) -> Result<Config, Failure> {
         directory_allow: args.directory_allow.clone(),
         secret_keys: keyring(&args.keys, &common.db, args.demo && cfg!(feature = "demo"))?,
         clock: alc_server::clock::Clock::system(),
+        sso: sso_config(&args.portal)?,
+        password_tokens: !args.portal.no_password_tokens,
+        cors_origins: cors_origins(&args.portal)?,
     })
 }
 

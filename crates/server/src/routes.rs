@@ -96,6 +96,7 @@ pub fn table() -> Vec<Route> {
         route("/audit", GET, Console, audit),
         route("/auth/sign-in", POST, Public, auth::sign_in),
         route("/auth/tokens", POST, Public, auth::issue_token),
+        route("/auth/exchange", POST, Public, crate::sso::exchange),
         route("/auth/setup", GET, Public, auth::setup),
         route("/auth/session", GET, SignedIn, auth::session),
         route("/auth/sign-out", POST, SignedIn, auth::sign_out),
@@ -155,6 +156,7 @@ pub fn app(state: AppState, site: Option<PathBuf>, demo: bool) -> Router {
         site.as_deref(),
         state.trusted_proxies.clone(),
     ));
+    let state_origins = state.cors_origins.clone();
     let health = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -172,6 +174,7 @@ pub fn app(state: AppState, site: Option<PathBuf>, demo: bool) -> Router {
     } else {
         app = app.fallback(|| async { ApiError::not_found() });
     }
+    let cors = cors(&state_origins);
     crate::logging::with_request_logs(
         app.layer(CompressionLayer::new())
             .layer(CatchPanicLayer::custom(|_| {
@@ -180,8 +183,33 @@ pub fn app(state: AppState, site: Option<PathBuf>, demo: bool) -> Router {
             .layer(axum::middleware::from_fn_with_state(
                 headers,
                 crate::security::add,
-            )),
+            ))
+            // Outermost but for the request log: preflights never reach the access
+            // gate, and a 401 carries the headers a portal's page needs to read it.
+            .layer(cors),
     )
+}
+
+/// CORS for the operator's portal origins: exact origins only, bearer tokens only
+/// (no credentials mode, so a browser never sends the session cookie with them), the
+/// headers a portal's page sends and reads, and a preflight cached for ten minutes.
+/// Any other origin gets no CORS headers at all. The built files (module script, wasm)
+/// get them too, so a portal's page can load the console from here.
+fn cors(origins: &[axum::http::HeaderValue]) -> tower_http::cors::CorsLayer {
+    use axum::http::{Method, header};
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins.iter().cloned()))
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .expose_headers([header::RETRY_AFTER])
+        .max_age(std::time::Duration::from_secs(600))
 }
 
 /// `GET /healthz`: the process is up and answering.

@@ -71,6 +71,12 @@ pub struct AppState {
     pub trusted_proxies: std::sync::Arc<[crate::throttle::Cidr]>,
     /// Who may call each route (the access gate reads it).
     pub access: Access,
+    /// Portal single sign-on, when the operator set it up.
+    pub sso: Option<std::sync::Arc<crate::sso::SsoConfig>>,
+    /// Whether `POST /auth/tokens` mints bearer tokens for a password.
+    pub password_tokens: bool,
+    /// Origins allowed to call the API from their pages (CORS, bearer only).
+    pub cors_origins: std::sync::Arc<[axum::http::HeaderValue]>,
 }
 
 #[cfg(test)]

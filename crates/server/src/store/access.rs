@@ -234,6 +234,10 @@ pub(crate) async fn verify_off_thread(password: &str, hash: String) -> Result<bo
     off_thread(move || verify_password(&password, &hash)).await
 }
 
+/// The password hash of a console user who signs in by a portal's single sign-on
+/// only: not a PHC string, so no password ever verifies against it.
+pub(crate) const NO_PASSWORD: &str = "!single-sign-on";
+
 /// A hash to verify against when the email is unknown, so that the answer takes as
 /// long as for a known one (no user enumeration by timing).
 fn decoy_hash() -> &'static str {
@@ -249,6 +253,44 @@ pub(crate) fn verify_password(password: &str, hash: &str) -> bool {
                 .is_ok()
         })
         .unwrap_or(false)
+}
+
+/// Opens a session for console user `id` at `now`, inside the caller's transaction,
+/// and answers its token (only the token's hash is stored).
+pub(crate) async fn open_session(
+    tx: &mut sqlx::SqliteConnection,
+    id: i64,
+    kind: SessionKind,
+    policy: SessionPolicy,
+    now: i64,
+) -> Result<String, StoreError> {
+    let token = random_token();
+    let max = now + policy.max.as_secs() as i64;
+    let expires = (now + policy.idle.as_secs() as i64).min(max);
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, kind, csrf, created_at, expires_at, max_expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(token_hash(&token))
+    .bind(id)
+    .bind(kind.key())
+    .bind(random_token())
+    .bind(now)
+    .bind(expires)
+    .bind(max)
+    .execute(&mut *tx)
+    .await?;
+    // Old sessions go when new ones come: the table stays small without a sweeper.
+    sqlx::query("DELETE FROM sessions WHERE expires_at < ?")
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE console_users SET last_sign_in_at = ? WHERE id = ?")
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(token)
 }
 
 /// Why a sign-in failed.
@@ -324,12 +366,21 @@ impl Store {
                     },
                     r.try_get::<bool, _>("active")?,
                 )),
-                r.try_get::<String, _>("password_hash")?,
+                // A user of single sign-on has no password: checked against the decoy
+                // (so the answer takes as long) and never matched.
+                Some(r.try_get::<String, _>("password_hash")?)
+                    .filter(|h| h != NO_PASSWORD)
+                    .unwrap_or_else(|| decoy_hash().to_string()),
             ),
             None => (None, decoy_hash().to_string()),
         };
         self.password_checks.fetch_add(1, Ordering::Relaxed);
         let ok = verify_off_thread(password, hash).await?;
+        let ok = ok
+            && row
+                .as_ref()
+                .and_then(|r| r.try_get::<String, _>("password_hash").ok())
+                .is_some_and(|h| h != NO_PASSWORD);
         let Some((id, actor, active)) = known.clone().filter(|_| ok) else {
             tracing::info!(user_id = known.as_ref().map(|k| k.0), "sign-in failed");
             // Audited for real accounts only: an unknown email is nobody's event, and
@@ -349,13 +400,9 @@ impl Store {
         if !active {
             return Ok(Err(SignInRefused::Disabled));
         }
-        let token = random_token();
-        let csrf = random_token();
         // The session starts now, after the (slow, by design) hash: with a short idle
         // policy, a clock read before it could open a session that is already over.
         let now = self.now_secs();
-        let max = now + policy.max.as_secs() as i64;
-        let expires = (now + policy.idle.as_secs() as i64).min(max);
         let mut tx = self.begin_write().await?;
         // The right password from this address: its slowdown starts over. The
         // account's ceiling does not (a guesser elsewhere keeps counting).
@@ -363,29 +410,7 @@ impl Store {
             .bind(pair_key(&key, client))
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, kind, csrf, created_at, expires_at, max_expires_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(token_hash(&token))
-        .bind(id)
-        .bind(kind.key())
-        .bind(&csrf)
-        .bind(now)
-        .bind(expires)
-        .bind(max)
-        .execute(&mut *tx)
-        .await?;
-        // Old sessions go when new ones come: the table stays small without a sweeper.
-        sqlx::query("DELETE FROM sessions WHERE expires_at < ?")
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("UPDATE console_users SET last_sign_in_at = ? WHERE id = ?")
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        let token = open_session(&mut tx, id, kind, policy, now).await?;
         audit::record(
             &mut tx,
             &actor,

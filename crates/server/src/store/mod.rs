@@ -26,6 +26,7 @@ mod agents;
 pub mod audit;
 mod directory;
 mod extensions;
+pub mod sso;
 pub use directory::source_of;
 mod uniqueness;
 pub mod users;
