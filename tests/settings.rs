@@ -368,6 +368,14 @@ async fn switching_to_another_directory_asks_first_and_cancel_saves_nothing() {
     m.until("the confirmation", |m| m.dialog().is_some()).await;
     let text = m.dialog().unwrap();
     assert!(text.contains("Switch to another directory?"), "{text}");
+    m.until("focus on the question", |_| {
+        document()
+            .active_element()
+            .and_then(|e| e.get_attribute("role"))
+            .as_deref()
+            == Some("alertdialog")
+    })
+    .await;
     assert!(
         text.contains(&format!(
             "This connects Netsapiens ({NS_URL}, domain acme) instead of RingCentral (https://platform.ringcentral.com)."

@@ -291,6 +291,13 @@ pub(super) fn DirectoryForm() -> impl IntoView {
         }
     };
     let cancel = move |_| pending.set(None);
+    // The question takes the keyboard's focus when it appears, so it is read first.
+    let dialog = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if let Some(d) = dialog.get() {
+            let _ = d.focus();
+        }
+    });
     let message = move |name: &'static str| move || outcome.with(|o| o.field(name));
     let invalid = move |name: &'static str| move || outcome.with(|o| o.field(name).is_some());
     let auth_choice = move || {
@@ -344,7 +351,7 @@ pub(super) fn DirectoryForm() -> impl IntoView {
         let old = saved.get()?;
         Some(view! {
             <div class="alc-confirm" role="alertdialog" aria-labelledby="alc-dir-switch-title"
-                aria-describedby="alc-dir-switch-desc">
+                aria-describedby="alc-dir-switch-desc" tabindex="-1" node_ref=dialog>
                 <h2 id="alc-dir-switch-title">"Switch to another directory?"</h2>
                 <p id="alc-dir-switch-desc">{switch_consequence(&old, &conn.address())}</p>
                 <button type="button" class="alc-button alc-button--danger" on:click=confirm.clone()>
