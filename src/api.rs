@@ -12,6 +12,7 @@ use alc_domain::api::{
     AgentDetail, AgentSaved, Availability, AvailabilityQuery, CreateAgent, ExtensionSuggestion,
     UpdateAgent,
 };
+use alc_domain::connection::DirectoryConnection;
 use alc_domain::directory::{DirectorySummary, RefreshStatus};
 use alc_domain::{
     AgentId, AgentKind, AgentPage, AgentQuery, ErrorBody, ErrorCode, ExtensionRanges,
@@ -396,14 +397,13 @@ impl Api {
         .await
     }
 
-    /// Connects a directory: `settings` is the system's connection as JSON (the
-    /// credentials go to the server and never come back).
+    /// Connects a directory (the credentials go to the server and never come back).
     pub async fn set_directory(
         &self,
-        settings: &serde_json::Value,
+        connection: &DirectoryConnection,
         abort: &Abort,
     ) -> Result<DirectorySummary, ApiError> {
-        self.call("PUT", "/directory", Some(settings.to_string()), abort)
+        self.call("PUT", "/directory", Some(to_json(connection)?), abort)
             .await
     }
 

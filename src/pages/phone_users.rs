@@ -117,7 +117,7 @@ pub fn PhoneUsersPage() -> impl IntoView {
             </h2>
             <p class="alc-directory__source">
                 {move || match directory.get() {
-                    Some(DirectorySummary { system: Some(s), base_url }) => {
+                    Some(DirectorySummary { system: Some(s), base_url, .. }) => {
                         format!("Directory: {} at {base_url}", s.label())
                     }
                     Some(_) => "No directory is connected yet: an admin connects one in the settings.".to_string(),

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::connection::DirectoryAddress;
 use crate::{AgentSource, ErrorBody, LicenseSet};
 
 /// How many entries of each list a report keeps; the totals count them all.
@@ -15,6 +16,22 @@ pub struct DirectorySummary {
     /// `None` until an admin connects a directory.
     pub system: Option<AgentSource>,
     pub base_url: String,
+    /// The account at that address ([`DirectoryAddress::account`]): for admins only,
+    /// empty for everyone else, so the Settings screen can tell a switch to another
+    /// directory.
+    #[serde(default)]
+    pub account: String,
+}
+
+impl DirectorySummary {
+    /// The directory connected now, if any.
+    pub fn address(&self) -> Option<DirectoryAddress> {
+        self.system.map(|system| DirectoryAddress {
+            system,
+            base_url: self.base_url.clone(),
+            account: self.account.clone(),
+        })
+    }
 }
 
 /// `GET /api/v1/directory/refresh` (and the answer to starting one).

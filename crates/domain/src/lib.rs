@@ -7,6 +7,7 @@
 pub mod access;
 pub mod api;
 pub mod batch;
+pub mod connection;
 pub mod directory;
 pub mod error_code;
 pub mod license;

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod clock;
+pub mod connection;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod error;

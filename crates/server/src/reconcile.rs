@@ -18,6 +18,7 @@
 use std::collections::{HashMap, HashSet};
 
 use alc_directory::{DirGroup, DirUser, Snapshot};
+use alc_domain::connection::DirectoryAddress;
 use alc_domain::directory::{
     Conflict, ConflictKind, EntryChange, FieldChange, GroupEntry, RefreshReport, UserEntry,
 };
@@ -394,6 +395,36 @@ fn field_change(field: &str, before: &str, after: &str) -> FieldChange {
     }
 }
 
+/// The first note of the first refresh applied after an admin pointed the connection
+/// at another directory (`from`, when its name could still be read): users are
+/// matched by the directory's own ids, so the old directory's users were gone from
+/// this one, and the report's removed and held lists are theirs.
+pub fn switch_note(
+    from: Option<&DirectoryAddress>,
+    to: &DirectoryAddress,
+    report: &RefreshReport,
+) -> String {
+    let from = from
+        .map(|f| format!(" from {}", f.describe()))
+        .unwrap_or_default();
+    let removed = report.removed.total;
+    let held = report.held.total;
+    let (users, were) = if removed == 1 {
+        ("phone user", "was")
+    } else {
+        ("phone users", "were")
+    };
+    let (ones, its) = if held == 1 {
+        ("one is", "its")
+    } else {
+        ("ones are", "their")
+    };
+    format!(
+        "This refresh followed a switch{from} to {}: {removed} {users} of the old directory that held no license {were} removed; {held} licensed {ones} kept and flagged as gone from the directory, {its} licenses held for review.",
+        to.describe()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -689,6 +720,36 @@ mod tests {
         assert_eq!(
             report.notes[1],
             "1 members of 1 queues were left out: the directory does not list them among its users (unassigned extensions, announcements and other extensions that are not users are not imported)."
+        );
+    }
+
+    #[test]
+    fn a_switch_note_names_both_directories_and_counts() {
+        let from = DirectoryAddress {
+            system: AgentSource::RingCentral,
+            base_url: "https://old".into(),
+            account: String::new(),
+        };
+        let to = DirectoryAddress {
+            system: AgentSource::Netsapiens,
+            base_url: "https://new".into(),
+            account: "acme".into(),
+        };
+        let mut report = RefreshReport::default();
+        for _ in 0..3 {
+            report.removed.push(UserEntry::default());
+        }
+        report.held.push(UserEntry::default());
+        assert_eq!(
+            switch_note(Some(&from), &to, &report),
+            "This refresh followed a switch from RingCentral (https://old) to Netsapiens (https://new, domain acme): 3 phone users of the old directory that held no license were removed; 1 licensed one is kept and flagged as gone from the directory, its licenses held for review."
+        );
+        report.removed = Default::default();
+        report.removed.push(UserEntry::default());
+        report.held.push(UserEntry::default());
+        assert_eq!(
+            switch_note(None, &to, &report),
+            "This refresh followed a switch to Netsapiens (https://new, domain acme): 1 phone user of the old directory that held no license was removed; 2 licensed ones are kept and flagged as gone from the directory, their licenses held for review."
         );
     }
 }

@@ -27,17 +27,19 @@ use axum::http::StatusCode;
 
 use alc_directory::Connection;
 use alc_domain::access::{
-    AuditPage, AuditQuery, NewUser, PasswordReset, SessionsEnded, UserAccount, UserChange, UserId,
+    AuditPage, AuditQuery, NewUser, PasswordReset, Role, SessionsEnded, UserAccount, UserChange,
+    UserId,
 };
+use alc_domain::connection::DirectoryConnection;
 use alc_domain::directory::{DirectorySummary, RefreshStatus};
 
 use crate::auth;
+use crate::connection::{address_of, to_stored};
 use crate::error::{ApiError, Json, Path, Query};
 use crate::refresh::Refresher;
 pub use crate::state::AppState;
 use crate::state::{Access, Need};
 use crate::store::access::Principal;
-use crate::store::source_of;
 use crate::store::{Store, StoreError};
 
 /// The signed-in user the access gate found (every non-public route has one).
@@ -327,24 +329,54 @@ async fn set_ranges(
     ))
 }
 
-fn summary(conn: Option<&Connection>) -> DirectorySummary {
+/// What `GET /directory` shows of a connection: its system and address to everyone
+/// who may read it, the account at that address to admins only (it is part of what
+/// tells one directory from another when an admin changes the connection).
+fn summary(conn: Option<&Connection>, who: &Principal) -> DirectorySummary {
+    let Some(address) = conn.map(address_of) else {
+        return DirectorySummary::default();
+    };
     DirectorySummary {
-        system: conn.map(source_of),
-        base_url: conn.map(|c| c.base_url().to_string()).unwrap_or_default(),
+        system: Some(address.system),
+        base_url: address.base_url,
+        account: if who.user.role == Role::Admin {
+            address.account
+        } else {
+            String::new()
+        },
     }
 }
 
 /// The connection without its credentials: they never leave the server.
-async fn directory(State(store): State<Store>) -> Result<Json<DirectorySummary>, ApiError> {
-    Ok(Json(summary(store.directory_connection().await?.as_ref())))
+async fn directory(
+    State(store): State<Store>,
+    who: Who,
+) -> Result<Json<DirectorySummary>, ApiError> {
+    Ok(Json(summary(
+        store.directory_connection().await?.as_ref(),
+        &who,
+    )))
 }
 
+/// Saves the connection: every field the connector needs filled in, an address the
+/// console may call. Saving one that reads another directory than the saved one is
+/// remembered by the store, for the next refresh's report.
 async fn set_directory(
     State(store): State<Store>,
     State(refresher): State<Refresher>,
     who: Who,
-    Json(conn): Json<Connection>,
+    Json(typed): Json<DirectoryConnection>,
 ) -> Result<Json<DirectorySummary>, ApiError> {
+    let missing = typed.validate();
+    if !missing.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InvalidDirectory,
+            "Fill in every field of the connection.",
+        )
+        .with_fields(missing));
+    }
+    let conn = to_stored(typed);
     if let Err(refused) = refresher.egress().check_saved(conn.base_url()).await {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -360,7 +392,7 @@ async fn set_directory(
     store
         .set_directory_connection(Some(&who.actor()), &conn)
         .await?;
-    Ok(Json(summary(Some(&conn))))
+    Ok(Json(summary(Some(&conn), &who)))
 }
 
 async fn refresh_status(State(state): State<AppState>) -> Result<Json<RefreshStatus>, ApiError> {

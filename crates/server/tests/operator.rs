@@ -984,7 +984,7 @@ fn check_config_and_migrate_explain_the_database() {
     let out = run(&["check-config", "--db", dbs], "");
     assert!(out.status.success(), "{}", text(&out));
     assert!(
-        text(&out).contains("6 of 6 migrations applied"),
+        text(&out).contains("8 of 8 migrations applied"),
         "{}",
         text(&out)
     );

@@ -117,3 +117,59 @@ async fn a_lost_key_loses_only_the_credentials_an_admin_enters_again() {
     );
     second.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_pending_switch_is_sealed_and_follows_the_key_rotation() {
+    use alc_server::secrets::Key;
+    use alc_server::store::access::Actor;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("console.db");
+    let netsapiens = |base_url: &str, domain: &str| -> Connection {
+        serde_json::from_value(json!({"system": "netsapiens", "base_url": base_url,
+            "domain": domain, "auth": {"kind": "api_key", "key": "k"}}))
+        .unwrap()
+    };
+    let admin = Actor {
+        id: None,
+        name: "Test".into(),
+    };
+    let (old_key, old_text) = Key::generate();
+    let (_, new_text) = Key::generate();
+    let key = |text: &str| Key::from_base64(text).unwrap();
+    let start = |keys: Keyring| {
+        alc_server::start(Config {
+            secret_keys: keys,
+            ..Config::ephemeral(db.clone())
+        })
+    };
+
+    let first = start(Keyring::new(Some(old_key), Vec::new()))
+        .await
+        .unwrap();
+    for conn in [
+        netsapiens("https://a.example.net", "switch-canary-old-domain"),
+        netsapiens("https://b.example.net", "new-domain"),
+    ] {
+        first
+            .store
+            .set_directory_connection(Some(&admin), &conn)
+            .await
+            .unwrap();
+    }
+    let pending = first.store.pending_switch().await.unwrap().unwrap();
+    assert_eq!(pending.account, "switch-canary-old-domain");
+    first.stop().await.unwrap();
+    assert!(!holds(&file_bytes(&db), "switch-canary-old-domain"));
+
+    // Rotated at the next start (the new key seals, the old one opens) ...
+    let second = start(Keyring::new(Some(key(&new_text)), vec![key(&old_text)]))
+        .await
+        .unwrap();
+    second.stop().await.unwrap();
+    // ... so that the old key is no longer needed for it either.
+    let third = start(Keyring::new(Some(key(&new_text)), Vec::new()))
+        .await
+        .unwrap();
+    assert_eq!(third.store.pending_switch().await.unwrap(), Some(pending));
+    third.stop().await.unwrap();
+}

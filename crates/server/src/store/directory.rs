@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 use sqlx::Row;
 
 use alc_directory::{Connection, Snapshot};
+use alc_domain::connection::DirectoryAddress;
 use alc_domain::directory::RefreshReport;
 use alc_domain::{AgentId, AgentSource, email_key};
 
@@ -17,7 +18,8 @@ use alc_domain::access::AuditKind;
 use super::access::Actor;
 use super::audit::{self, Entry};
 use super::{Store, StoreError, load_licenses_all};
-use crate::reconcile::{KnownGroup, KnownUser, Ours, reconcile};
+use crate::connection::address_of;
+use crate::reconcile::{KnownGroup, KnownUser, Ours, reconcile, switch_note};
 use crate::secrets::{Keyring, SecretsError};
 
 /// Which of our sources a directory connection fills.
@@ -33,8 +35,16 @@ pub fn source_of(conn: &Connection) -> AgentSource {
 /// The stored connection: sealed, or plaintext from before sealing.
 const STORED_CONNECTION: &str = "SELECT settings FROM directory_connection WHERE id = 1";
 
+/// The stored connection and the directory it was switched from, if a refresh has not
+/// followed the switch yet.
+const STORED_WITH_SWITCH: &str =
+    "SELECT settings, switched_from FROM directory_connection WHERE id = 1";
+
 /// What a sealed connection is bound to: it opens as nothing else.
 const SEALED_CONNECTION: &str = "directory_connection";
+
+/// What the sealed address of a switch's old directory is bound to.
+const SEALED_SWITCH: &str = "directory_switched_from";
 
 impl Store {
     /// The stored connection, credentials included: for the refresh only.
@@ -70,22 +80,33 @@ impl Store {
             .id()
             .to_string();
         let mut tx = self.begin_write().await?;
-        let stored: Option<String> = sqlx::query_scalar(STORED_CONNECTION)
+        let stored: Option<(String, Option<String>)> = sqlx::query_as(STORED_WITH_SWITCH)
             .fetch_optional(&mut *tx)
             .await?;
-        let Some(stored) = stored else {
+        let Some((stored, switched_from)) = stored else {
             return Ok(false);
         };
         let was_plain = !Keyring::is_sealed(&stored);
-        if Keyring::key_id(&stored) == Some(current.as_str()) {
+        let stale = |v: &str| Keyring::key_id(v) != Some(current.as_str());
+        let switch_stale = switched_from.as_deref().is_some_and(stale);
+        if !stale(&stored) && !switch_stale {
             return Ok(false);
         }
-        let conn = self.unseal_connection(&stored)?;
-        let sealed = self.seal_connection(&conn)?;
-        sqlx::query("UPDATE directory_connection SET settings = ? WHERE id = 1")
-            .bind(sealed)
-            .execute(&mut *tx)
-            .await?;
+        if stale(&stored) {
+            let conn = self.unseal_connection(&stored)?;
+            let sealed = self.seal_connection(&conn)?;
+            sqlx::query("UPDATE directory_connection SET settings = ? WHERE id = 1")
+                .bind(sealed)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if let Some(from) = switched_from.filter(|_| switch_stale) {
+            let plain = self.keys.open(SEALED_SWITCH, &from)?;
+            sqlx::query("UPDATE directory_connection SET switched_from = ? WHERE id = 1")
+                .bind(self.keys.seal(SEALED_SWITCH, &plain)?)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         if was_plain {
             let mut conn = self.write.acquire().await?;
@@ -114,8 +135,14 @@ impl Store {
     /// Stores the connection. The audit entry names the system and address, never the
     /// credentials.
     ///
+    /// A connection that reads another directory than the one the phone users came
+    /// from ([`DirectoryAddress::same_directory`]) is remembered as a switch, in the same
+    /// transaction, for the next refresh's report: the old directory is the one saved
+    /// before, or, if a switch is pending already (no refresh since), the one before
+    /// that switch; saving that one again is no switch any more.
+    ///
     /// `actor` is `None` only for the demo's own set-up, which is not a change anyone
-    /// made (it re-points the demo at its simulator on every start).
+    /// made (it re-points the demo at its simulator on every start): it is no switch.
     pub async fn set_directory_connection(
         &self,
         actor: Option<&Actor>,
@@ -123,16 +150,43 @@ impl Store {
     ) -> Result<(), StoreError> {
         // Sealed before anything is written: without a key, nothing is.
         let sealed = self.seal_connection(conn)?;
+        let now = address_of(conn);
         let shown =
             |c: &Connection| serde_json::json!({"system": source_of(c), "base_url": c.base_url()});
-        // A connection sealed with a key this server no longer has is replaced, not a
-        // reason to refuse: losing the key loses only the credentials.
-        let before = match self.directory_connection().await {
-            Ok(before) => before.as_ref().map(shown),
-            Err(StoreError::Secrets(e)) => Some(serde_json::json!({"unreadable": e.to_string()})),
-            Err(e) => return Err(e),
-        };
         let mut tx = self.begin_write().await?;
+        let stored: Option<(String, Option<String>)> = sqlx::query_as(STORED_WITH_SWITCH)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let (settings, pending) = stored.unzip();
+        let pending = pending.flatten();
+        // A connection sealed with a key this server no longer has is replaced, not a
+        // reason to refuse: losing the key loses only the credentials (and the old
+        // directory's name, so such a change is not noted as a switch).
+        let (before, before_shown) = match settings.map(|s| self.unseal_connection(&s)) {
+            None => (None, None),
+            Some(Ok(c)) => {
+                let shown = shown(&c);
+                (Some(c), Some(shown))
+            }
+            Some(Err(StoreError::Secrets(e))) => {
+                (None, Some(serde_json::json!({"unreadable": e.to_string()})))
+            }
+            Some(Err(e)) => return Err(e),
+        };
+        let switched_from = match actor {
+            None => pending,
+            Some(_) => {
+                let origin = match pending.as_deref().map(|p| self.open_address(p)) {
+                    Some(Ok(origin)) => Some(origin),
+                    Some(Err(StoreError::Secrets(_))) | None => before.as_ref().map(address_of),
+                    Some(Err(e)) => return Err(e),
+                };
+                origin
+                    .filter(|o| !o.same_directory(&now))
+                    .map(|o| self.seal_address(&o))
+                    .transpose()?
+            }
+        };
         if let Some(actor) = actor {
             audit::record(
                 &mut tx,
@@ -141,21 +195,71 @@ impl Store {
                     kind: AuditKind::Settings,
                     agent_id: None,
                     subject: "Directory connection",
-                    before,
+                    before: before_shown,
                     after: Some(shown(conn)),
                 },
             )
             .await?;
         }
         sqlx::query(
-            "INSERT INTO directory_connection (id, settings) VALUES (1, ?)
-             ON CONFLICT (id) DO UPDATE SET settings = excluded.settings, updated_at = CURRENT_TIMESTAMP",
+            "INSERT INTO directory_connection (id, settings, switched_from) VALUES (1, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET settings = excluded.settings,
+                 switched_from = excluded.switched_from, updated_at = CURRENT_TIMESTAMP",
         )
         .bind(sealed)
+        .bind(switched_from)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Whether a switch waits for its refresh, and from which directory (for tests and
+    /// the operator; the report is where people read it).
+    pub async fn pending_switch(&self) -> Result<Option<DirectoryAddress>, StoreError> {
+        let stored: Option<Option<String>> =
+            sqlx::query_scalar("SELECT switched_from FROM directory_connection WHERE id = 1")
+                .fetch_optional(&self.read)
+                .await?;
+        stored.flatten().map(|s| self.open_address(&s)).transpose()
+    }
+
+    fn seal_address(&self, a: &DirectoryAddress) -> Result<String, StoreError> {
+        let json = serde_json::to_string(a)
+            .map_err(|e| StoreError::Corrupt(format!("directory switch: {e}")))?;
+        Ok(self.keys.seal(SEALED_SWITCH, json.as_bytes())?)
+    }
+
+    fn open_address(&self, stored: &str) -> Result<DirectoryAddress, StoreError> {
+        let plain = self.keys.open(SEALED_SWITCH, stored)?;
+        serde_json::from_slice(&plain)
+            .map_err(|e| StoreError::Corrupt(format!("directory switch: {e}")))
+    }
+
+    /// The note of the first refresh applied after a switch, which it clears. `None`
+    /// when no switch is pending.
+    async fn take_switch(
+        &self,
+        tx: &mut sqlx::SqliteConnection,
+        report: &RefreshReport,
+    ) -> Result<Option<String>, StoreError> {
+        let stored: Option<(String, Option<String>)> = sqlx::query_as(STORED_WITH_SWITCH)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some((settings, Some(from))) = stored else {
+            return Ok(None);
+        };
+        let to = address_of(&self.unseal_connection(&settings)?);
+        // An old directory sealed with a key the server lost is still a switch.
+        let from = match self.open_address(&from) {
+            Ok(from) => Some(from),
+            Err(StoreError::Secrets(_)) => None,
+            Err(e) => return Err(e),
+        };
+        sqlx::query("UPDATE directory_connection SET switched_from = NULL WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
+        Ok(Some(switch_note(from.as_ref(), &to, report)))
     }
 
     /// The current time as the store writes it (RFC 3339, UTC, milliseconds).
@@ -300,6 +404,10 @@ impl Store {
             report.notes.push(format!(
                 "{reset} agents sent unanswered calls to an extension that is gone; their No Answer Destination is now None."
             ));
+        }
+
+        if let Some(note) = self.take_switch(&mut tx, &report).await? {
+            report.notes.insert(0, note);
         }
 
         report.finished_at = now_in(&mut tx).await?;
