@@ -17,6 +17,8 @@ use std::process::{Command, ExitCode, Stdio};
 mod unicode;
 
 const TRUNK_VERSION: &str = "0.21.14";
+/// Firefox's WebDriver server (not in Debian): from crates.io.
+const GECKODRIVER_VERSION: &str = "0.37.1";
 /// binaryen's wasm-opt from npm. Debian's binaryen 108 breaks wasm-bindgen 0.2.130's
 /// output without any error (see TOOLCHAIN.md); Trunk.toml pins this version too.
 const BINARYEN_VERSION: &str = "132";
@@ -167,6 +169,26 @@ impl Tools {
             } else {
                 apt_install(&["chromium", "chromium-driver"])?;
             }
+            if Path::new(&firefox()).exists() {
+                println!("firefox-esr: present");
+            } else {
+                apt_install(&["firefox-esr"])?;
+            }
+            let gecko = output("geckodriver", &["--version"]).unwrap_or_default();
+            if gecko.contains(GECKODRIVER_VERSION) {
+                println!("geckodriver {GECKODRIVER_VERSION}: present");
+            } else {
+                println!(
+                    "installing geckodriver {GECKODRIVER_VERSION} (several minutes on 2 cores)…"
+                );
+                sh(cargo().args([
+                    "install",
+                    "geckodriver",
+                    "--version",
+                    GECKODRIVER_VERSION,
+                    "--locked",
+                ]))?;
+            }
         }
         Ok(Tools { path })
     }
@@ -174,6 +196,10 @@ impl Tools {
 
 fn chromedriver() -> String {
     env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into())
+}
+
+fn firefox() -> String {
+    env::var("FIREFOX").unwrap_or_else(|_| "/usr/bin/firefox-esr".into())
 }
 
 fn chromium() -> String {
@@ -490,21 +516,37 @@ fn test() -> Result {
                 .env("CHROMEDRIVER", chromedriver())
                 .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
         )?;
-        tally.cargo_test(
-            "end-to-end tests: the release build, the real server, headless Chromium",
-            cargo()
-                .args([
-                    "test",
-                    "--locked",
-                    "-p",
-                    E2E_PACKAGE,
-                    "--",
-                    "--test-threads=1",
-                ])
-                .env("ALC_SITE_DIR", &dist)
-                .env("CHROMEDRIVER", chromedriver())
-                .env("CHROME", chromium()),
-        )
+        // The same suite, the same binaries, in each browser.
+        for (browser, label) in [
+            (
+                "chromium",
+                "end-to-end tests: the release build, the real server, headless Chromium",
+            ),
+            (
+                "firefox",
+                "end-to-end tests: the release build, the real server, headless Firefox ESR",
+            ),
+        ] {
+            tally.cargo_test(
+                label,
+                cargo()
+                    .args([
+                        "test",
+                        "--locked",
+                        "-p",
+                        E2E_PACKAGE,
+                        "--",
+                        "--test-threads=1",
+                    ])
+                    .env("PATH", &tools.path)
+                    .env("ALC_E2E_BROWSER", browser)
+                    .env("ALC_SITE_DIR", &dist)
+                    .env("CHROMEDRIVER", chromedriver())
+                    .env("CHROME", chromium())
+                    .env("FIREFOX", firefox()),
+            )?;
+        }
+        Ok(())
     })();
     println!(
         "\ntotal: {} passed, {} failed, {} skipped",

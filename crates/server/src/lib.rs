@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod clock;
 pub mod connection;
+pub mod csp_reports;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod error;
@@ -104,6 +105,7 @@ impl Config {
             trusted_proxies: self.trusted_proxies.clone().into(),
             access: routes::access(),
             sso: self.sso.clone().map(std::sync::Arc::new),
+            csp_reports: csp_reports::CspReports::default(),
             password_tokens: self.password_tokens,
             cors_origins: self
                 .cors_origins
@@ -118,6 +120,8 @@ impl Config {
 pub struct Running {
     pub addr: SocketAddr,
     pub store: Store,
+    /// What browsers reported of the pages' Content-Security-Policy.
+    pub csp_reports: csp_reports::CspReports,
     shutdown: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -211,11 +215,9 @@ fn start_demo_unavailable<T>() -> Result<T, BoxError> {
 pub async fn start(config: Config) -> Result<Running, BoxError> {
     let (store, listener) = prepare(&config).await?;
     let addr = listener.local_addr()?;
-    let app = routes::app(
-        config.state(store.clone()),
-        config.site_dir.clone(),
-        config.demo,
-    );
+    let state = config.state(store.clone());
+    let csp_reports = state.csp_reports.clone();
+    let app = routes::app(state, config.site_dir.clone(), config.demo);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(
@@ -230,6 +232,7 @@ pub async fn start(config: Config) -> Result<Running, BoxError> {
     Ok(Running {
         addr,
         store,
+        csp_reports,
         shutdown: tx,
         task,
     })

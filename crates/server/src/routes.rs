@@ -99,6 +99,7 @@ pub fn table() -> Vec<Route> {
         route("/auth/sign-in", POST, Public, auth::sign_in),
         route("/auth/tokens", POST, Public, auth::issue_token),
         route("/auth/exchange", POST, Public, crate::sso::exchange),
+        route("/csp-reports", POST, Public, crate::csp_reports::receive),
         route("/auth/setup", GET, Public, auth::setup),
         route("/auth/session", GET, SignedIn, auth::session),
         route("/auth/sign-out", POST, SignedIn, auth::sign_out),

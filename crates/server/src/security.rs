@@ -60,7 +60,7 @@ pub fn policy(hashes: &[String]) -> String {
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{}{}; style-src 'self' 'unsafe-inline'; \
          img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
-         form-action 'self'; frame-ancestors 'self'",
+         form-action 'self'; frame-ancestors 'self'; report-uri /api/v1/csp-reports",
         if hashes.is_empty() { "" } else { " " },
         hashes.join(" ")
     )

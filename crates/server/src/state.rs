@@ -73,6 +73,8 @@ pub struct AppState {
     pub access: Access,
     /// Portal single sign-on, when the operator set it up.
     pub sso: Option<std::sync::Arc<crate::sso::SsoConfig>>,
+    /// Browsers' reports of the pages' Content-Security-Policy.
+    pub csp_reports: crate::csp_reports::CspReports,
     /// Whether `POST /auth/tokens` mints bearer tokens for a password.
     pub password_tokens: bool,
     /// Origins allowed to call the API from their pages (CORS, bearer only).

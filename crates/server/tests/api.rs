@@ -455,3 +455,69 @@ async fn admins_change_purchases_but_never_below_what_is_assigned() {
     assert_eq!(audit.entries[0].after.as_ref().unwrap()["voice"], 40);
     w.server.stop().await.unwrap();
 }
+
+/// Browsers report what the page's CSP refused (`report-uri`): in either format, kept
+/// for the end-to-end suite and logged; anything else, or too much, is refused.
+#[tokio::test]
+async fn csp_reports_are_taken_from_anyone_within_bounds() {
+    // A clock that stands still: the log's budget is counted per minute.
+    let w = World::start_with(false, alc_server::clock::Clock::manual()).await;
+    let stranger = reqwest::Client::new();
+    let post = |body: String| {
+        stranger
+            .post(w.url("/csp-reports"))
+            .header("content-type", "application/csp-report")
+            .body(body)
+            .send()
+    };
+    let report = serde_json::json!({"csp-report": {
+        "document-uri": "http://127.0.0.1/agents",
+        "effective-directive": "img-src",
+        "blocked-uri": "http://192.0.2.1/x.png",
+    }});
+    assert_eq!(
+        post(report.to_string()).await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
+    let reporting_api = serde_json::json!([{"type": "csp-violation", "body": {
+        "documentURL": "http://127.0.0.1/", "effectiveDirective": "script-src-elem",
+        "blockedURL": "inline\nforged log line",
+    }}]);
+    assert_eq!(
+        post(reporting_api.to_string()).await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
+    let got = w.server.csp_reports.take();
+    assert_eq!(
+        got,
+        [
+            "img-src blocked http://192.0.2.1/x.png on http://127.0.0.1/agents",
+            "script-src-elem blocked inline forged log line on http://127.0.0.1/",
+        ]
+    );
+    assert!(w.server.csp_reports.take().is_empty(), "taken once");
+
+    // Not a report; not JSON; too big: refused with our error body, nothing kept.
+    for (body, status) in [
+        ("{\"hello\": 1}".to_string(), StatusCode::BAD_REQUEST),
+        ("not json".to_string(), StatusCode::BAD_REQUEST),
+        ("x".repeat(20_000), StatusCode::PAYLOAD_TOO_LARGE),
+    ] {
+        let r = post(body).await.unwrap();
+        assert_eq!(r.status(), status);
+        assert!(r.json::<serde_json::Value>().await.unwrap()["code"].is_string());
+    }
+    assert!(w.server.csp_reports.take().is_empty());
+
+    // A flood: every report kept up to the ring's size, the log spared.
+    for _ in 0..100 {
+        post(report.to_string()).await.unwrap();
+    }
+    assert_eq!(
+        w.server.csp_reports.take().len(),
+        alc_server::csp_reports::KEEP
+    );
+    assert!(
+        w.server.csp_reports.dropped() >= 100 - u64::from(alc_server::csp_reports::LOG_PER_MINUTE)
+    );
+}

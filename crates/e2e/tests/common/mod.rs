@@ -1,10 +1,11 @@
-//! The end-to-end harness: the real server on the release build, chromedriver, and
+//! The end-to-end harness: the real server on the release build, a browser through
+//! its WebDriver (Chromium by default; `ALC_E2E_BROWSER=firefox` for Firefox ESR), and
 //! helpers that find things the way a person does (labels, roles, visible text).
 #![allow(dead_code)]
 
 use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use alc_domain::access::TokenIssued;
@@ -18,11 +19,77 @@ pub const WAIT: Duration = Duration::from_secs(20);
 pub struct Session {
     pub server: Running,
     pub browser: Client,
-    driver: Child,
-    /// chromedriver's address: [`Session::another_browser`] opens more windows on it.
-    driver_url: String,
+    /// The WebDriver server of [`Session::browser`]. chromedriver serves
+    /// [`Session::another_browser`] too; geckodriver has one session each.
+    driver: Driver,
+    /// Drivers started for [`Session::another_browser`] (Firefox).
+    others: std::sync::Mutex<Vec<Driver>>,
     pub http: reqwest::Client,
     _dir: tempfile::TempDir,
+}
+
+/// The browser the end-to-end suite drives: `ALC_E2E_BROWSER` (`chromium`, the
+/// default, or `firefox`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Browser {
+    Chromium,
+    Firefox,
+}
+
+impl Browser {
+    pub fn current() -> Browser {
+        match std::env::var("ALC_E2E_BROWSER").as_deref() {
+            Ok("firefox") => Browser::Firefox,
+            Ok("chromium") | Ok("") | Err(_) => Browser::Chromium,
+            Ok(other) => panic!("ALC_E2E_BROWSER={other}: use chromium or firefox"),
+        }
+    }
+}
+
+/// A WebDriver server (chromedriver or geckodriver) on a port of its own; its output
+/// goes to a file in the test's folder (the page's console, in Firefox).
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Driver {
+    fn start(browser: Browser, dir: &std::path::Path) -> Driver {
+        let port = free_port();
+        let log = dir.join(format!("driver-{port}.log"));
+        let (program, args) = match browser {
+            Browser::Chromium => (
+                std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into()),
+                vec![format!("--port={port}")],
+            ),
+            Browser::Firefox => (
+                std::env::var("GECKODRIVER").unwrap_or_else(|_| "geckodriver".into()),
+                vec![
+                    "--port".into(),
+                    port.to_string(),
+                    // Its own Marionette port: several drivers at once never collide.
+                    "--marionette-port".into(),
+                    free_port().to_string(),
+                ],
+            ),
+        };
+        let out = std::fs::File::create(&log).unwrap();
+        let child = Command::new(&program)
+            .args(&args)
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {program}: {e} (run `cargo xtask test`)"));
+        Driver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 fn free_port() -> u16 {
@@ -64,19 +131,8 @@ impl Session {
         .await
         .unwrap();
 
-        let port = free_port();
-        let chromedriver =
-            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
-        let driver = Command::new(&chromedriver)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot start {chromedriver}: {e} (run `cargo xtask test`)")
-            });
-        let url = format!("http://127.0.0.1:{port}");
-        let browser = connect(&url, &dir.path().join("chrome")).await;
+        let driver = Driver::start(Browser::current(), dir.path());
+        let browser = connect(&driver.url, &dir.path().join("profile")).await;
         // The test's own API calls: an admin's bearer token, got the way a portal's
         // back end gets one.
         let issued: TokenIssued = reqwest::Client::new()
@@ -97,7 +153,7 @@ impl Session {
             server,
             browser,
             driver,
-            driver_url: url,
+            others: Default::default(),
             http: reqwest::Client::builder()
                 .default_headers(headers)
                 .build()
@@ -133,11 +189,16 @@ impl Session {
     /// session) on the same chromedriver and server. Close it with
     /// [`Session::close_browser`], which also checks its log for CSP violations.
     pub async fn another_browser(&self, name: &str) -> Client {
-        connect(
-            &self.driver_url,
-            &self._dir.path().join(format!("chrome-{name}")),
-        )
-        .await
+        let profile = self._dir.path().join(format!("profile-{name}"));
+        match Browser::current() {
+            Browser::Chromium => connect(&self.driver.url, &profile).await,
+            Browser::Firefox => {
+                let driver = Driver::start(Browser::Firefox, self._dir.path());
+                let client = connect(&driver.url, &profile).await;
+                self.others.lock().unwrap().push(driver);
+                client
+            }
+        }
     }
 
     /// Signs in through the sign-in page, as a person does.
@@ -145,34 +206,42 @@ impl Session {
         self.window().sign_in(email, password).await
     }
 
-    /// What `client`'s console says the Content-Security-Policy refused since the last
-    /// look (the browser's log, read through chromedriver; reading it empties it).
+    /// What the Content-Security-Policy refused since the last look: the reports the
+    /// browsers sent to the server (`report-uri`, every browser; any window of this
+    /// test), and in Chromium also `client`'s log, read through chromedriver (reading
+    /// it empties it).
     pub async fn csp_violations(&self, client: &Client) -> Vec<String> {
-        let id = client
-            .session_id()
-            .await
-            .unwrap()
-            .expect("a WebDriver session");
-        let r: serde_json::Value = reqwest::Client::new()
-            .post(format!("{}/session/{id}/se/log", self.driver_url))
-            .json(&json!({"type": "browser"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let entries = r["value"]
-            .as_array()
-            .unwrap_or_else(|| panic!("chromedriver has no browser log: {r}"));
-        entries
-            .iter()
-            .filter_map(|e| e["message"].as_str())
-            .filter(|m| {
-                m.contains("Content Security Policy") || m.contains("Content-Security-Policy")
-            })
-            .map(str::to_string)
-            .collect()
+        let mut found = self.server.csp_reports.take();
+        if Browser::current() == Browser::Chromium {
+            let id = client
+                .session_id()
+                .await
+                .unwrap()
+                .expect("a WebDriver session");
+            let r: serde_json::Value = reqwest::Client::new()
+                .post(format!("{}/session/{id}/se/log", self.driver.url))
+                .json(&json!({"type": "browser"}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let entries = r["value"]
+                .as_array()
+                .unwrap_or_else(|| panic!("chromedriver has no browser log: {r}"));
+            found.extend(
+                entries
+                    .iter()
+                    .filter_map(|e| e["message"].as_str())
+                    .filter(|m| {
+                        m.contains("Content Security Policy")
+                            || m.contains("Content-Security-Policy")
+                    })
+                    .map(str::to_string),
+            );
+        }
+        found
     }
 
     /// Fails the test if `client` logged any CSP violation.
@@ -279,11 +348,13 @@ impl Session {
 
     /// Ends the test: the browser's log must hold no CSP violation (every end-to-end
     /// test runs under the server's real Content-Security-Policy).
-    pub async fn finish(mut self) {
+    pub async fn finish(self) {
         self.assert_no_csp_violations(&self.browser).await;
         let _ = self.browser.close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        self.driver.stop();
+        for d in self.others.lock().unwrap().drain(..) {
+            d.stop();
+        }
         self.server.stop().await.unwrap();
     }
 }
@@ -426,20 +497,43 @@ impl Window<'_> {
     }
 }
 
-/// A new browser session on the chromedriver at `url`, with its profile in `profile`.
+/// A new browser session on the WebDriver server at `url`, with its profile in
+/// `profile` (Chromium; Firefox makes a fresh profile for each session itself).
 async fn connect(url: &str, profile: &std::path::Path) -> Client {
-    let caps = json!({
-        "goog:loggingPrefs": {"browser": "ALL"},
-        "goog:chromeOptions": {
-            "binary": std::env::var("CHROME").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--no-first-run", "--window-size=1400,1000",
-                format!("--user-data-dir={}", profile.display()),
-            ]
-        }
-    });
+    let caps = match Browser::current() {
+        Browser::Chromium => json!({
+            "goog:loggingPrefs": {"browser": "ALL"},
+            "goog:chromeOptions": {
+                "binary": std::env::var("CHROME").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--no-first-run", "--window-size=1400,1000",
+                    format!("--user-data-dir={}", profile.display()),
+                ]
+            }
+        }),
+        Browser::Firefox => json!({
+            "browserName": "firefox",
+            "moz:firefoxOptions": {
+                "binary": std::env::var("FIREFOX").unwrap_or_else(|_| "/usr/bin/firefox-esr".into()),
+                "args": ["-headless", "--width=1400", "--height=1000"],
+                "prefs": {
+                    // The page's console on the driver's output, for a failing test.
+                    "devtools.console.stdout.content": true,
+                    // No calls home on a closed network.
+                    "app.update.enabled": false,
+                    "browser.shell.checkDefaultBrowser": false,
+                    "datareporting.policy.dataSubmissionEnabled": false,
+                    "toolkit.telemetry.enabled": false,
+                    "network.captive-portal-service.enabled": false,
+                    "extensions.update.enabled": false,
+                    "browser.safebrowsing.malware.enabled": false,
+                    "browser.safebrowsing.phishing.enabled": false,
+                }
+            }
+        }),
+    };
     let deadline = Instant::now() + WAIT;
     loop {
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
@@ -453,7 +547,7 @@ async fn connect(url: &str, profile: &std::path::Path) -> Client {
                 let _ = e;
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
-            Err(e) => panic!("chromedriver did not come up: {e}"),
+            Err(e) => panic!("the WebDriver server at {url} did not come up: {e}"),
         }
     }
 }
