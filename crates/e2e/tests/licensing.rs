@@ -178,6 +178,39 @@ async fn search_is_in_the_url_and_survives_a_reload() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_search_with_reserved_characters_finds_exactly_its_agent() {
+    let s = Session::start().await;
+    // `&` ends a query value, `+` reads as a space and `ë` is two bytes: a search
+    // escaped wrongly on its way to the server finds every agent, or none.
+    let name = "Ada & Co=+1 Zoë";
+    let created = s
+        .http
+        .post(format!("{}/api/v1/agents", s.server.url()))
+        .json(&serde_json::json!({
+            "profile": {"name": name, "email": "ada.co@northwind.example", "extension": "4000"},
+            "licenses": [],
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        created.status().is_success(),
+        "{}",
+        created.text().await.unwrap()
+    );
+    s.open("/agents").await;
+    s.wait_for_text("of 41 agents").await;
+    let search = s.labelled("Search agents").await;
+    search.send_keys("& co=+1 zoë").await.unwrap();
+    s.wait_for_text("Showing 1–1 of 1 agents").await;
+    assert!(s.page_text().await.contains(name));
+    s.browser.refresh().await.unwrap();
+    s.wait_for_text("Showing 1–1 of 1 agents").await;
+    assert_eq!(s.value("Search agents").await, "& co=+1 zoë");
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn boxes_work_from_the_keyboard() {
     let s = Session::start().await;
     s.open("/agents").await;
