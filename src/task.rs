@@ -1,8 +1,7 @@
 //! What pages share around their API calls: a load they run and run again, and its
-//! state. Saves and removals that show a pending state use Leptos's `Action`
-//! (`pages/agent/`); loading is this small `Loader` rather than `LocalResource` with
-//! `Suspense` (docs/DECISIONS.md, "Loading and saving": the same behaviour for less
-//! wasm).
+//! state. This small `Loader` stands where Leptos's `LocalResource` with `Suspense`
+//! would, and saves are plain tasks rather than `Action`s: the same behaviour for
+//! less wasm (docs/DECISIONS.md, "Loading and saving").
 
 use std::future::Future;
 

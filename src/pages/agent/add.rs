@@ -12,15 +12,15 @@ const NEW_AGENT: AgentId = AgentId(0);
 #[component]
 pub fn AddAgentPage() -> impl IntoView {
     let page = AgentPage::new();
-    let save = Action::new_local(move |req: &CreateAgent| {
-        let req = req.clone();
-        async move {
-            let result = page.api().create_agent(&req, &page.abort()).await;
-            page.saved(result, |name| format!("Added {name}.")).await;
-        }
-    });
-    let reload = move || page.reload(None, |_| {});
-    reload();
+    let save = move |req: CreateAgent| {
+        let (api, abort) = (page.api(), page.abort());
+        page.save(
+            async move { api.create_agent(&req, &abort).await },
+            |name| format!("Added {name}."),
+        )
+    };
+    let reload = Callback::new(move |()| page.reload(None));
+    reload.run(());
     view! {
         <PageHead title="Add Agent" />
         <Notices notice=page.notice reload />
@@ -33,9 +33,9 @@ pub fn AddAgentPage() -> impl IntoView {
                     directory=None
                     label="New agent"
                     submit="Add Agent"
-                    on_save=move |profile, licenses| {
-                        save.dispatch_local(CreateAgent { profile, licenses });
-                    }
+                    on_save=Callback::new(move |(profile, licenses)| {
+                        save(CreateAgent { profile, licenses })
+                    })
                 />
             }
         } />

@@ -11,17 +11,17 @@ use crate::router::Link;
 #[component]
 pub fn EditAgentPage(id: AgentId) -> impl IntoView {
     let page = AgentPage::new();
-    let detail = RwSignal::new(None::<AgentDetail>);
+    let detail = page.detail;
     let confirm_remove = RwSignal::new(false);
-    let save = Action::new_local(move |req: &UpdateAgent| {
-        let req = req.clone();
-        async move {
-            let result = page.api().update_agent(id, &req, &page.abort()).await;
-            page.saved(result, |name| format!("Saved {name}.")).await;
-        }
-    });
-    let reload = move || page.reload(Some(id), move |agent| detail.set(agent));
-    reload();
+    let save = move |req: UpdateAgent| {
+        let (api, abort) = (page.api(), page.abort());
+        page.save(
+            async move { api.update_agent(id, &req, &abort).await },
+            |name| format!("Saved {name}."),
+        )
+    };
+    let reload = Callback::new(move |()| page.reload(Some(id)));
+    reload.run(());
 
     let title = move || {
         detail
@@ -61,9 +61,9 @@ pub fn EditAgentPage(id: AgentId) -> impl IntoView {
                 directory
                 label="Agent profile"
                 submit="Save"
-                on_save=move |profile, licenses| {
-                    save.dispatch_local(UpdateAgent { version, profile, licenses });
-                }
+                on_save=Callback::new(move |(profile, licenses)| {
+                    save(UpdateAgent { version, profile, licenses })
+                })
             >
                 {removable
                     .then(|| {

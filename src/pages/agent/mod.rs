@@ -7,6 +7,7 @@ mod add;
 mod edit;
 mod remove;
 
+use std::future::Future;
 use std::time::Duration;
 
 use alc_domain::api::{AgentDetail, AgentSaved, AvailabilityQuery};
@@ -56,6 +57,8 @@ struct AgentPage {
     ranges: RwSignal<ExtensionRanges>,
     next_extension: RwSignal<Option<String>>,
     load: Loader,
+    /// The agent as loaded (none on Add Agent).
+    detail: RwSignal<Option<AgentDetail>>,
     notice: RwSignal<Option<Notice>>,
     /// The form element: invalid fields are looked up inside it, which also works when
     /// the console lives in a host page's shadow root.
@@ -80,6 +83,7 @@ impl AgentPage {
             ranges: RwSignal::new(ExtensionRanges::default()),
             next_extension: RwSignal::new(None),
             load: Loader::new(),
+            detail: RwSignal::new(None),
             notice: RwSignal::new(None),
             form_el: NodeRef::new(),
             flash: use_flash(),
@@ -101,9 +105,8 @@ impl AgentPage {
     }
 
     /// Loads the pool, the extension plan, the next free extension and, with `id`,
-    /// that agent, whose profile fills the form (an empty one without). `done` gets
-    /// the agent.
-    fn reload(self, id: Option<AgentId>, done: impl FnOnce(Option<AgentDetail>) + 'static) {
+    /// that agent, whose profile fills the form (an empty one without).
+    fn reload(self, id: Option<AgentId>) {
         self.notice.set(None);
         let api = self.api();
         self.load.run(
@@ -133,7 +136,7 @@ impl AgentPage {
                         .map(|a| a.profile.clone())
                         .unwrap_or_default(),
                 );
-                done(agent);
+                self.detail.set(agent);
             },
         );
     }
@@ -156,9 +159,21 @@ impl AgentPage {
         Some((self.form.profile(), licenses))
     }
 
-    /// What a save's answer means: saved, back to the list with `message` (given the
-    /// agent's name); refused, each field's reason next to it, the notice above, and
-    /// the counters re-read (another supervisor may have taken seats).
+    /// Sends a save (`call`) and does what its answer says: saved, back to the list
+    /// with `message` (given the agent's name); refused, each field's reason next to
+    /// it, the notice above, and the counters re-read (another supervisor may have
+    /// taken seats).
+    fn save(
+        self,
+        call: impl Future<Output = Result<AgentSaved, ApiError>> + 'static,
+        message: fn(&str) -> String,
+    ) {
+        spawn_local(async move {
+            let result = call.await;
+            self.saved(result, message).await
+        });
+    }
+
     async fn saved(self, result: Result<AgentSaved, ApiError>, message: fn(&str) -> String) {
         self.editor.saving.set(false);
         match result {
@@ -252,65 +267,50 @@ fn PageHead(
 
 /// The notice above the form; a conflict offers `reload`.
 #[component]
-fn Notices(
-    notice: RwSignal<Option<Notice>>,
-    reload: impl Fn() + Clone + Send + Sync + 'static,
-) -> impl IntoView {
+fn Notices(notice: RwSignal<Option<Notice>>, reload: Callback<()>) -> impl IntoView {
     move || {
-        notice.get().map(|n| {
-            let reload = reload.clone();
-            match n {
-                Notice::Invalid => view! {
-                    <div class="alc-alert alc-alert--error" role="alert">
-                        <p>"Not saved: some fields need attention. Each one says what to change."</p>
-                    </div>
-                }
-                .into_any(),
-                Notice::Failed(e) => view! {
-                    <div class="alc-alert alc-alert--error" role="alert">
-                        <p>"Not saved. " {e.to_string()}</p>
-                    </div>
-                }
-                .into_any(),
-                Notice::Conflict(e) => view! {
-                    <div class="alc-alert alc-alert--error" role="alert">
-                        <p>{e.to_string()}</p>
-                        <button type="button" class="alc-button" on:click=move |_| reload()>
-                            "Reload the agent (discards your edits)"
-                        </button>
-                    </div>
-                }
-                .into_any(),
+        notice.get().map(|n| match n {
+            Notice::Invalid => view! {
+                <div class="alc-alert alc-alert--error" role="alert">
+                    <p>"Not saved: some fields need attention. Each one says what to change."</p>
+                </div>
             }
+            .into_any(),
+            Notice::Failed(e) => view! {
+                <div class="alc-alert alc-alert--error" role="alert">
+                    <p>"Not saved. " {e.to_string()}</p>
+                </div>
+            }
+            .into_any(),
+            Notice::Conflict(e) => view! {
+                <div class="alc-alert alc-alert--error" role="alert">
+                    <p>{e.to_string()}</p>
+                    <button type="button" class="alc-button" on:click=move |_| reload.run(())>
+                        "Reload the agent (discards your edits)"
+                    </button>
+                </div>
+            }
+            .into_any(),
         })
     }
 }
 
 /// "Loading…", the load's failure with Try again, or, once loaded, `form`.
 #[component]
-fn Loaded<F, V>(
-    load: Loader,
-    retry: impl Fn() + Clone + Send + Sync + 'static,
-    form: F,
-) -> impl IntoView
-where
-    F: Fn() -> V + Send + Sync + 'static,
-    V: IntoView + 'static,
-{
-    move || match load.get() {
+fn Loaded(load: Loader, retry: Callback<()>, #[prop(into)] form: ViewFn) -> impl IntoView {
+    move || {
+        match load.get() {
         Load::Loading => view! { <p class="alc-loading" role="status">"Loading…"</p> }.into_any(),
-        Load::Failed(e) => {
-            let retry = retry.clone();
-            view! {
-                <div class="alc-alert alc-alert--error" role="alert">
-                    <p>"The agent could not be loaded. " {e.to_string()}</p>
-                    <button type="button" class="alc-button" on:click=move |_| retry()>"Try again"</button>
-                    <Link href="/agents" class="alc-button">"Back to Agent Licensing"</Link>
-                </div>
-            }
-            .into_any()
+        Load::Failed(e) => view! {
+            <div class="alc-alert alc-alert--error" role="alert">
+                <p>"The agent could not be loaded. " {e.to_string()}</p>
+                <button type="button" class="alc-button" on:click=move |_| retry.run(())>"Try again"</button>
+                <Link href="/agents" class="alc-button">"Back to Agent Licensing"</Link>
+            </div>
         }
-        Load::Ready => form().into_any(),
+        .into_any(),
+        Load::Ready => form.run(),
+    }
     }
 }
 
@@ -328,7 +328,7 @@ fn ProfileEditor(
     /// The Save button's text.
     submit: &'static str,
     /// Sends the form once it is valid: the profile and the licenses as ticked.
-    on_save: impl Fn(AgentProfile, LicenseSet) + Send + Sync + 'static,
+    on_save: Callback<(AgentProfile, LicenseSet)>,
     #[prop(optional)] children: Option<Children>,
 ) -> impl IntoView {
     let editor = page.editor;
@@ -341,8 +341,8 @@ fn ProfileEditor(
             aria-label=label
             on:submit=move |ev| {
                 ev.prevent_default();
-                if let Some((profile, licenses)) = page.submission(&agent) {
-                    on_save(profile, licenses);
+                if let Some(submission) = page.submission(&agent) {
+                    on_save.run(submission);
                 }
             }
         >

@@ -2,18 +2,19 @@
 
 use alc_domain::{Agent, LicenseSet};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 use super::{AgentPage, Notice};
 use crate::api::ApiError;
 
 /// Asks before removing `agent` (while `open`), then removes it and goes back to the
-/// list; a refusal is the page's notice.
+/// list; a refusal is the page's notice. While the removal runs, the page's Save and
+/// license boxes wait (`editor.saving`), as they do for a save.
 #[component]
 pub(super) fn RemoveDialog(page: AgentPage, agent: Agent, open: RwSignal<bool>) -> impl IntoView {
-    let remove = Action::new_local(move |agent: &Agent| {
-        let agent = agent.clone();
+    let remove = move |agent: Agent| {
         page.editor.saving.set(true);
-        async move {
+        spawn_local(async move {
             let result = page
                 .api()
                 .remove_agent(agent.id, agent.version, &page.abort())
@@ -25,8 +26,8 @@ pub(super) fn RemoveDialog(page: AgentPage, agent: Agent, open: RwSignal<bool>) 
                 Err(ApiError::Aborted) => {}
                 Err(e) => page.notice.set(Some(Notice::refused(e))),
             }
-        }
-    });
+        });
+    };
     let title = format!("Remove {}?", agent.name);
     let consequence = removal_consequence(&agent);
     view! {
@@ -37,7 +38,7 @@ pub(super) fn RemoveDialog(page: AgentPage, agent: Agent, open: RwSignal<bool>) 
                 <button type="button" class="alc-button alc-button--danger" on:click={
                     let agent = agent.clone();
                     move |_| {
-                        remove.dispatch_local(agent.clone());
+                        remove(agent.clone());
                     }
                 }>
                     "Remove"
