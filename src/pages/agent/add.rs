@@ -15,7 +15,7 @@ pub fn AddAgentPage() -> impl IntoView {
     let save = move |req: CreateAgent| {
         let (api, abort) = (page.api(), page.abort());
         page.save(
-            async move { api.create_agent(&req, &abort).await },
+            Box::pin(async move { api.create_agent(&req, &abort).await }),
             |name| format!("Added {name}."),
         )
     };

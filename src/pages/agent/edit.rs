@@ -16,7 +16,7 @@ pub fn EditAgentPage(id: AgentId) -> impl IntoView {
     let save = move |req: UpdateAgent| {
         let (api, abort) = (page.api(), page.abort());
         page.save(
-            async move { api.update_agent(id, &req, &abort).await },
+            Box::pin(async move { api.update_agent(id, &req, &abort).await }),
             |name| format!("Saved {name}."),
         )
     };

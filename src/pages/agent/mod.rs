@@ -7,11 +7,11 @@ mod add;
 mod edit;
 mod remove;
 
-use std::future::Future;
 use std::time::Duration;
 
 use alc_domain::api::{AgentDetail, AgentSaved, AvailabilityQuery};
 use alc_domain::{Agent, AgentId, AgentProfile, ExtensionRanges, LicenseSet};
+use futures::future::LocalBoxFuture;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -162,37 +162,38 @@ impl AgentPage {
     /// Sends a save (`call`) and does what its answer says: saved, back to the list
     /// with `message` (given the agent's name); refused, each field's reason next to
     /// it, the notice above, and the counters re-read (another supervisor may have
-    /// taken seats).
+    /// taken seats). Boxed, so that both pages share one copy of this code.
     fn save(
         self,
-        call: impl Future<Output = Result<AgentSaved, ApiError>> + 'static,
+        call: LocalBoxFuture<'static, Result<AgentSaved, ApiError>>,
         message: fn(&str) -> String,
     ) {
         spawn_local(async move {
             let result = call.await;
-            self.saved(result, message).await
+            self.editor.saving.set(false);
+            match result {
+                Ok(saved) => {
+                    let name = saved.agent.map(|a| a.profile.name).unwrap_or_default();
+                    self.back_to_list(message(&name));
+                }
+                Err(ApiError::Aborted) => {}
+                Err(e) => {
+                    if let ApiError::Server { body, .. } = &e {
+                        self.form.server_errors.set(body.fields.clone());
+                    }
+                    self.notice.set(Some(Notice::refused(e)));
+                    focus_first_invalid(self.form_el);
+                    let (Some(api), Some(abort)) =
+                        (self.api.try_get_value(), self.abort.try_get_value())
+                    else {
+                        return;
+                    };
+                    if let Ok(s) = api.licenses(&abort).await {
+                        self.editor.summary.set(Some(s));
+                    }
+                }
+            }
         });
-    }
-
-    async fn saved(self, result: Result<AgentSaved, ApiError>, message: fn(&str) -> String) {
-        self.editor.saving.set(false);
-        match result {
-            Ok(saved) => {
-                let name = saved.agent.map(|a| a.profile.name).unwrap_or_default();
-                self.back_to_list(message(&name));
-            }
-            Err(ApiError::Aborted) => {}
-            Err(e) => {
-                if let ApiError::Server { body, .. } = &e {
-                    self.form.server_errors.set(body.fields.clone());
-                }
-                self.notice.set(Some(Notice::refused(e)));
-                focus_first_invalid(self.form_el);
-                if let Ok(s) = self.api().licenses(&self.abort()).await {
-                    self.editor.summary.set(Some(s));
-                }
-            }
-        }
     }
 
     /// Nothing is unsaved any more: leave for the list without asking, which shows
