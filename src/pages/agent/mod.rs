@@ -299,19 +299,19 @@ fn Notices(notice: RwSignal<Option<Notice>>, reload: Callback<()>) -> impl IntoV
 /// "Loading…", the load's failure with Try again, or, once loaded, `form`.
 #[component]
 fn Loaded(load: Loader, retry: Callback<()>, #[prop(into)] form: ViewFn) -> impl IntoView {
-    move || {
-        match load.get() {
+    move || match load.get() {
         Load::Loading => view! { <p class="alc-loading" role="status">"Loading…"</p> }.into_any(),
         Load::Failed(e) => view! {
             <div class="alc-alert alc-alert--error" role="alert">
                 <p>"The agent could not be loaded. " {e.to_string()}</p>
-                <button type="button" class="alc-button" on:click=move |_| retry.run(())>"Try again"</button>
+                <button type="button" class="alc-button" on:click=move |_| retry.run(())>
+                    "Try again"
+                </button>
                 <Link href="/agents" class="alc-button">"Back to Agent Licensing"</Link>
             </div>
         }
         .into_any(),
         Load::Ready => form.run(),
-    }
     }
 }
 
