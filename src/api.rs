@@ -15,15 +15,13 @@ use alc_domain::api::{
 use alc_domain::connection::DirectoryConnection;
 use alc_domain::directory::{DirectorySummary, RefreshStatus};
 use alc_domain::{
-    AgentId, AgentKind, AgentPage, AgentQuery, ErrorBody, ErrorCode, ExtensionRanges,
-    LicenseChangeBatch, LicenseChangeResult, LicenseSummary, Purchases, Version,
+    AgentId, AgentPage, AgentQuery, ErrorBody, ErrorCode, ExtensionRanges, LicenseChangeBatch,
+    LicenseChangeResult, LicenseSummary, Purchases, Version,
 };
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal, Headers, Request, RequestInit, Response};
-
-use crate::router::encode;
 
 /// Every way a call can fail, so that every page can say the same things.
 #[derive(Clone, Debug, PartialEq)]
@@ -178,21 +176,15 @@ impl Api {
     }
 
     pub async fn agents(&self, query: &AgentQuery, abort: &Abort) -> Result<AgentPage, ApiError> {
-        let mut path = format!(
-            "/agents?page={}&per_page={}",
-            query.page(),
-            query.per_page()
-        );
-        if let Some(q) = query.search() {
-            path.push_str("&q=");
-            path.push_str(&encode(&q));
-        }
-        match query.kind {
-            Some(AgentKind::Phone) => path.push_str("&kind=phone"),
-            Some(AgentKind::Webrtc) => path.push_str("&kind=webrtc"),
-            None => {}
-        }
-        self.call("GET", &path, None, abort).await
+        // The page and its size as the server will use them, the search trimmed.
+        let query = AgentQuery {
+            q: query.search(),
+            page: Some(query.page()),
+            per_page: Some(query.per_page()),
+            kind: query.kind,
+        };
+        self.call("GET", &with_query("/agents", &query)?, None, abort)
+            .await
     }
 
     pub async fn save_license_changes(
@@ -249,17 +241,8 @@ impl Api {
         q: &AvailabilityQuery,
         abort: &Abort,
     ) -> Result<Availability, ApiError> {
-        let mut path = String::from("/agents/availability?");
-        if let Some(e) = &q.email {
-            path.push_str(&format!("email={}&", encode(e)));
-        }
-        if let Some(e) = &q.extension {
-            path.push_str(&format!("extension={}&", encode(e)));
-        }
-        if let Some(id) = q.agent_id {
-            path.push_str(&format!("agent_id={id}"));
-        }
-        self.call("GET", &path, None, abort).await
+        self.call("GET", &with_query("/agents/availability", q)?, None, abort)
+            .await
     }
 
     pub async fn next_extension(&self, abort: &Abort) -> Result<ExtensionSuggestion, ApiError> {
@@ -359,19 +342,23 @@ impl Api {
     }
 
     pub async fn audit(&self, q: &AuditQuery, abort: &Abort) -> Result<AuditPage, ApiError> {
-        let mut path = format!("/audit?page={}", q.page());
-        if let Some(id) = q.agent_id {
-            path.push_str(&format!("&agent_id={id}"));
-        }
-        if let Some(kind) = q.kind {
-            path.push_str(&format!("&kind={}", kind.key()));
-        }
-        for (key, value) in [("actor", &q.actor), ("from", &q.from), ("to", &q.to)] {
-            if let Some(v) = value.as_deref().filter(|v| !v.trim().is_empty()) {
-                path.push_str(&format!("&{key}={}", encode(v.trim())));
-            }
-        }
-        self.call("GET", &path, None, abort).await
+        // Blank filters are left out; the page is always sent.
+        let filter = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(String::from)
+        };
+        let query = AuditQuery {
+            agent_id: q.agent_id,
+            actor: filter(&q.actor),
+            kind: q.kind,
+            from: filter(&q.from),
+            to: filter(&q.to),
+            page: Some(q.page()),
+        };
+        self.call("GET", &with_query("/audit", &query)?, None, abort)
+            .await
     }
 
     pub async fn set_purchases(
@@ -504,6 +491,18 @@ impl Api {
         });
         Err(ApiError::Server { status, body })
     }
+}
+
+/// `path?query`, the query serialized from the same struct the server deserializes it
+/// into (`serde_urlencoded`, as axum's `Query` reads it), so a renamed field cannot
+/// drift and every value is escaped.
+fn with_query(path: &str, query: &impl serde::Serialize) -> Result<String, ApiError> {
+    let query = serde_urlencoded::to_string(query).map_err(|e| ApiError::Decode(e.to_string()))?;
+    Ok(if query.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{query}")
+    })
 }
 
 fn to_json(value: &impl serde::Serialize) -> Result<String, ApiError> {

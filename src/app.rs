@@ -9,8 +9,8 @@ use leptos::task::spawn_local;
 use crate::api::{Abort, Api, ApiError};
 use crate::flash::Flash;
 use crate::pages::{
-    AgentEditPage, AgentLicensingPage, AuditLogPage, ChangePasswordPage, ChoosePasswordPage,
-    NoAccessPage, NotFoundPage, PhoneUsersPage, SettingsPage, SignInPage, UsersPage,
+    AddAgentPage, AgentLicensingPage, AuditLogPage, ChangePasswordPage, ChoosePasswordPage,
+    EditAgentPage, NoAccessPage, NotFoundPage, PhoneUsersPage, SettingsPage, SignInPage, UsersPage,
 };
 use crate::router::{Link, Navigator, Route};
 use crate::session::{Session, SessionState};
@@ -236,8 +236,8 @@ fn Console(nav: Navigator, sign_out: Callback<()>, embedded: bool) -> impl IntoV
         <main id="alc-main" class="alc-main" tabindex="-1">
             {move || match nav.route() {
                 Route::Agents => view! { <AgentLicensingPage /> }.into_any(),
-                Route::NewAgent => view! { <AgentEditPage id=None /> }.into_any(),
-                Route::EditAgent(id) => view! { <AgentEditPage id=Some(id) /> }.into_any(),
+                Route::NewAgent => view! { <AddAgentPage /> }.into_any(),
+                Route::EditAgent(id) => view! { <EditAgentPage id /> }.into_any(),
                 Route::PhoneUsers => view! { <PhoneUsersPage /> }.into_any(),
                 Route::Audit => view! { <AuditLogPage /> }.into_any(),
                 Route::Settings => view! { <SettingsPage /> }.into_any(),

@@ -14,5 +14,6 @@ pub mod pages;
 pub mod profile_form;
 pub mod router;
 pub mod session;
+pub mod task;
 
 pub use app::{App, AppConfig};

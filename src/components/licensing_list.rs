@@ -15,14 +15,7 @@ use crate::components::{AgentTable, LicenseCounters, SaveBar};
 use crate::flash::use_flash;
 use crate::licensing::LicenseEditor;
 use crate::router::{encode, use_navigator};
-
-/// What the list is doing.
-#[derive(Clone, Debug, PartialEq)]
-enum Load {
-    Loading,
-    Ready,
-    Failed(ApiError),
-}
+use crate::task::{Load, Loader};
 
 /// The outcome of the last Save, shown above the table.
 #[derive(Clone, Debug, PartialEq)]
@@ -64,10 +57,9 @@ pub fn LicensingList(
     let editor = LicenseEditor::new(None);
     let rows = RwSignal::new(Vec::<Agent>::new());
     let page = RwSignal::new(None::<AgentPage>);
-    let load = RwSignal::new(Load::Loading);
+    let load = Loader::new();
     // "Added Priya Raman." and the like, from the form we came back from.
     let notice = RwSignal::new(use_flash().take().map(Notice::Flash));
-    let inflight = StoredValue::new_local(None::<Abort>);
     let saving_call = StoredValue::new_local(None::<Abort>);
 
     // Loads the counts and the page of agents the URL asks for, replacing (and so
@@ -75,28 +67,20 @@ pub fn LicensingList(
     let reload = {
         let api = api.clone();
         move || {
-            let abort = Abort::new();
-            if let Some(old) = inflight.get_value() {
-                old.abort();
-            }
-            inflight.set_value(Some(abort.clone()));
-            load.set(Load::Loading);
             let q = query.get_untracked();
             let api = api.clone();
-            spawn_local(async move {
-                let (summary, agents) =
-                    futures::join!(api.licenses(&abort), api.agents(&q, &abort));
-                match summary.and_then(|s| agents.map(|a| (s, a))) {
-                    Ok((s, a)) => {
-                        editor.summary.set(Some(s));
-                        rows.set(a.agents.clone());
-                        page.set(Some(a));
-                        load.set(Load::Ready);
-                    }
-                    Err(ApiError::Aborted) => {}
-                    Err(e) => load.set(Load::Failed(e)),
-                }
-            });
+            load.run(
+                move |abort| async move {
+                    let (summary, agents) =
+                        futures::join!(api.licenses(&abort), api.agents(&q, &abort));
+                    Ok::<_, ApiError>((summary?, agents?))
+                },
+                move |(summary, agents)| {
+                    editor.summary.set(Some(summary));
+                    rows.set(agents.agents.clone());
+                    page.set(Some(agents));
+                },
+            );
         }
     };
     Effect::new({
@@ -108,10 +92,8 @@ pub fn LicensingList(
         }
     });
     on_cleanup(move || {
-        for call in [inflight, saving_call] {
-            if let Some(a) = call.try_get_value().flatten() {
-                a.abort();
-            }
+        if let Some(a) = saving_call.try_get_value().flatten() {
+            a.abort();
         }
     });
 
@@ -230,7 +212,7 @@ pub fn LicensingList(
             </p>
         </Show>
         <Show when=move || page.with(|p| p.as_ref().is_some_and(|p| p.total > 0))>
-            <AgentTable editor rows busy=Signal::derive(move || load.get() == Load::Loading) />
+            <AgentTable editor rows busy=Signal::derive(move || load.is_loading()) />
             <Pager page query go noun />
         </Show>
         {children.map(|c| view! { <div class="alc-list-actions">{c()}</div> })}

@@ -1,6 +1,6 @@
 //! One module per route; the route table is in `app.rs`.
 
-mod agent_edit;
+mod agent;
 mod agent_licensing;
 mod audit;
 mod not_found;
@@ -10,7 +10,7 @@ mod settings;
 mod sign_in;
 mod users;
 
-pub use agent_edit::AgentEditPage;
+pub use agent::{AddAgentPage, EditAgentPage};
 pub use agent_licensing::AgentLicensingPage;
 pub use audit::AuditLogPage;
 pub use not_found::NotFoundPage;

@@ -4,18 +4,11 @@
 
 use alc_domain::access::{Role, UserAccount};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-use crate::api::{Abort, Api, ApiError};
+use crate::api::Api;
 use crate::components::{NewUserForm, UserTable};
 use crate::session::use_session;
-
-#[derive(Clone, Debug, PartialEq)]
-enum Load {
-    Loading,
-    Ready,
-    Failed(ApiError),
-}
+use crate::task::{Load, Loader};
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
@@ -47,26 +40,13 @@ fn UserManagement() -> impl IntoView {
     let api = expect_context::<Api>();
     let me = use_session().user().map(|u| u.email).unwrap_or_default();
     let users = RwSignal::new(Vec::<UserAccount>::new());
-    let load = RwSignal::new(Load::Loading);
-    let abort = StoredValue::new_local(Abort::new());
-    on_cleanup(move || {
-        if let Some(a) = abort.try_get_value() {
-            a.abort();
-        }
-    });
+    let load = Loader::new();
     let reload = move || {
-        load.set(Load::Loading);
         let api = api.clone();
-        spawn_local(async move {
-            match api.users(&abort.get_value()).await {
-                Ok(list) => {
-                    users.set(list);
-                    load.set(Load::Ready);
-                }
-                Err(ApiError::Aborted) => {}
-                Err(e) => load.set(Load::Failed(e)),
-            }
-        });
+        load.run(
+            move |abort| async move { api.users(&abort).await },
+            move |list| users.set(list),
+        );
     };
     reload();
     // The server sorts by name; a new user goes where it would have put them.

@@ -178,6 +178,39 @@ async fn search_is_in_the_url_and_survives_a_reload() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_search_with_reserved_characters_finds_exactly_its_agent() {
+    let s = Session::start().await;
+    // `&` ends a query value, `+` reads as a space and `ë` is two bytes: a search
+    // escaped wrongly on its way to the server finds every agent, or none.
+    let name = "Ada & Co=+1 Zoë";
+    let created = s
+        .http
+        .post(format!("{}/api/v1/agents", s.server.url()))
+        .json(&serde_json::json!({
+            "profile": {"name": name, "email": "ada.co@northwind.example", "extension": "4000"},
+            "licenses": [],
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        created.status().is_success(),
+        "{}",
+        created.text().await.unwrap()
+    );
+    s.open("/agents").await;
+    s.wait_for_text("of 41 agents").await;
+    let search = s.labelled("Search agents").await;
+    search.send_keys("& co=+1 zoë").await.unwrap();
+    s.wait_for_text("Showing 1–1 of 1 agents").await;
+    assert!(s.page_text().await.contains(name));
+    s.browser.refresh().await.unwrap();
+    s.wait_for_text("Showing 1–1 of 1 agents").await;
+    assert_eq!(s.value("Search agents").await, "& co=+1 zoë");
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn boxes_work_from_the_keyboard() {
     let s = Session::start().await;
     s.open("/agents").await;
@@ -289,5 +322,88 @@ async fn a_supervisor_adds_edits_and_removes_a_webrtc_agent() {
         assigned(&s.api_summary().await, LicenseType::Voice),
         voice_before
     );
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_changed_meanwhile_is_not_overwritten_and_reloads_on_request() {
+    let s = Session::start().await;
+    let aaron = s.api_agent("Aaron Blake").await;
+    assert_eq!(aaron.source, alc_domain::AgentSource::Webrtc);
+    let url = format!("{}/api/v1/agents/{}", s.server.url(), aaron.id);
+    s.open(&format!("/agents/{}", aaron.id)).await;
+    s.wait_for_text("Recording Mode").await;
+    assert_eq!(s.find("h1").await.text().await.unwrap(), "Aaron Blake");
+    assert!(s.page_text().await.contains("Remove agent"));
+
+    // Another supervisor saves a preferred name meanwhile.
+    let mut detail: serde_json::Value =
+        s.http.get(&url).send().await.unwrap().json().await.unwrap();
+    detail["profile"]["preferred_name"] = "Ron".into();
+    let put = s
+        .http
+        .put(&url)
+        .json(&serde_json::json!({
+            "version": detail["version"],
+            "profile": detail["profile"],
+            "licenses": detail["licenses"],
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert!(put.status().is_success(), "{}", put.text().await.unwrap());
+
+    // Ours is refused, keeps what was typed, and offers to reload.
+    type_into(&s, "Preferred Name", "A. Blake").await;
+    s.click(&s.button("Save").await).await;
+    let reload = s.button("Reload the agent (discards your edits)").await;
+    assert_eq!(s.value("Preferred Name").await, "A. Blake");
+    s.click(&reload).await;
+    let deadline = std::time::Instant::now() + common::WAIT;
+    while s.value("Preferred Name").await != "Ron" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the form was not reloaded"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(!s.page_text().await.contains("Reload the agent"));
+
+    // Based on the new version, the same edit saves.
+    type_into(&s, "Preferred Name", "A. Blake").await;
+    s.click(&s.button("Save").await).await;
+    s.wait_for_text("Saved Aaron Blake.").await;
+    let detail: serde_json::Value = s.http.get(&url).send().await.unwrap().json().await.unwrap();
+    assert_eq!(detail["profile"]["preferred_name"], "A. Blake");
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_users_profile_keeps_the_directorys_fields_and_cannot_be_removed() {
+    let s = Session::start().await;
+    let page: alc_domain::AgentPage = s
+        .http
+        .get(format!("{}/api/v1/agents?kind=phone", s.server.url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let phone = &page.agents[0];
+    s.open(&format!("/agents/{}", phone.id)).await;
+    s.wait_for_text("Recording Mode").await;
+    assert_eq!(s.find("h1").await.text().await.unwrap(), phone.name);
+    let text = s.page_text().await;
+    assert!(text.contains("directory; change it there."), "{text}");
+    assert!(!text.contains("Remove agent"), "{text}");
+    for field in ["Name", "Email Address", "Extension"] {
+        let input = s.labelled(field).await;
+        assert!(
+            input.attr("readonly").await.unwrap().is_some(),
+            "{field} is editable"
+        );
+    }
+    assert_eq!(s.value("Extension").await, phone.extension);
     s.finish().await;
 }
