@@ -227,13 +227,11 @@ impl Api {
         version: Version,
         abort: &Abort,
     ) -> Result<AgentSaved, ApiError> {
-        self.call(
-            "DELETE",
-            &format!("/agents/{id}?version={version}"),
-            None,
-            abort,
-        )
-        .await
+        let path = with_query(
+            &format!("/agents/{id}"),
+            &alc_domain::api::RemoveQuery { version },
+        )?;
+        self.call("DELETE", &path, None, abort).await
     }
 
     pub async fn availability(

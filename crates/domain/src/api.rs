@@ -227,6 +227,13 @@ pub struct AgentSaved {
     pub summary: LicenseSummary,
 }
 
+/// `DELETE /api/v1/agents/{id}?version=`: the version the remover saw; removing an
+/// agent someone just changed is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoveQuery {
+    pub version: Version,
+}
+
 /// `GET /api/v1/agents/availability?email=&extension=&agent_id=`: whether an email or
 /// extension is free, checked as the user types.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -21,7 +21,7 @@ use alc_domain::api::{
 };
 use alc_domain::{
     AgentId, AgentPage, AgentQuery, ExtensionRanges, LicenseChangeBatch, LicenseChangeResult,
-    LicenseSummary, Version,
+    LicenseSummary,
 };
 use axum::http::StatusCode;
 
@@ -290,17 +290,11 @@ async fn update_agent(
     Ok(Json(store.update_agent(&who.actor(), id, &req).await?))
 }
 
-#[derive(serde::Deserialize)]
-struct RemoveQuery {
-    /// The version the remover saw: removing an agent someone just changed is refused.
-    version: Version,
-}
-
 async fn remove_agent(
     State(store): State<Store>,
     who: Who,
     Path(id): Path<AgentId>,
-    Query(q): Query<RemoveQuery>,
+    Query(q): Query<alc_domain::api::RemoveQuery>,
 ) -> Result<Json<AgentSaved>, ApiError> {
     Ok(Json(store.remove_agent(&who.actor(), id, q.version).await?))
 }
