@@ -17,6 +17,8 @@ use std::process::{Command, ExitCode, Stdio};
 mod unicode;
 
 const TRUNK_VERSION: &str = "0.21.14";
+/// WebKitGTK's WebDriver server (Debian's webkit2gtk-driver, which brings MiniBrowser).
+const WEBKIT_DRIVER: &str = "/usr/bin/WebKitWebDriver";
 /// Firefox's WebDriver server (not in Debian): from crates.io.
 const GECKODRIVER_VERSION: &str = "0.37.1";
 /// binaryen's wasm-opt from npm. Debian's binaryen 108 breaks wasm-bindgen 0.2.130's
@@ -98,6 +100,8 @@ fn cargo() -> Command {
 struct Tools {
     /// PATH with the pinned wasm-opt and cargo's bin folder first.
     path: OsString,
+    /// Where `cargo install` puts programs (geckodriver).
+    cargo_bin: PathBuf,
 }
 
 impl Tools {
@@ -109,7 +113,7 @@ impl Tools {
             .ok_or("neither CARGO_HOME nor HOME is set")?
             .join("bin");
         let binaryen_bin = root().join(".tools/binaryen/node_modules/.bin");
-        let mut paths = vec![binaryen_bin.clone(), cargo_bin];
+        let mut paths = vec![binaryen_bin.clone(), cargo_bin.clone()];
         paths.extend(env::split_paths(&env::var_os("PATH").unwrap_or_default()));
         let path = env::join_paths(paths).map_err(|e| e.to_string())?;
         // SAFETY: single-threaded at this point; children inherit the PATH.
@@ -174,6 +178,11 @@ impl Tools {
             } else {
                 apt_install(&["firefox-esr"])?;
             }
+            if Path::new(WEBKIT_DRIVER).exists() && Path::new("/usr/bin/Xvfb").exists() {
+                println!("WebKitWebDriver and Xvfb: present");
+            } else {
+                apt_install(&["webkit2gtk-driver", "xvfb"])?;
+            }
             let gecko = output("geckodriver", &["--version"]).unwrap_or_default();
             if gecko.contains(GECKODRIVER_VERSION) {
                 println!("geckodriver {GECKODRIVER_VERSION}: present");
@@ -190,7 +199,7 @@ impl Tools {
                 ]))?;
             }
         }
-        Ok(Tools { path })
+        Ok(Tools { path, cargo_bin })
     }
 }
 
@@ -501,21 +510,51 @@ fn test() -> Result {
                 SERVER_DEMO,
             ]),
         )?;
-        tally.cargo_test(
-            "browser tests: components in headless Chromium (wasm-bindgen-test)",
-            cargo()
-                .args([
-                    "test",
-                    "--locked",
-                    "-p",
-                    APP_PACKAGE,
-                    "--target",
-                    WASM_TARGET,
-                ])
-                .env("PATH", &tools.path)
-                .env("CHROMEDRIVER", chromedriver())
-                .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
-        )?;
+        // The components' tests in each browser: the runner drives the one whose
+        // driver variable is set (exactly one per run).
+        for (driver_var, driver, label) in [
+            (
+                "CHROMEDRIVER",
+                chromedriver(),
+                "browser tests: components in headless Chromium (wasm-bindgen-test)",
+            ),
+            (
+                "GECKODRIVER",
+                tools.cargo_bin.join("geckodriver").display().to_string(),
+                "browser tests: components in headless Firefox ESR (wasm-bindgen-test)",
+            ),
+            (
+                "SAFARIDRIVER",
+                WEBKIT_DRIVER.to_string(),
+                "browser tests: components in WebKitGTK under Xvfb (wasm-bindgen-test)",
+            ),
+        ] {
+            let display = if driver_var == "SAFARIDRIVER" {
+                Some(Xvfb::start()?)
+            } else {
+                None
+            };
+            let mut cmd = cargo();
+            cmd.args([
+                "test",
+                "--locked",
+                "-p",
+                APP_PACKAGE,
+                "--target",
+                WASM_TARGET,
+            ])
+            .env("PATH", &tools.path)
+            .env_remove("CHROMEDRIVER")
+            .env_remove("GECKODRIVER")
+            .env_remove("SAFARIDRIVER")
+            .env(driver_var, driver)
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "120");
+            if let Some(x) = &display {
+                cmd.env("DISPLAY", x.display());
+            }
+            tally.cargo_test(label, &mut cmd)?;
+            drop(display);
+        }
         // The same suite, the same binaries, in each browser.
         for (browser, label) in [
             (
@@ -526,25 +565,39 @@ fn test() -> Result {
                 "firefox",
                 "end-to-end tests: the release build, the real server, headless Firefox ESR",
             ),
+            (
+                "webkit",
+                "end-to-end tests: the release build, the real server, WebKitGTK under Xvfb",
+            ),
         ] {
+            // WebKit has no headless mode: a virtual display for its run.
+            let display = if browser == "webkit" {
+                Some(Xvfb::start()?)
+            } else {
+                None
+            };
+            let mut cmd = cargo();
+            if let Some(x) = &display {
+                cmd.env("DISPLAY", x.display());
+            }
             tally.cargo_test(
                 label,
-                cargo()
-                    .args([
-                        "test",
-                        "--locked",
-                        "-p",
-                        E2E_PACKAGE,
-                        "--",
-                        "--test-threads=1",
-                    ])
-                    .env("PATH", &tools.path)
-                    .env("ALC_E2E_BROWSER", browser)
-                    .env("ALC_SITE_DIR", &dist)
-                    .env("CHROMEDRIVER", chromedriver())
-                    .env("CHROME", chromium())
-                    .env("FIREFOX", firefox()),
+                cmd.args([
+                    "test",
+                    "--locked",
+                    "-p",
+                    E2E_PACKAGE,
+                    "--",
+                    "--test-threads=1",
+                ])
+                .env("PATH", &tools.path)
+                .env("ALC_E2E_BROWSER", browser)
+                .env("ALC_SITE_DIR", &dist)
+                .env("CHROMEDRIVER", chromedriver())
+                .env("CHROME", chromium())
+                .env("FIREFOX", firefox()),
             )?;
+            drop(display);
         }
         Ok(())
     })();
@@ -553,6 +606,46 @@ fn test() -> Result {
         tally.passed, tally.failed, tally.ignored
     );
     result
+}
+
+/// A virtual X display (Xvfb) for as long as this lives.
+struct Xvfb {
+    child: std::process::Child,
+    number: u32,
+}
+
+impl Xvfb {
+    fn start() -> Result<Xvfb> {
+        let number = (99..200)
+            .find(|n| !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists())
+            .ok_or("no free X display number")?;
+        let child = Command::new("Xvfb")
+            .arg(format!(":{number}"))
+            .args(["-screen", "0", "1600x1200x24", "-nolisten", "tcp"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start Xvfb: {e}"))?;
+        let socket = format!("/tmp/.X11-unix/X{number}");
+        for _ in 0..100 {
+            if Path::new(&socket).exists() {
+                return Ok(Xvfb { child, number });
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Err(format!("Xvfb :{number} did not come up"))
+    }
+
+    fn display(&self) -> String {
+        format!(":{}", self.number)
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// The demo's simulator (a fake directory server with well-known credentials) must not

@@ -25,7 +25,7 @@ async fn each_role_signs_in_and_only_supervisors_and_admins_get_the_console() {
         Some("true")
     );
     let described = password.attr("aria-describedby").await.unwrap().unwrap();
-    let message = s.find(&format!("#{described}")).await.text().await.unwrap();
+    let message = s.text_of(&s.find(&format!("#{described}")).await).await;
     assert!(message.contains("do not match"), "{message}");
 
     // An agent: a clear "no access" page, and a way out.
@@ -177,5 +177,27 @@ async fn the_console_runs_under_its_csp_and_a_violation_is_caught() {
         found.iter().any(|m| m.contains("192.0.2.1")),
         "the violation was not seen: {found:?}"
     );
+    s.finish().await;
+}
+
+/// The console's wasm (some 400 KB) is downloaded once per page load, in every
+/// browser: WebKit did not hand a `<link rel=preload>` to the loader's `fetch()` and
+/// downloaded it twice (the loader now starts the fetch itself, see Trunk.toml).
+#[tokio::test]
+async fn the_page_downloads_its_wasm_once() {
+    let s = Session::start_signed_out().await;
+    s.open("/").await;
+    s.wait_for_text("Sign in").await;
+    let wasm = s
+        .browser
+        .execute(
+            "return performance.getEntriesByType('resource')
+                 .filter(e => new URL(e.name).pathname.endsWith('.wasm'))
+                 .map(e => e.initiatorType)",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(wasm, serde_json::json!(["fetch"]), "wasm downloads: {wasm}");
     s.finish().await;
 }

@@ -120,7 +120,7 @@ async fn an_over_assignment_shows_the_error_and_changes_nothing() {
 
     s.click(&s.button("Save").await).await;
     s.wait_for_text("Not saved.").await;
-    let alert = s.find("[role=alert]").await.text().await.unwrap();
+    let alert = s.text_of(&s.find("[role=alert]").await).await;
     assert!(
         alert.contains("Not enough licenses") && alert.contains("SMS"),
         "{alert}"
@@ -309,7 +309,7 @@ async fn a_supervisor_adds_edits_and_removes_a_webrtc_agent() {
     let link = s.link("Priya Raman").await;
     s.click(&link).await;
     s.click(&s.button("Remove agent").await).await;
-    let dialog = s.find("[role=alertdialog]").await.text().await.unwrap();
+    let dialog = s.text_of(&s.find("[role=alertdialog]").await).await;
     assert!(
         dialog.contains("Their Voice license returns to the pool"),
         "{dialog}"

@@ -230,14 +230,19 @@ pub(super) fn DirectoryForm() -> impl IntoView {
     // A connection to another directory, waiting for the admin to confirm the switch.
     let pending = RwSignal::new(None::<DirectoryConnection>);
     let busy = RwSignal::new(false);
+    // Whether the admin has changed the form: the saved connection, when it arrives,
+    // fills it only if not (a slow answer must not wipe what they typed meanwhile).
+    let touched = RwSignal::new(false);
     {
         let api = api.clone();
         spawn_local(async move {
             if let Ok(d) = api.directory(&Abort::new()).await {
-                if let Some(s) = d.system {
-                    system.set(s);
+                if !touched.get_untracked() {
+                    if let Some(s) = d.system {
+                        system.set(s);
+                    }
+                    base_url.set(d.base_url.clone());
                 }
-                base_url.set(d.base_url.clone());
                 saved.set(d.address());
             }
         });
@@ -367,7 +372,10 @@ pub(super) fn DirectoryForm() -> impl IntoView {
             <p class="alc-hint">"Credentials are write-only: they are stored on the server and never shown again. Enter them every time you change the connection."</p>
             // Changing anything while a switch waits for confirmation withdraws it: the
             // admin confirms what the form says, not what it said.
-            <form on:submit=save on:input=move |_| pending.set(None) on:change=move |_| pending.set(None) novalidate>
+            <form on:submit=save
+                on:input=move |_| { touched.set(true); pending.set(None) }
+                on:change=move |_| { touched.set(true); pending.set(None) }
+                novalidate>
                 <div class="alc-field">
                     <label for="alc-dir-system">"Phone system"</label>
                     <select id="alc-dir-system" on:change=move |ev| {

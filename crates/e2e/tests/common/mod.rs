@@ -1,5 +1,6 @@
 //! The end-to-end harness: the real server on the release build, a browser through
-//! its WebDriver (Chromium by default; `ALC_E2E_BROWSER=firefox` for Firefox ESR), and
+//! its WebDriver (Chromium by default; `ALC_E2E_BROWSER=firefox` for Firefox ESR,
+//! `webkit` for WebKitGTK's MiniBrowser, which needs an X display in `DISPLAY`), and
 //! helpers that find things the way a person does (labels, roles, visible text).
 #![allow(dead_code)]
 
@@ -29,20 +30,27 @@ pub struct Session {
 }
 
 /// The browser the end-to-end suite drives: `ALC_E2E_BROWSER` (`chromium`, the
-/// default, or `firefox`).
+/// default, `firefox` or `webkit`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Browser {
     Chromium,
     Firefox,
+    WebKit,
 }
 
 impl Browser {
     pub fn current() -> Browser {
         match std::env::var("ALC_E2E_BROWSER").as_deref() {
             Ok("firefox") => Browser::Firefox,
+            Ok("webkit") => Browser::WebKit,
             Ok("chromium") | Ok("") | Err(_) => Browser::Chromium,
-            Ok(other) => panic!("ALC_E2E_BROWSER={other}: use chromium or firefox"),
+            Ok(other) => panic!("ALC_E2E_BROWSER={other}: use chromium, firefox or webkit"),
         }
+    }
+
+    /// Whether one driver serves several sessions (only chromedriver does).
+    fn shares_driver(self) -> bool {
+        self == Browser::Chromium
     }
 }
 
@@ -60,6 +68,10 @@ impl Driver {
         let (program, args) = match browser {
             Browser::Chromium => (
                 std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into()),
+                vec![format!("--port={port}")],
+            ),
+            Browser::WebKit => (
+                std::env::var("WEBKITDRIVER").unwrap_or_else(|_| "/usr/bin/WebKitWebDriver".into()),
                 vec![format!("--port={port}")],
             ),
             Browser::Firefox => (
@@ -191,9 +203,9 @@ impl Session {
     pub async fn another_browser(&self, name: &str) -> Client {
         let profile = self._dir.path().join(format!("profile-{name}"));
         match Browser::current() {
-            Browser::Chromium => connect(&self.driver.url, &profile).await,
-            Browser::Firefox => {
-                let driver = Driver::start(Browser::Firefox, self._dir.path());
+            b if b.shares_driver() => connect(&self.driver.url, &profile).await,
+            b => {
+                let driver = Driver::start(b, self._dir.path());
                 let client = connect(&driver.url, &profile).await;
                 self.others.lock().unwrap().push(driver);
                 client
@@ -302,6 +314,11 @@ impl Session {
 
     pub async fn page_text(&self) -> String {
         self.window().page_text().await
+    }
+
+    /// An element's visible text, the same way in every browser.
+    pub async fn text_of(&self, el: &Element) -> String {
+        self.window().text_of(el).await
     }
 
     /// Waits until the page shows `text`.
@@ -468,8 +485,26 @@ impl Window<'_> {
         input.prop("value").await.unwrap().unwrap_or_default()
     }
 
+    /// The page's visible text. Read as `innerText` in every browser: WebDriver's
+    /// element text has no line breaks between blocks in WebKit, so it would compare
+    /// differently there.
     pub async fn page_text(&self) -> String {
-        self.find("body").await.text().await.unwrap()
+        let body = self.find("body").await;
+        self.text_of(&body).await
+    }
+
+    /// An element's visible text, as [`Window::page_text`] reads it.
+    pub async fn text_of(&self, el: &Element) -> String {
+        self.client
+            .execute(
+                "return arguments[0].innerText",
+                vec![serde_json::to_value(el).unwrap()],
+            )
+            .await
+            .unwrap()
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 
     /// Waits until the page shows `text`.
@@ -489,11 +524,10 @@ impl Window<'_> {
     }
 
     pub async fn counter(&self, license: &str) -> String {
-        self.find(&format!("[role=group][aria-label=\"{license}\"]"))
-            .await
-            .text()
-            .await
-            .unwrap()
+        let group = self
+            .find(&format!("[role=group][aria-label=\"{license}\"]"))
+            .await;
+        self.text_of(&group).await
     }
 }
 
@@ -511,6 +545,16 @@ async fn connect(url: &str, profile: &std::path::Path) -> Client {
                     "--no-first-run", "--window-size=1400,1000",
                     format!("--user-data-dir={}", profile.display()),
                 ]
+            }
+        }),
+        Browser::WebKit => json!({
+            "browserName": "MiniBrowser",
+            "webkitgtk:browserOptions": {
+                "binary": std::env::var("MINIBROWSER").unwrap_or_else(|_| {
+                    "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser".into()
+                }),
+                // Without it (or without a display) session creation hangs.
+                "args": ["--automation"]
             }
         }),
         Browser::Firefox => json!({
@@ -534,14 +578,24 @@ async fn connect(url: &str, profile: &std::path::Path) -> Client {
             }
         }),
     };
+    if Browser::current() == Browser::WebKit && std::env::var_os("DISPLAY").is_none() {
+        panic!("WebKit needs an X display: set DISPLAY (cargo xtask test starts Xvfb)");
+    }
     let deadline = Instant::now() + WAIT;
     loop {
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        match ClientBuilder::new(connector)
-            .capabilities(caps.as_object().unwrap().clone())
-            .connect(url)
-            .await
-        {
+        let mut builder = ClientBuilder::new(connector);
+        builder.capabilities(caps.as_object().unwrap().clone());
+        let attempt = builder.connect(url);
+        // WebKit's session creation hangs instead of failing without `--automation`
+        // or a display: bounded, with a message that says so.
+        let Ok(attempt) = tokio::time::timeout(WAIT, attempt).await else {
+            panic!(
+                "no browser session from {url} within {WAIT:?} (WebKit: is DISPLAY={:?} an X display, and MiniBrowser started with --automation?)",
+                std::env::var("DISPLAY").unwrap_or_default()
+            );
+        };
+        match attempt {
             Ok(c) => return c,
             Err(e) if Instant::now() < deadline => {
                 let _ = e;
