@@ -322,90 +322,41 @@ async fn a_wrong_key_or_algorithm_is_refused() {
 async fn every_required_claim_is_checked() {
     let p = start(false, true).await;
     let unauthorized = StatusCode::UNAUTHORIZED;
-    let mut n = 0;
-    let mut with = |change: &dyn Fn(&mut serde_json::Map<String, Value>)| {
-        n += 1;
-        let mut c = p.claims(&format!("c-{n}"));
-        change(c.as_object_mut().unwrap());
+    // Each case: a claim set to a value, or removed (None).
+    let cases: [(&str, &str, Option<Value>); 11] = [
+        ("wrong iss", "iss", Some(json!("https://evil.example"))),
+        ("no iss", "iss", None),
+        ("wrong aud", "aud", Some(json!("another-app"))),
+        ("no aud", "aud", None),
+        ("no sub", "sub", None),
+        ("empty sub", "sub", Some(json!(""))),
+        ("no exp", "exp", None),
+        ("exp as text", "exp", Some(json!("tomorrow"))),
+        ("no iat", "iat", None),
+        ("no jti", "jti", None),
+        ("no email", "email", None),
+    ];
+    let with = |jti: &str, claim: &str, value: Option<Value>| {
+        let mut c = p.claims(jti);
+        let map = c.as_object_mut().unwrap();
+        match value {
+            Some(v) => map.insert(claim.into(), v),
+            None => map.remove(claim),
+        };
         ed(&c)
     };
-    let cases: Vec<(&str, String)> = vec![
-        (
-            "wrong iss",
-            with(&|c| {
-                c.insert("iss".into(), json!("https://evil.example"));
-            }),
-        ),
-        (
-            "no iss",
-            with(&|c| {
-                c.remove("iss");
-            }),
-        ),
-        (
-            "wrong aud",
-            with(&|c| {
-                c.insert("aud".into(), json!("another-app"));
-            }),
-        ),
-        (
-            "no aud",
-            with(&|c| {
-                c.remove("aud");
-            }),
-        ),
-        (
-            "no sub",
-            with(&|c| {
-                c.remove("sub");
-            }),
-        ),
-        (
-            "empty sub",
-            with(&|c| {
-                c.insert("sub".into(), json!(""));
-            }),
-        ),
-        (
-            "no exp",
-            with(&|c| {
-                c.remove("exp");
-            }),
-        ),
-        (
-            "exp as text",
-            with(&|c| {
-                c.insert("exp".into(), json!("tomorrow"));
-            }),
-        ),
-        (
-            "no iat",
-            with(&|c| {
-                c.remove("iat");
-            }),
-        ),
-        (
-            "no jti",
-            with(&|c| {
-                c.remove("jti");
-            }),
-        ),
-        (
-            "no email",
-            with(&|c| {
-                c.remove("email");
-            }),
-        ),
-    ];
+    let cases: Vec<(&str, String)> = cases
+        .into_iter()
+        .enumerate()
+        .map(|(i, (what, claim, value))| (what, with(&format!("c-{i}"), claim, value)))
+        .collect();
     for (what, token) in &cases {
         let got = p.exchange(token).await;
         assert_eq!(got.0, unauthorized, "{what}: {:?}", got.1);
         assert_eq!(got.1["code"], "invalid_assertion", "{what}: {:?}", got.1);
     }
     // An audience list that includes ours is fine.
-    let token = with(&|c| {
-        c.insert("aud".into(), json!(["other", AUDIENCE]));
-    });
+    let token = with("c-list", "aud", Some(json!(["other", AUDIENCE])));
     assert_eq!(p.exchange(&token).await.0, StatusCode::CREATED);
 }
 
