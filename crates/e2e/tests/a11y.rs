@@ -58,11 +58,15 @@ impl std::fmt::Display for Violation {
             "  {} ({}): {} <{}>",
             self.id, self.impact, self.help, self.url
         )?;
-        for (target, summary) in &self.nodes {
+        const SHOWN: usize = 5;
+        for (target, summary) in self.nodes.iter().take(SHOWN) {
             writeln!(f, "    at {target}")?;
             for line in summary.lines() {
                 writeln!(f, "       {line}")?;
             }
+        }
+        if self.nodes.len() > SHOWN {
+            writeln!(f, "    … and {} more elements", self.nodes.len() - SHOWN)?;
         }
         Ok(())
     }
