@@ -456,6 +456,10 @@ async fn every_screen_and_state_has_no_wcag_21_aa_violation() {
     s.wait_for_text("UC directory").await;
     settled(&s).await;
     axe.check(&s, "Settings").await;
+    // Fewer Voice seats than are assigned: refused as it is typed.
+    type_into(&s, "Voice seats", "1").await;
+    wait_for(&s, "#alc-buy-voice[aria-invalid=true]").await;
+    axe.check(&s, "Settings with a refused purchase").await;
 
     go(&s, "Audit Log").await;
     wait_for(&s, ".alc-table tbody tr").await;
