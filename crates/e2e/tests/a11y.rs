@@ -270,7 +270,7 @@ impl Axe {
     }
 }
 
-/// Waits until `css` matches an element (shorter than [`Session::find`]'s message).
+/// Waits until `css` matches an element.
 async fn wait_for(s: &Session, css: &str) {
     s.find(css).await;
 }
