@@ -24,6 +24,9 @@ const GECKODRIVER_VERSION: &str = "0.37.1";
 /// binaryen's wasm-opt from npm. Debian's binaryen 108 breaks wasm-bindgen 0.2.130's
 /// output without any error (see TOOLCHAIN.md); Trunk.toml pins this version too.
 const BINARYEN_VERSION: &str = "132";
+/// axe-core from npm: the end-to-end suite's accessibility check (crates/e2e/tests/a11y.rs).
+/// Pinned exactly: a new release may add rules.
+const AXE_VERSION: &str = "4.14.1";
 const APP_PACKAGE: &str = "agent-licensing-console";
 const E2E_PACKAGE: &str = "alc-e2e";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
@@ -102,6 +105,8 @@ struct Tools {
     path: OsString,
     /// Where `cargo install` puts programs (geckodriver).
     cargo_bin: PathBuf,
+    /// axe-core's `axe.min.js` (installed only for the browser tests).
+    axe: Option<PathBuf>,
 }
 
 impl Tools {
@@ -167,7 +172,9 @@ impl Tools {
                 ]))?;
         }
 
+        let mut axe = None;
         if browser {
+            axe = Some(ensure_axe()?);
             if Path::new(&chromedriver()).exists() && Path::new(&chromium()).exists() {
                 println!("chromium and chromedriver: present");
             } else {
@@ -199,8 +206,45 @@ impl Tools {
                 ]))?;
             }
         }
-        Ok(Tools { path, cargo_bin })
+        Ok(Tools {
+            path,
+            cargo_bin,
+            axe,
+        })
     }
+}
+
+/// axe-core into `.tools/axe` unless that version is already there; its `axe.min.js`.
+fn ensure_axe() -> Result<PathBuf> {
+    let prefix = root().join(".tools/axe");
+    let package = prefix.join("node_modules/axe-core");
+    let script = package.join("axe.min.js");
+    let installed = fs::read_to_string(package.join("package.json")).unwrap_or_default();
+    if script.is_file() && installed.contains(&format!("\"version\": \"{AXE_VERSION}\"")) {
+        println!("axe-core {AXE_VERSION}: present");
+        return Ok(script);
+    }
+    if output("npm", &["--version"]).is_none() {
+        apt_install(&["nodejs", "npm"])?;
+    }
+    fs::create_dir_all(&prefix).map_err(|e| e.to_string())?;
+    sh(Command::new("npm")
+        .arg("install")
+        .arg("--prefix")
+        .arg(&prefix)
+        .args([
+            "--no-audit",
+            "--no-fund",
+            "--no-save",
+            &format!("axe-core@{AXE_VERSION}"),
+        ]))?;
+    if !script.is_file() {
+        return Err(format!(
+            "npm installed axe-core but {} is missing",
+            script.display()
+        ));
+    }
+    Ok(script)
 }
 
 fn chromedriver() -> String {
@@ -595,7 +639,11 @@ fn test() -> Result {
                 .env("ALC_SITE_DIR", &dist)
                 .env("CHROMEDRIVER", chromedriver())
                 .env("CHROME", chromium())
-                .env("FIREFOX", firefox()),
+                .env("FIREFOX", firefox())
+                .env(
+                    "ALC_AXE_JS",
+                    tools.axe.as_ref().ok_or("axe-core not installed")?,
+                ),
             )?;
             drop(display);
         }
