@@ -17,6 +17,7 @@ mod common;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use alc_domain::LicenseType;
 use common::{Browser, Session, WAIT, Window};
 use fantoccini::Locator;
 use serde_json::Value;
@@ -236,7 +237,8 @@ impl Findings {
     }
 
     /// The screen now shown, at each width: screenshot, then every check.
-    async fn check(&mut self, w: &Window<'_>, screen: &str) {
+    /// `license_columns`: how many license column headers the screen shows.
+    async fn check(&mut self, w: &Window<'_>, screen: &str, license_columns: usize) {
         for width in WIDTHS {
             resize(w, width).await;
             let png = w.client.screenshot().await.unwrap();
@@ -249,6 +251,11 @@ impl Findings {
                 .find_all(Locator::Css("th.alc-lic-col"))
                 .await
                 .unwrap();
+            assert_eq!(
+                headers.len(),
+                license_columns,
+                "{screen}: license column headers (th.alc-lic-col)"
+            );
             for th in &headers {
                 let arg = serde_json::to_value(th).unwrap();
                 found.extend(strings(
@@ -381,43 +388,44 @@ async fn every_screen_holds_its_layout_from_1440_to_768_px() {
 
     w.open("/").await;
     ready(&w, "Sign in", "Sign in").await;
-    f.check(&w, "Sign in").await;
+    f.check(&w, "Sign in", 0).await;
 
     // An admin sees every screen.
     s.sign_in("admin@northwind.example", "admin-demo-2026")
         .await;
     ready(&w, "Agent Licensing", "Showing 1–40 of 40 agents").await;
-    f.check(&w, "Agent Licensing").await;
+    f.check(&w, "Agent Licensing", LicenseType::ALL.len()).await;
 
     go(&w, "Add Agent").await;
     ready(&w, "Add Agent", "Recording Mode").await;
-    f.check(&w, "Add Agent").await;
+    f.check(&w, "Add Agent", 0).await;
 
     go(&w, "Agent Licensing").await;
     ready(&w, "Agent Licensing", "Showing 1–40 of 40 agents").await;
     go(&w, "Aaron Blake").await;
     ready(&w, "Aaron Blake", "Recording Mode").await;
-    f.check(&w, "Agent profile").await;
+    f.check(&w, "Agent profile", 0).await;
 
     go(&w, "Phone User Licensing").await;
     ready(&w, "Phone User Licensing", "of 26 phone users").await;
-    f.check(&w, "Phone User Licensing").await;
+    f.check(&w, "Phone User Licensing", LicenseType::ALL.len())
+        .await;
 
     go(&w, "Settings").await;
     ready(&w, "Settings", "Save extension plan").await;
-    f.check(&w, "Settings").await;
+    f.check(&w, "Settings", 0).await;
 
     go(&w, "Audit Log").await;
     ready(&w, "Audit Log", "Signed in").await;
-    f.check(&w, "Audit Log").await;
+    f.check(&w, "Audit Log", 0).await;
 
     go(&w, "Console Users").await;
     ready(&w, "Console Users", "Sam Supervisor").await;
-    f.check(&w, "Console Users").await;
+    f.check(&w, "Console Users", 0).await;
 
     go(&w, "Change password").await;
     ready(&w, "Change password", "Confirm new password").await;
-    f.check(&w, "Change password").await;
+    f.check(&w, "Change password", 0).await;
 
     s.finish().await;
     println!(
