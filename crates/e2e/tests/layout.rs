@@ -156,7 +156,9 @@ return problems;
 /// One license column header (`arguments[0]`): scrolled into view from the start of
 /// its scroll container, it lies fully inside the container's visible box and the
 /// window, nothing covers it, and the row headers (the sticky name column) are still
-/// in view. Scrolls back afterwards.
+/// in view. At the widest width (`arguments[1]` true) the table needs no scrolling at
+/// all: the Transcription column once hid past the card's edge at 1400 px. Scrolls
+/// back afterwards.
 const CHECK_HEADER: &str = r#"
 const th = arguments[0];
 const problems = [];
@@ -164,6 +166,9 @@ const name = th.textContent.trim();
 let sc = th.parentElement;
 while (sc && !['auto', 'scroll'].includes(getComputedStyle(sc).overflowX)) sc = sc.parentElement;
 if (!sc) return [`the ${name} column's table has no scroll container`];
+if (arguments[1] && sc.scrollWidth > sc.clientWidth + 1) {
+  problems.push(`the ${name} column's table is ${sc.scrollWidth} px wide in a ${sc.clientWidth} px card: at the widest width it should fit`);
+}
 sc.scrollLeft = 0;
 th.scrollIntoView({block: 'nearest', inline: 'nearest'});
 const r = th.getBoundingClientRect();
@@ -257,10 +262,11 @@ impl Findings {
                 "{screen}: license column headers (th.alc-lic-col)"
             );
             for th in &headers {
-                let arg = serde_json::to_value(th).unwrap();
-                found.extend(strings(
-                    w.client.execute(CHECK_HEADER, vec![arg]).await.unwrap(),
-                ));
+                let args = vec![
+                    serde_json::to_value(th).unwrap(),
+                    (width == WIDTHS[0]).into(),
+                ];
+                found.extend(strings(w.client.execute(CHECK_HEADER, args).await.unwrap()));
             }
             if !headers.is_empty() {
                 // The table scrolled to its last column: the name column still beside it.
