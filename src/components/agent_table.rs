@@ -23,7 +23,7 @@ pub fn AgentTable(
                 </caption>
                 <thead>
                     <tr>
-                        <th scope="col">"Name"</th>
+                        <th scope="col" class="alc-name-col">"Name"</th>
                         <th scope="col">"Extension"</th>
                         <th scope="col">"Email"</th>
                         <th scope="col">"Source"</th>

@@ -280,7 +280,7 @@ async fn a_supervisor_adds_edits_and_removes_a_webrtc_agent() {
             .contains(&format!("{} of 25 assigned", voice_before + 1))
     );
 
-    s.click(&s.button("Add Agent").await).await;
+    s.click(&s.button("Save").await).await;
     s.wait_for_text("Added Priya Raman.").await;
     s.wait_for_text("of 41 agents").await;
     assert!(

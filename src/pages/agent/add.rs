@@ -32,7 +32,6 @@ pub fn AddAgentPage() -> impl IntoView {
                     agent=new_agent()
                     directory=None
                     label="New agent"
-                    submit="Add Agent"
                     on_save=Callback::new(move |(profile, licenses)| {
                         save(CreateAgent { profile, licenses })
                     })

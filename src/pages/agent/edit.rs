@@ -60,7 +60,6 @@ pub fn EditAgentPage(id: AgentId) -> impl IntoView {
                 agent=agent.clone()
                 directory
                 label="Agent profile"
-                submit="Save"
                 on_save=Callback::new(move |(profile, licenses)| {
                     save(UpdateAgent { version, profile, licenses })
                 })

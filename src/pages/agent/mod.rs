@@ -315,8 +315,9 @@ fn Loaded(load: Loader, retry: Callback<()>, #[prop(into)] form: ViewFn) -> impl
     }
 }
 
-/// The profile form with its license boxes and actions: Save (`submit` names it),
-/// Cancel, and any of the page's own (`children`).
+/// The profile form with its license boxes and actions: Save (on Add Agent too, as
+/// Xima's guide names it: 'Select "Save" in the Agent Profile window'), Cancel, and
+/// any of the page's own (`children`).
 #[component]
 fn ProfileEditor(
     page: AgentPage,
@@ -326,8 +327,6 @@ fn ProfileEditor(
     directory: Option<&'static str>,
     /// The form's accessible name.
     label: &'static str,
-    /// The Save button's text.
-    submit: &'static str,
     /// Sends the form once it is valid: the profile and the licenses as ticked.
     on_save: Callback<(AgentProfile, LicenseSet)>,
     #[prop(optional)] children: Option<Children>,
@@ -357,7 +356,7 @@ fn ProfileEditor(
             />
             <div class="alc-form__actions">
                 <button type="submit" class="alc-button alc-button--primary" disabled=move || editor.saving.get()>
-                    {move || if editor.saving.get() { "Saving…" } else { submit }}
+                    {move || if editor.saving.get() { "Saving…" } else { "Save" }}
                 </button>
                 <Link href="/agents" class="alc-button">"Cancel"</Link>
                 {children.map(|c| c())}
