@@ -16,7 +16,7 @@ pub fn AgentTable(
     busy: Signal<bool>,
 ) -> impl IntoView {
     view! {
-        <div class="alc-table-wrap">
+        <div class="alc-table-wrap" role="region" aria-label="Agents and their licenses" tabindex="0">
             <table class="alc-table" aria-busy=move || busy.get().to_string()>
                 <caption class="alc-sr-only">
                     "Agents and their licenses. Tick a box to assign that license; changes apply when you save."

@@ -32,7 +32,7 @@ pub fn UserTable(
 ) -> impl IntoView {
     let me = StoredValue::new(me);
     view! {
-        <div class="alc-table-wrap">
+        <div class="alc-table-wrap" role="region" aria-label="Console users" tabindex="0">
             <table class="alc-table alc-users">
                 <caption class="alc-sr-only">"Console users, by name"</caption>
                 <thead>

@@ -151,7 +151,7 @@ pub fn AuditLogPage() -> impl IntoView {
                 return view! { <p class="alc-empty" role="status">"No changes match these filters."</p> }.into_any();
             }
             view! {
-                <div class="alc-table-wrap">
+                <div class="alc-table-wrap" role="region" aria-label="Recorded changes" tabindex="0">
                     <table class="alc-table alc-audit">
                         <caption class="alc-sr-only">"Recorded changes, newest first"</caption>
                         <thead>

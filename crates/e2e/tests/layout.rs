@@ -228,6 +228,7 @@ impl Findings {
         let browser = match Browser::current() {
             Browser::Chromium => "chromium",
             Browser::Firefox => "firefox",
+            Browser::WebKit => "webkit",
         };
         let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../target"))
             .join("layout-screenshots")
