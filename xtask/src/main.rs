@@ -462,6 +462,7 @@ struct Tally {
 impl Tally {
     fn cargo_test(&mut self, label: &str, cmd: &mut Command) -> Result {
         step(label);
+        let started = std::time::Instant::now();
         let mut child = cmd
             .current_dir(root())
             .stdout(Stdio::piped())
@@ -495,7 +496,10 @@ impl Tally {
         let status = child.wait().map_err(|e| e.to_string())?;
         self.passed += passed;
         self.failed += failed;
-        println!("[{label}: {passed} passed, {failed} failed]");
+        println!(
+            "[{label}: {passed} passed, {failed} failed, {:.0} s]",
+            started.elapsed().as_secs_f64()
+        );
         if status.success() {
             Ok(())
         } else {
