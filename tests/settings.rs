@@ -5,72 +5,27 @@
 //! does and confirmed it. The API is a stand-in behind `window.fetch`.
 #![cfg(target_arch = "wasm32")]
 
-use agent_licensing_console::api::Api;
 use agent_licensing_console::pages::SettingsPage;
-use agent_licensing_console::router::Navigator;
-use agent_licensing_console::session::{Session, SessionState};
+use agent_licensing_console::session::SessionState;
 use alc_domain::access::{ConsoleUser, Role, SessionInfo};
 use leptos::prelude::*;
 use serde_json::{Value, json};
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
-use web_sys::{Element, HtmlElement, HtmlInputElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 const BASE: &str = "/fake/settings-api";
 
-/// Replaces `window.fetch` for `BASE`: each call is recorded, and answered from the
-/// table [`answer`] fills (404 for anything not in it).
+mod support;
+use support::{Mounted, answer, calls};
+
+/// The stand-in API for this file's calls.
 fn fake_api() {
-    js_sys::eval(&format!(
-        r#"
-        window.__calls = [];
-        window.__answers = {{}};
-        window.__realFetch ??= window.fetch;
-        window.fetch = async (request) => {{
-            const url = new URL(request.url);
-            if (!url.pathname.startsWith("{BASE}/")) return window.__realFetch(request);
-            const key = request.method + " " + url.pathname.slice("{BASE}".length);
-            const body = request.method === "GET" ? null : await request.text();
-            window.__calls.push({{key, body}});
-            const a = window.__answers[key];
-            return a
-                ? new Response(a.body, {{status: a.status, headers: {{"content-type": "application/json"}}}})
-                : new Response('{{"code":"not_found","message":"Not here."}}',
-                    {{status: 404, headers: {{"content-type": "application/json"}}}});
-        }};
-        "#
-    ))
-    .unwrap();
+    support::fake_api(BASE)
 }
 
-/// From now on, `key` (`"PATCH /users/2"`) answers `status` with `body`.
-fn answer(key: &str, status: u16, body: Value) {
-    js_sys::eval(&format!(
-        "window.__answers[{}] = {{status: {status}, body: {}}}",
-        serde_json::to_string(key).unwrap(),
-        serde_json::to_string(&body.to_string()).unwrap(),
-    ))
-    .unwrap();
-}
-
-/// The calls made so far, as `"METHOD /path"`, with their bodies.
-fn calls() -> Vec<(String, Option<Value>)> {
-    let text = js_sys::eval("JSON.stringify(window.__calls)")
-        .unwrap()
-        .as_string()
-        .unwrap();
-    let list: Vec<Value> = serde_json::from_str(&text).unwrap();
-    list.into_iter()
-        .map(|c| {
-            let body = c["body"]
-                .as_str()
-                .and_then(|b| serde_json::from_str(b).ok());
-            (c["key"].as_str().unwrap_or_default().to_string(), body)
-        })
-        .collect()
+fn mount(session: SessionState, view: impl FnOnce() -> AnyView + 'static) -> Mounted {
+    support::mount(BASE, session, view)
 }
 
 fn session_info() -> SessionInfo {
@@ -83,152 +38,6 @@ fn session_info() -> SessionInfo {
         must_change_password: false,
         csrf_token: Some("csrf".into()),
         expires_at: "2099-01-01T00:00:00Z".into(),
-    }
-}
-
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        window()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    JsFuture::from(promise).await.unwrap();
-}
-
-struct Mounted {
-    host: Element,
-    _handle: leptos::mount::UnmountHandle<leptos::tachys::view::any_view::AnyViewState>,
-}
-
-/// Mounts `view` with the stand-in API, a session of `session` and an in-memory
-/// navigator.
-fn mount(session: SessionState, view: impl FnOnce() -> AnyView + 'static) -> Mounted {
-    let host = document().create_element("div").unwrap();
-    document().body().unwrap().append_child(&host).unwrap();
-    let handle = leptos::mount::mount_to(host.clone().unchecked_into(), move || {
-        provide_context(Api::new(BASE));
-        provide_context(Session(RwSignal::new(session)));
-        provide_context(Navigator::in_memory(""));
-        view()
-    });
-    Mounted {
-        host,
-        _handle: handle,
-    }
-}
-
-impl Mounted {
-    fn text(&self) -> String {
-        self.host.text_content().unwrap_or_default()
-    }
-
-    /// Waits (up to 5 s) until `test` holds.
-    async fn until(&self, what: &str, test: impl Fn(&Mounted) -> bool) {
-        for _ in 0..100 {
-            if test(self) {
-                return;
-            }
-            sleep(50).await;
-        }
-        panic!("never saw {what}; the page says: {}", self.text());
-    }
-
-    async fn until_text(&self, text: &str) {
-        self.until(&format!("{text:?}"), |m| m.text().contains(text))
-            .await;
-    }
-
-    /// The control a `<label>` with this text names.
-    fn field(&self, label: &str) -> HtmlElement {
-        let labels = self.host.query_selector_all("label").unwrap();
-        let id = (0..labels.length())
-            .filter_map(|i| labels.item(i))
-            .map(|l| l.unchecked_into::<Element>())
-            .find(|l| l.text_content().as_deref() == Some(label))
-            .unwrap_or_else(|| panic!("no label {label}; the page says: {}", self.text()))
-            .get_attribute("for")
-            .unwrap();
-        document().get_element_by_id(&id).unwrap().unchecked_into()
-    }
-
-    /// The texts a screen reader reads with the field, of one kind (`error`, `hint`).
-    fn described(&self, label: &str, kind: &str) -> String {
-        let ids = self
-            .field(label)
-            .get_attribute("aria-describedby")
-            .unwrap_or_default();
-        ids.split(' ')
-            .filter_map(|id| document().get_element_by_id(id))
-            .filter(|e| e.class_name().contains(kind))
-            .filter_map(|e| e.text_content())
-            .collect()
-    }
-
-    fn message(&self, label: &str) -> String {
-        self.described(label, "error")
-    }
-
-    fn invalid(&self, label: &str) -> bool {
-        self.field(label).get_attribute("aria-invalid").as_deref() == Some("true")
-    }
-
-    async fn type_in(&self, label: &str, text: &str) {
-        let input: HtmlInputElement = self.field(label).unchecked_into();
-        input.set_value(text);
-        input
-            .dispatch_event(&web_sys::Event::new("input").unwrap())
-            .unwrap();
-        leptos::task::tick().await;
-    }
-
-    async fn choose(&self, label: &str, value: &str) {
-        let select = self.field(label);
-        js_sys::Reflect::set(&select, &"value".into(), &JsValue::from_str(value)).unwrap();
-        select
-            .dispatch_event(&web_sys::Event::new("change").unwrap())
-            .unwrap();
-        leptos::task::tick().await;
-    }
-
-    fn value(&self, label: &str) -> String {
-        js_sys::Reflect::get(&self.field(label), &"value".into())
-            .unwrap()
-            .as_string()
-            .unwrap_or_default()
-    }
-
-    /// A button by its accessible name: its `aria-label`, else its text.
-    fn button(&self, name: &str) -> Option<HtmlElement> {
-        let buttons = self.host.query_selector_all("button").unwrap();
-        (0..buttons.length())
-            .filter_map(|i| buttons.item(i))
-            .map(|b| b.unchecked_into::<Element>())
-            .find(|b| {
-                b.get_attribute("aria-label")
-                    .or_else(|| b.text_content())
-                    .as_deref()
-                    == Some(name)
-            })
-            .map(|b| b.unchecked_into())
-    }
-
-    async fn click(&self, name: &str) {
-        self.button(name)
-            .unwrap_or_else(|| panic!("no button {name}; the page says: {}", self.text()))
-            .click();
-        leptos::task::tick().await;
-    }
-
-    fn live(&self, role: &str) -> String {
-        let regions = self
-            .host
-            .query_selector_all(&format!("[role={role}]"))
-            .unwrap();
-        (0..regions.length())
-            .filter_map(|i| regions.item(i))
-            .filter_map(|e| e.text_content())
-            .collect::<Vec<_>>()
-            .join(" | ")
     }
 }
 
