@@ -155,21 +155,10 @@ impl Tools {
         if have.contains(&format!("version {BINARYEN_VERSION}")) {
             println!("wasm-opt (binaryen {BINARYEN_VERSION}): present");
         } else {
-            if output("npm", &["--version"]).is_none() {
-                apt_install(&["nodejs", "npm"])?;
-            }
-            let prefix = root().join(".tools/binaryen");
-            fs::create_dir_all(&prefix).map_err(|e| e.to_string())?;
-            sh(Command::new("npm")
-                .arg("install")
-                .arg("--prefix")
-                .arg(&prefix)
-                .args([
-                    "--no-audit",
-                    "--no-fund",
-                    "--no-save",
-                    &format!("binaryen@{BINARYEN_VERSION}"),
-                ]))?;
+            npm_install(
+                &root().join(".tools/binaryen"),
+                &format!("binaryen@{BINARYEN_VERSION}"),
+            )?;
         }
 
         let mut axe = None;
@@ -215,6 +204,20 @@ impl Tools {
 }
 
 /// axe-core into `.tools/axe` unless that version is already there; its `axe.min.js`.
+/// `npm install package` into `prefix` (under `.tools/`), with Debian's npm if the
+/// machine has none.
+fn npm_install(prefix: &Path, package: &str) -> Result {
+    if output("npm", &["--version"]).is_none() {
+        apt_install(&["nodejs", "npm"])?;
+    }
+    fs::create_dir_all(prefix).map_err(|e| e.to_string())?;
+    sh(Command::new("npm")
+        .arg("install")
+        .arg("--prefix")
+        .arg(prefix)
+        .args(["--no-audit", "--no-fund", "--no-save", package]))
+}
+
 fn ensure_axe() -> Result<PathBuf> {
     let prefix = root().join(".tools/axe");
     let package = prefix.join("node_modules/axe-core");
@@ -224,20 +227,7 @@ fn ensure_axe() -> Result<PathBuf> {
         println!("axe-core {AXE_VERSION}: present");
         return Ok(script);
     }
-    if output("npm", &["--version"]).is_none() {
-        apt_install(&["nodejs", "npm"])?;
-    }
-    fs::create_dir_all(&prefix).map_err(|e| e.to_string())?;
-    sh(Command::new("npm")
-        .arg("install")
-        .arg("--prefix")
-        .arg(&prefix)
-        .args([
-            "--no-audit",
-            "--no-fund",
-            "--no-save",
-            &format!("axe-core@{AXE_VERSION}"),
-        ]))?;
+    npm_install(&prefix, &format!("axe-core@{AXE_VERSION}"))?;
     if !script.is_file() {
         return Err(format!(
             "npm installed axe-core but {} is missing",

@@ -67,6 +67,20 @@ fn sso(allow_admin: bool) -> SsoConfig {
     sso
 }
 
+/// The account's first admin, by password (single sign-on cannot make admins unless
+/// allowed): owner@example.com.
+async fn add_owner(store: &alc_server::Store) {
+    store
+        .upsert_console_user(
+            "owner@example.com",
+            "Owner",
+            alc_domain::access::Role::Admin,
+            "correct horse battery",
+        )
+        .await
+        .unwrap();
+}
+
 struct Portal {
     server: Running,
     clock: Clock,
@@ -86,17 +100,7 @@ async fn start(allow_admin: bool, password_tokens: bool) -> Portal {
     })
     .await
     .unwrap();
-    // The account's first admin, by password (single sign-on cannot make admins here).
-    server
-        .store
-        .upsert_console_user(
-            "owner@example.com",
-            "Owner",
-            alc_domain::access::Role::Admin,
-            "correct horse battery",
-        )
-        .await
-        .unwrap();
+    add_owner(&server.store).await;
     Portal {
         server,
         clock,
@@ -608,16 +612,7 @@ async fn without_single_sign_on_set_up_the_exchange_says_so_and_tokens_can_be_sw
         r.json::<Value>().await.unwrap()["code"],
         "sso_not_configured"
     );
-    server
-        .store
-        .upsert_console_user(
-            "owner@example.com",
-            "Owner",
-            alc_domain::access::Role::Admin,
-            "correct horse battery",
-        )
-        .await
-        .unwrap();
+    add_owner(&server.store).await;
     let r = http
         .post(format!("{}/api/v1/auth/tokens", server.url()))
         .json(&json!({"email": "owner@example.com", "password": "correct horse battery"}))
