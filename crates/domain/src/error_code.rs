@@ -148,6 +148,8 @@ error_codes! {
     AddressNotAllowed = "address_not_allowed",
     DirectoryNotConnected = "directory_not_connected",
     RefreshRunning = "refresh_running",
+    /// A refresh read one directory and the connection was switched before it applied.
+    DirectoryChanged = "directory_changed",
     /// The directory was read but saving it failed.
     RefreshFailed = "refresh_failed",
     DirectoryAuth = "directory_auth",

@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 
 use crate::error::ApiError;
 use crate::store::access::Actor;
-use crate::store::{Store, source_of};
+use crate::store::{Store, StoreError, source_of};
 
 /// The state shared by every request: at most one run.
 #[derive(Clone)]
@@ -129,6 +129,7 @@ impl Refresher {
         tokio::spawn(async move {
             let _finish = finish;
             let source = source_of(&conn);
+            let read_from = crate::connection::address_of(&conn);
             let read = match Http::new(policy, run2.progress.clone(), egress) {
                 Ok(http) => conn.snapshot(&http).await,
                 Err(e) => Err(e),
@@ -137,12 +138,18 @@ impl Refresher {
                 Ok(snapshot) => {
                     run2.applying.store(true, Ordering::Relaxed);
                     store2
-                        .apply_snapshot(&actor, source, &snapshot, &started_at)
+                        .apply_snapshot(&actor, source, &snapshot, &started_at, &read_from)
                         .await
                         .map(|_| ())
-                        .map_err(|e| {
-                            tracing::error!(error = %e, "applying the directory failed");
-                            failed(source, &started_at, ErrorCode::RefreshFailed, "The directory was read, but saving it failed; nothing was changed. Try again; if it keeps failing, the server log has the details.".into())
+                        .map_err(|e| match e {
+                            StoreError::ConnectionChanged => {
+                                tracing::info!("the directory connection changed during the refresh; nothing applied");
+                                failed(source, &started_at, ErrorCode::DirectoryChanged, format!("The connection was changed to another directory while this refresh read {}; nothing was applied. Refresh again to read the new one.", read_from.describe()))
+                            }
+                            e => {
+                                tracing::error!(error = %e, "applying the directory failed");
+                                failed(source, &started_at, ErrorCode::RefreshFailed, "The directory was read, but saving it failed; nothing was changed. Try again; if it keeps failing, the server log has the details.".into())
+                            }
                         })
                 }
                 Err(e) => {

@@ -522,3 +522,42 @@ async fn a_queue_deleted_while_the_refresh_reads_it_is_skipped_with_a_note() {
         w.server.stop().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn a_switch_saved_while_a_refresh_reads_the_old_directory_applies_nothing() {
+    // The first data request waits a second (429), so the run is still reading when
+    // the admin points the connection at another directory.
+    let (w, sim) = world_with_fake(
+        Directory::generated(20, 1, 2001),
+        Faults {
+            rate_limit_at: Some((1, 1)),
+            ..Faults::default()
+        },
+    )
+    .await;
+    let before = phone_users(&w).await;
+    let (started, _) = w.send(Method::POST, "/directory/refresh", None).await;
+    assert_eq!(started, StatusCode::ACCEPTED);
+    let c = &sim.credentials;
+    let (saved, body) = w
+        .send(
+            Method::PUT,
+            "/directory",
+            Some(json!({
+                "system": "ring_central", "base_url": "http://127.0.0.1:9/another",
+                "client_id": c.client_id, "client_secret": c.client_secret, "jwt": c.secret,
+            })),
+        )
+        .await;
+    assert_eq!(saved, StatusCode::OK, "{body}");
+
+    let r = wait_for_report(&w).await;
+    let error = r.error.expect("the run applied nothing");
+    assert_eq!(error.code, ErrorCode::DirectoryChanged, "{error:?}");
+    assert!(error.message.contains("Refresh again"), "{}", error.message);
+    assert_eq!(r.added.total, 0);
+    assert_eq!(before, phone_users(&w).await, "nothing was imported");
+    // The switch still waits for the refresh that reads the new directory.
+    assert!(w.server.store.pending_switch().await.unwrap().is_some());
+    w.server.stop().await.unwrap();
+}

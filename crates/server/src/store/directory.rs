@@ -298,14 +298,31 @@ impl Store {
     /// returns (and records) what changed. What changes is decided by
     /// [`reconcile`](crate::reconcile::reconcile); this reads our side and writes its
     /// answer.
+    ///
+    /// `read_from` is the directory the snapshot was read from: if the connection now
+    /// names another (an admin switched while the refresh ran), nothing is applied
+    /// ([`StoreError::ConnectionChanged`]) and a pending switch stays pending.
     pub async fn apply_snapshot(
         &self,
         actor: &Actor,
         source: AgentSource,
         snapshot: &Snapshot,
         started_at: &str,
+        read_from: &DirectoryAddress,
     ) -> Result<RefreshReport, StoreError> {
         let mut tx = self.begin_write().await?;
+        let stored: Option<String> = sqlx::query_scalar(STORED_CONNECTION)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let still = match stored {
+            Some(settings) => {
+                address_of(&self.unseal_connection(&settings)?).same_directory(read_from)
+            }
+            None => false,
+        };
+        if !still {
+            return Err(StoreError::ConnectionChanged);
+        }
         let ours = read_ours(&mut tx).await?;
         let (changes, mut report) = reconcile(source, &ours, snapshot);
         report.started_at = started_at.to_string();

@@ -62,6 +62,10 @@ pub enum StoreError {
     /// Too many password hashes waiting already (a sign-in flood).
     #[error("the server is busy checking passwords")]
     Busy,
+    /// A refresh read one directory, and the connection was pointed at another
+    /// before it could apply what it read: nothing is applied.
+    #[error("the directory connection changed during the refresh")]
+    ConnectionChanged,
     /// A secret cannot be sealed or opened (no key, an unknown key, a damaged value).
     #[error(transparent)]
     Secrets(#[from] crate::secrets::SecretsError),
