@@ -92,6 +92,9 @@ pub struct Bearer {
     renew: Arc<RwLock<Option<Renew>>>,
     /// The renewal in flight: calls refused at the same time wait for the same one.
     renewing: Arc<SendWrapper<RefCell<Option<Shared<LocalBoxFuture<'static, Option<String>>>>>>>,
+    /// The token the host had nothing to replace with: refused again, it is not asked
+    /// again (until a new token is set).
+    gave_up: Arc<RwLock<Option<String>>>,
     /// Called after [`Bearer::set`] (the shell signs back in after "Session ended").
     on_set: Arc<RwLock<Option<Hook>>>,
 }
@@ -102,6 +105,7 @@ impl Default for Bearer {
             token: Arc::default(),
             renew: Arc::default(),
             renewing: Arc::new(SendWrapper::new(RefCell::new(None))),
+            gave_up: Arc::default(),
             on_set: Arc::default(),
         }
     }
@@ -157,18 +161,34 @@ impl Bearer {
         if let Some(now) = self.get().filter(|t| t != refused) {
             return Some(now);
         }
+        if self
+            .gave_up
+            .read()
+            .ok()
+            .is_some_and(|g| g.as_deref() == Some(refused))
+        {
+            return None;
+        }
         let pending = self.renewing.borrow().clone();
         let pending = match pending {
             Some(p) => p,
             None => {
                 let renew = self.renew.read().ok().and_then(|r| r.clone())?;
                 let this = self.clone();
+                let refused = refused.to_string();
                 let fut: LocalBoxFuture<'static, Option<String>> = async move {
                     let token = renew().await.filter(|t| !t.is_empty());
-                    if let Ok(mut t) = this.token.write()
-                        && token.is_some()
-                    {
-                        *t = token.clone();
+                    match &token {
+                        Some(_) => {
+                            if let Ok(mut t) = this.token.write() {
+                                *t = token.clone();
+                            }
+                        }
+                        None => {
+                            if let Ok(mut g) = this.gave_up.write() {
+                                *g = Some(refused);
+                            }
+                        }
                     }
                     this.renewing.borrow_mut().take();
                     token
