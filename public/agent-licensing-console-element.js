@@ -6,8 +6,13 @@
 //       base-path="" theme='{"--alc-accent": "#0a7"}'></agent-licensing-console>
 //
 // or, from a script: import { mount } from "/agent-licensing-console-element.js";
-// const handle = await mount(element, { apiBase, token, basePath, routing, theme });
-// ... handle.unmount();
+// const handle = await mount(element, { apiBase, token, fetchToken, basePath, routing, theme });
+// ... handle.setToken(newToken); ... handle.unmount();
+//
+// A new token (setToken, or a changed `token` attribute) takes effect without
+// remounting; `fetchToken` (a property of the element, an option of mount()) is called
+// once when the server refuses the token. The console's events (alc-ready, alc-error,
+// alc-session-expired, alc-navigate, alc-dirty-change) bubble from the element.
 
 import init, { mount as mountNow } from "./agent-licensing-console.js";
 
@@ -30,6 +35,10 @@ class AgentLicensingConsole extends HTMLElement {
   // Bumped by every (re)mount request and by removal, so that only the latest request
   // mounts once the module is ready.
   #generation = 0;
+  // The token set by setToken() (it wins over the attribute until the attribute
+  // changes), and the fetchToken callback.
+  #token = undefined;
+  #fetchToken = undefined;
 
   connectedCallback() {
     this.#render();
@@ -40,9 +49,34 @@ class AgentLicensingConsole extends HTMLElement {
     this.#unmount();
   }
 
-  // Every option is read at mount time: a change remounts (unsaved ticks are lost).
-  attributeChangedCallback() {
+  // A new token goes to the mounted console; any other option is read at mount time,
+  // so changing it remounts (unsaved ticks are lost).
+  attributeChangedCallback(name, before, after) {
+    if (before === after) return;
+    if (name === "token") {
+      this.#token = undefined;
+      if (this.#handle) {
+        this.#handle.setToken(after ?? undefined);
+        return;
+      }
+    }
     if (this.isConnected) this.#render();
+  }
+
+  /** Gives the console a new bearer token, without remounting it. */
+  setToken(token) {
+    this.#token = token ?? null;
+    this.#handle?.setToken(token ?? undefined);
+  }
+
+  /** `async () => token`: called once when the server refuses the token. */
+  get fetchToken() {
+    return this.#fetchToken;
+  }
+
+  set fetchToken(f) {
+    this.#fetchToken = f ?? undefined;
+    this.#handle?.setFetchToken(f ?? null);
   }
 
   /** The mount options the attributes describe. */
@@ -58,7 +92,8 @@ class AgentLicensingConsole extends HTMLElement {
     }
     return {
       apiBase: this.getAttribute("api-base") ?? undefined,
-      token: this.getAttribute("token") ?? undefined,
+      token: (this.#token === undefined ? this.getAttribute("token") : this.#token) ?? undefined,
+      fetchToken: this.#fetchToken,
       basePath: this.getAttribute("base-path") ?? undefined,
       routing: this.getAttribute("routing") ?? undefined,
       theme,

@@ -1,7 +1,11 @@
 //! The one typed client of `/api/v1`. Pages call these functions; they never build a
 //! URL or parse JSON themselves.
 
+use std::cell::RefCell;
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
 use alc_domain::access::{
@@ -18,6 +22,9 @@ use alc_domain::{
     AgentId, AgentPage, AgentQuery, ErrorBody, ErrorCode, ExtensionRanges, LicenseChangeBatch,
     LicenseChangeResult, LicenseSummary, Purchases, Version,
 };
+use futures::FutureExt;
+use futures::future::{LocalBoxFuture, Shared};
+use send_wrapper::SendWrapper;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -71,6 +78,130 @@ impl fmt::Display for ApiError {
 impl std::error::Error for ApiError {}
 
 type Hook = Arc<dyn Fn() + Send + Sync>;
+type ErrorHook = Arc<dyn Fn(&ApiError) + Send + Sync>;
+
+/// Asks the host page for a new token (its `fetchToken`): `None` when it has none.
+pub type Renew = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Option<String>>>> + Send + Sync>;
+
+/// The host page's bearer token (embedded use), shared by every clone of the [`Api`]
+/// and read at each call: [`Bearer::set`] takes effect at the next call, with nothing
+/// remounted. On a 401 it asks the host once for a new one ([`Bearer::on_renew`]).
+#[derive(Clone)]
+pub struct Bearer {
+    token: Arc<RwLock<Option<String>>>,
+    renew: Arc<RwLock<Option<Renew>>>,
+    /// The renewal in flight: calls refused at the same time wait for the same one.
+    renewing: Arc<SendWrapper<RefCell<Option<Shared<LocalBoxFuture<'static, Option<String>>>>>>>,
+    /// The token the host had nothing to replace with: refused again, it is not asked
+    /// again (until a new token is set).
+    gave_up: Arc<RwLock<Option<String>>>,
+    /// Called after [`Bearer::set`] (the shell signs back in after "Session ended").
+    on_set: Arc<RwLock<Option<Hook>>>,
+}
+
+impl Default for Bearer {
+    fn default() -> Self {
+        Bearer {
+            token: Arc::default(),
+            renew: Arc::default(),
+            renewing: Arc::new(SendWrapper::new(RefCell::new(None))),
+            gave_up: Arc::default(),
+            on_set: Arc::default(),
+        }
+    }
+}
+
+impl fmt::Debug for Bearer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Bearer(..)")
+    }
+}
+
+/// Two handles are equal when they share one token.
+impl PartialEq for Bearer {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.token, &other.token)
+    }
+}
+
+impl Bearer {
+    /// The token calls carry now (`None`: the session cookie).
+    pub fn get(&self) -> Option<String> {
+        self.token.read().ok().and_then(|t| t.clone())
+    }
+
+    /// A new token for the next calls (empty: none).
+    pub fn set(&self, token: Option<String>) {
+        if let Ok(mut t) = self.token.write() {
+            *t = token.filter(|t| !t.is_empty());
+        }
+        if let Some(f) = self.on_set.read().ok().and_then(|h| h.clone()) {
+            f();
+        }
+    }
+
+    /// What to ask for a new token when the server refuses the current one.
+    pub fn on_renew(&self, renew: Option<Renew>) {
+        if let Ok(mut r) = self.renew.write() {
+            *r = renew;
+        }
+    }
+
+    /// What to do after [`Bearer::set`].
+    pub fn on_set(&self, f: impl Fn() + Send + Sync + 'static) {
+        if let Ok(mut h) = self.on_set.write() {
+            *h = Some(Arc::new(f));
+        }
+    }
+
+    /// A token to retry with after `refused` was refused (401): the current one if it
+    /// changed meanwhile (the host set one, or another call renewed it), else the
+    /// host's answer to one `fetchToken` shared by every call refused meanwhile.
+    async fn renewed(&self, refused: &str) -> Option<String> {
+        if let Some(now) = self.get().filter(|t| t != refused) {
+            return Some(now);
+        }
+        if self
+            .gave_up
+            .read()
+            .ok()
+            .is_some_and(|g| g.as_deref() == Some(refused))
+        {
+            return None;
+        }
+        let pending = self.renewing.borrow().clone();
+        let pending = match pending {
+            Some(p) => p,
+            None => {
+                let renew = self.renew.read().ok().and_then(|r| r.clone())?;
+                let this = self.clone();
+                let refused = refused.to_string();
+                let fut: LocalBoxFuture<'static, Option<String>> = async move {
+                    let token = renew().await.filter(|t| !t.is_empty());
+                    match &token {
+                        Some(_) => {
+                            if let Ok(mut t) = this.token.write() {
+                                *t = token.clone();
+                            }
+                        }
+                        None => {
+                            if let Ok(mut g) = this.gave_up.write() {
+                                *g = Some(refused);
+                            }
+                        }
+                    }
+                    this.renewing.borrow_mut().take();
+                    token
+                }
+                .boxed_local();
+                let shared = fut.shared();
+                *self.renewing.borrow_mut() = Some(shared.clone());
+                shared
+            }
+        };
+        pending.await
+    }
+}
 
 /// Where the API lives and how calls prove who is calling. Provided as context by the
 /// app shell (an embedding host can point it elsewhere and pass a bearer token).
@@ -78,12 +209,32 @@ type Hook = Arc<dyn Fn() + Send + Sync>;
 pub struct Api {
     base: Arc<str>,
     /// The host page's bearer token (embedded use); without one, the session cookie.
-    token: Option<Arc<str>>,
+    bearer: Bearer,
     /// The session's anti-forgery token, sent with every state-changing call made on
     /// the cookie.
     csrf: Arc<RwLock<Option<String>>>,
     /// Called when the server answers 401: the session is gone.
     on_unauthorized: Arc<RwLock<Option<Hook>>>,
+    /// Called with every failed call but a cancelled one or a 401.
+    on_error: Arc<RwLock<Option<ErrorHook>>>,
+    /// Calls under way (the shell's `alc-ready` waits for the first screen's).
+    inflight: Arc<AtomicUsize>,
+}
+
+/// Counts one call under way for as long as it lives (an abandoned call too).
+struct InFlight(Arc<AtomicUsize>);
+
+impl InFlight {
+    fn new(count: &Arc<AtomicUsize>) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        InFlight(count.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl fmt::Debug for Api {
@@ -145,16 +296,41 @@ impl Api {
     pub fn new(base: &str) -> Self {
         Api {
             base: base.trim_end_matches('/').into(),
-            token: None,
+            bearer: Bearer::default(),
             csrf: Arc::default(),
             on_unauthorized: Arc::default(),
+            on_error: Arc::default(),
+            inflight: Arc::default(),
         }
     }
 
+    /// Whether any call is under way.
+    pub fn busy(&self) -> bool {
+        self.inflight.load(Ordering::Relaxed) > 0
+    }
+
     /// Calls carry `Authorization: Bearer <token>` (a host page's token).
-    pub fn with_token(mut self, token: Option<String>) -> Self {
-        self.token = token.filter(|t| !t.is_empty()).map(Into::into);
+    pub fn with_token(self, token: Option<String>) -> Self {
+        self.bearer.set(token);
         self
+    }
+
+    /// Calls read their token from `bearer` (shared with the host's handle, which can
+    /// change it at any time).
+    pub fn with_bearer(mut self, bearer: Bearer) -> Self {
+        self.bearer = bearer;
+        self
+    }
+
+    pub fn bearer(&self) -> &Bearer {
+        &self.bearer
+    }
+
+    /// What to do with a call's failure (the embedded console reports it to its host).
+    pub fn on_error(&self, f: impl Fn(&ApiError) + Send + Sync + 'static) {
+        if let Ok(mut h) = self.on_error.write() {
+            *h = Some(Arc::new(f));
+        }
     }
 
     /// Remembers the session's anti-forgery token (from sign-in or the session).
@@ -421,7 +597,9 @@ impl Api {
         serde_json::from_str(text).map_err(|e| ApiError::Decode(e.to_string()))
     }
 
-    /// Sends a request and answers the body of a 2xx, or the error.
+    /// Sends a request and answers the body of a 2xx, or the error. A bearer call
+    /// refused with 401 is sent once more with a renewed token, if the host gives one;
+    /// only then is the session over.
     async fn fetch(
         &self,
         method: &str,
@@ -429,12 +607,49 @@ impl Api {
         body: Option<String>,
         abort: &Abort,
     ) -> Result<String, ApiError> {
+        let _counted = InFlight::new(&self.inflight);
+        let token = self.bearer.get();
+        let mut result = self
+            .send(method, path, body.as_deref(), abort, token.as_deref())
+            .await;
+        if let (Some(refused), Err(ApiError::Server { status: 401, .. })) = (&token, &result)
+            && let Some(renewed) = self.bearer.renewed(refused).await
+        {
+            result = self
+                .send(method, path, body.as_deref(), abort, Some(&renewed))
+                .await;
+        }
+        match &result {
+            Err(ApiError::Server { status: 401, .. }) => {
+                if let Some(f) = self.on_unauthorized.read().ok().and_then(|h| h.clone()) {
+                    f();
+                }
+            }
+            Err(ApiError::Aborted) | Ok(_) => {}
+            Err(e) => {
+                if let Some(f) = self.on_error.read().ok().and_then(|h| h.clone()) {
+                    f(e);
+                }
+            }
+        }
+        result
+    }
+
+    /// One request, with `token` or else the cookie (and its CSRF token).
+    async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        abort: &Abort,
+        token: Option<&str>,
+    ) -> Result<String, ApiError> {
         let init = RequestInit::new();
         init.set_method(method);
         init.set_signal(abort.signal().as_ref());
         let headers = Headers::new().map_err(|e| ApiError::Network(describe(&e)))?;
         let _ = headers.set("Accept", "application/json");
-        if let Some(token) = &self.token {
+        if let Some(token) = token {
             let _ = headers.set("Authorization", &format!("Bearer {token}"));
         } else if method != "GET"
             && let Some(csrf) = self.csrf.read().ok().and_then(|c| c.clone())
@@ -443,7 +658,7 @@ impl Api {
         }
         if let Some(body) = body {
             let _ = headers.set("Content-Type", "application/json");
-            init.set_body(&JsValue::from_str(&body));
+            init.set_body(&JsValue::from_str(body));
         }
         init.set_headers(&headers);
         let request = Request::new_with_str_and_init(&format!("{}{path}", self.base), &init)
@@ -468,11 +683,6 @@ impl Api {
             return Ok(text);
         }
         let status = response.status();
-        if status == 401
-            && let Some(f) = self.on_unauthorized.read().ok().and_then(|h| h.clone())
-        {
-            f();
-        }
         // A body with a code this app does not know (a newer server) keeps its message.
         #[derive(serde::Deserialize)]
         struct MessageOnly {

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use leptos::task::spawn_local;
 
-use crate::api::{Abort, Api, ApiError};
+use crate::api::{Abort, Api, ApiError, Bearer};
 use crate::flash::Flash;
 use crate::pages::{
     AddAgentPage, AgentLicensingPage, AuditLogPage, ChangePasswordPage, ChoosePasswordPage,
@@ -30,9 +30,15 @@ pub struct AppConfig {
     /// Keep the current screen in memory instead of the address bar (for hosts that
     /// own their URLs).
     pub memory_routing: bool,
-    /// CSS custom properties to set on the console (`--alc-accent` → `#0a7`, ...).
-    pub theme: Vec<(String, String)>,
+    /// The host's handle on the bearer token (`embed.rs`): it can change the token,
+    /// and renew it on a 401, without remounting. `token` is its first value.
+    pub bearer: Option<Bearer>,
 }
+
+/// How many license boxes differ from their saved state on the current screen: the
+/// licensing editor writes it, the shell reports it to a host page (`alc-dirty-change`).
+#[derive(Clone, Copy)]
+pub struct DirtyCount(pub RwSignal<usize>);
 
 impl AppConfig {
     fn api(&self) -> Api {
@@ -41,16 +47,9 @@ impl AppConfig {
         } else {
             &self.api_base
         };
-        Api::new(base).with_token(self.token.clone())
-    }
-
-    /// The theme as an inline style: it wins over the stylesheet's defaults.
-    fn style(&self) -> String {
-        self.theme
-            .iter()
-            .filter(|(k, _)| k.starts_with("--alc-"))
-            .map(|(k, v)| format!("{k}: {};", v.replace([';', '{', '}'], "")))
-            .collect()
+        Api::new(base)
+            .with_bearer(self.bearer.clone().unwrap_or_default())
+            .with_token(self.token.clone())
     }
 }
 
@@ -61,8 +60,19 @@ pub fn App(#[prop(optional)] config: AppConfig) -> impl IntoView {
     let session = Session(RwSignal::new(SessionState::Checking));
     provide_context(session);
     let embedded = config.token.is_some();
+    // Events for a host page (embed.rs), dispatched from the console's root element:
+    // they bubble out of the shadow root to the host's element.
+    let root = NodeRef::<leptos::html::Div>::new();
+    let emit = move |name: &str, detail: &[(&str, wasm_bindgen::JsValue)]| {
+        if let Some(el) = root.try_get_untracked().flatten() {
+            crate::embed::emit(&el, name, detail);
+        }
+    };
     api.on_unauthorized(move || {
-        if matches!(session.0.get_untracked(), SessionState::SignedIn(_)) {
+        if matches!(
+            session.0.try_get_untracked(),
+            Some(SessionState::SignedIn(_))
+        ) {
             // Expired, ended by an admin, or the user disabled: the next thing the
             // user sees says so (and, standalone, lets them sign in again).
             let reason = if embedded {
@@ -71,25 +81,55 @@ pub fn App(#[prop(optional)] config: AppConfig) -> impl IntoView {
                 "Session ended. Sign in again to continue."
             };
             session.0.set(SessionState::SignedOut(Some(reason.into())));
+            emit("alc-session-expired", &[]);
         }
     });
-    {
+    api.on_error(move |e| {
+        let code = match e {
+            ApiError::Server { body, .. } => serde_json::to_value(body.code)
+                .ok()
+                .and_then(|c| c.as_str().map(String::from))
+                .unwrap_or_default(),
+            ApiError::Network(_) => "network".into(),
+            ApiError::Decode(_) => "decode".into(),
+            ApiError::Aborted => "aborted".into(),
+        };
+        emit(
+            "alc-error",
+            &[("code", code.into()), ("message", e.to_string().into())],
+        );
+    });
+    let check_session = {
         let api = api.clone();
-        spawn_local(async move {
-            match api.session(&Abort::new()).await {
-                Ok(info) => {
-                    api.set_csrf(info.csrf_token.clone());
-                    session.0.set(SessionState::SignedIn(info));
-                }
-                Err(ApiError::Server { status: 401, .. }) => {
-                    session.0.set(SessionState::SignedOut(None));
-                }
-                Err(e) => session.0.set(SessionState::SignedOut(Some(format!(
-                    "The console could not reach its server. {e}"
-                )))),
-            }
-        });
-    }
+        move || {
+            let api = api.clone();
+            spawn_local(async move {
+                let state = match api.session(&Abort::new()).await {
+                    Ok(info) => {
+                        api.set_csrf(info.csrf_token.clone());
+                        SessionState::SignedIn(info)
+                    }
+                    Err(ApiError::Server { status: 401, .. }) => SessionState::SignedOut(None),
+                    Err(e) => SessionState::SignedOut(Some(format!(
+                        "The console could not reach its server. {e}"
+                    ))),
+                };
+                // (The console may have been unmounted meanwhile.)
+                session.0.try_set(state);
+            });
+        }
+    };
+    check_session();
+    // A new token from the host after the session ended lets the console back in,
+    // where it was (the screen and, on the agent screens, the unsaved ticks).
+    api.bearer().on_set(move || {
+        if matches!(
+            session.0.try_get_untracked(),
+            Some(SessionState::SignedOut(_))
+        ) {
+            check_session();
+        }
+    });
     let sign_out = Callback::new({
         let api = api.clone();
         move |()| {
@@ -109,6 +149,28 @@ pub fn App(#[prop(optional)] config: AppConfig) -> impl IntoView {
     provide_context(nav);
     let flash = Flash::default();
     provide_context(flash);
+    let dirty = DirtyCount(RwSignal::new(0));
+    provide_context(dirty);
+    Effect::new(move |before: Option<usize>| {
+        let count = dirty.0.get();
+        if before.is_some_and(|b| b != count) {
+            emit(
+                "alc-dirty-change",
+                &[
+                    ("dirty", (count > 0).into()),
+                    ("count", (count as u32).into()),
+                ],
+            );
+        }
+        count
+    });
+    Effect::new(move |before: Option<String>| {
+        let path = nav.route().path();
+        if before.as_ref().is_some_and(|b| *b != path) {
+            emit("alc-navigate", &[("path", path.clone().into())]);
+        }
+        path
+    });
     // Which face the console shows; the console itself is built once per sign-in, not
     // on every change of the session's details.
     let face = Memo::new(move |_| {
@@ -137,8 +199,28 @@ pub fn App(#[prop(optional)] config: AppConfig) -> impl IntoView {
             session.0.set(SessionState::SignedIn(info));
         }
     });
+    // Ready once the session is known and the first screen's calls have settled.
+    Effect::new({
+        let api = api.clone();
+        move |done: Option<bool>| {
+            if done == Some(true) || face.get() == Face::Checking {
+                return done.unwrap_or(false);
+            }
+            let api = api.clone();
+            spawn_local(async move {
+                // The first screen's loads start once it is built: after this turn.
+                crate::api::sleep(0).await;
+                while api.busy() {
+                    crate::api::sleep(20).await;
+                }
+                crate::api::sleep(0).await;
+                emit("alc-ready", &[]);
+            });
+            true
+        }
+    });
     view! {
-        <div class="alc" style=config.style()>
+        <div class="alc" node_ref=root>
             {move || match face.get() {
                 Face::Checking => view! { <p class="alc-loading" role="status">"Loading…"</p> }.into_any(),
                 Face::SignedOut => {

@@ -6,17 +6,32 @@
 //! guide.
 //!
 //! The console lives in an open shadow root of the host element, with its stylesheet
-//! inside: the host page's selectors cannot reach in and ours cannot reach out. Only
-//! inherited properties cross a shadow boundary, so the first element inside resets
-//! them all; custom properties still cross, which is how a host themes the console.
+//! adopted there (a constructed `CSSStyleSheet`, not a `<style>` element, so a host's
+//! CSP need not allow inline styles): the host page's selectors cannot reach in and
+//! ours cannot reach out. Only inherited properties cross a shadow boundary, so the
+//! first element inside resets them all; custom properties still cross, which is how
+//! a host themes the console.
+//!
+//! The host can hand a new token to a mounted console (`setToken`) and give it a
+//! `fetchToken` to call once when the server refuses the token; the console tells the
+//! host what happens through DOM events (`alc-ready`, `alc-error`,
+//! `alc-session-expired`, `alc-navigate`, `alc-dirty-change`), dispatched from inside
+//! the shadow root, bubbling and composed, so they reach the host's element.
+
+use std::sync::Arc;
 
 use leptos::mount::{UnmountHandle, mount_to};
 use leptos::prelude::*;
 use leptos::tachys::view::any_view::AnyViewState;
+use send_wrapper::SendWrapper;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
+use web_sys::{
+    CssStyleSheet, CustomEvent, CustomEventInit, Element, EventTarget, HtmlElement, ShadowRoot,
+    ShadowRootInit, ShadowRootMode,
+};
 
+use crate::api::{Bearer, Renew};
 use crate::{App, AppConfig};
 
 const CONSOLE_CSS: &str = include_str!("../style/console.css");
@@ -53,22 +68,88 @@ fn shadow_css() -> String {
     css
 }
 
+/// The theme option as a stylesheet: it follows the defaults and the inheritance rule
+/// of [`shadow_css`], with the same specificity, so it wins over both (and over the
+/// host's rules for its element). Names are `--alc-` and word characters only; values
+/// lose anything that could end the declaration.
+fn theme_css(theme: &[(String, String)]) -> String {
+    let mut css = String::from(":host .alc {");
+    for (name, value) in theme {
+        if name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            css.push_str(&format!(
+                " {name}: {};",
+                value.replace([';', '{', '}', '\\'], "")
+            ));
+        }
+    }
+    css.push_str(" }");
+    css
+}
+
+fn sheet(css: &str) -> Result<CssStyleSheet, JsValue> {
+    let sheet = CssStyleSheet::new()?;
+    sheet.replace_sync(css)?;
+    Ok(sheet)
+}
+
+/// Dispatches `name` from `target` with `detail`'s fields, bubbling and composed (it
+/// leaves the shadow root and reaches the host's element).
+pub(crate) fn emit(target: &EventTarget, name: &str, detail: &[(&str, JsValue)]) {
+    let object = js_sys::Object::new();
+    for (key, value) in detail {
+        let _ = js_sys::Reflect::set(&object, &JsValue::from_str(key), value);
+    }
+    let init = CustomEventInit::new();
+    init.set_bubbles(true);
+    init.set_composed(true);
+    init.set_detail(&object);
+    if let Ok(event) = CustomEvent::new_with_event_init_dict(name, &init) {
+        let _ = target.dispatch_event(&event);
+    }
+}
+
 /// A mounted console. `unmount()` removes it and everything it put in the shadow root;
-/// calling it again does nothing.
+/// calling it again does nothing. `setToken(token)` gives it a new bearer token.
 #[wasm_bindgen]
 pub struct Mounted {
     mounted: Option<(UnmountHandle<AnyViewState>, ShadowRoot)>,
+    bearer: Bearer,
 }
 
 #[wasm_bindgen]
 impl Mounted {
     pub fn unmount(&mut self) {
         if let Some((handle, shadow)) = self.mounted.take() {
+            // The host's callbacks are let go, and a late setToken does nothing.
+            self.bearer.on_renew(None);
+            self.bearer.on_set(|| ());
             // Dropping the handle disposes of the console's reactive graph (effects,
             // requests, window listeners) before its nodes go.
             drop(handle);
             shadow.set_inner_html("");
+            shadow.set_adopted_style_sheets(&js_sys::Array::new());
         }
+    }
+
+    /// The token the next calls carry, at once: nothing is remounted, unsaved ticks
+    /// stay. After "Session ended", a new token lets the console back in.
+    #[wasm_bindgen(js_name = setToken)]
+    pub fn set_token(&self, token: Option<String>) {
+        if self.mounted.is_some() {
+            self.bearer.set(token);
+        }
+    }
+
+    /// Replaces (or, with `null`, removes) the `fetchToken` callback.
+    #[wasm_bindgen(js_name = setFetchToken)]
+    pub fn set_fetch_token(&self, fetch_token: JsValue) -> Result<(), JsValue> {
+        if self.mounted.is_some() {
+            self.bearer.on_renew(renew_from(&fetch_token)?);
+        }
+        Ok(())
     }
 }
 
@@ -79,39 +160,100 @@ impl Drop for Mounted {
     }
 }
 
+thread_local! {
+    /// The console's stylesheet, parsed once and shared by every console on the page.
+    static CONSOLE_SHEET: std::cell::OnceCell<CssStyleSheet> = const { std::cell::OnceCell::new() };
+}
+
+fn console_sheet() -> Result<CssStyleSheet, JsValue> {
+    CONSOLE_SHEET.with(|cell| {
+        if let Some(sheet) = cell.get() {
+            return Ok(sheet.clone());
+        }
+        let made = sheet(&shadow_css())?;
+        Ok(cell.get_or_init(|| made).clone())
+    })
+}
+
 /// Mounts the console into `host`'s open shadow root (attached if missing; anything in
 /// it is replaced). `options` (all optional): `apiBase` (default `/api/v1`), `token`
-/// (a bearer token), `basePath` (the path links live under), `routing` (`"history"`,
-/// the default, or `"memory"`), `theme` (`{"--alc-accent": "#0a7", ...}`).
+/// (a bearer token), `fetchToken` (a function answering a new token, or a promise of
+/// one, called once when the server refuses the token), `basePath` (the path links
+/// live under), `routing` (`"history"`, the default, or `"memory"`), `theme`
+/// (`{"--alc-accent": "#0a7", ...}`).
 ///
 /// Mounting again into the same element without unmounting first leaves the first
 /// console's reactive graph running with its nodes gone: unmount first.
 #[wasm_bindgen]
 pub fn mount(host: Element, options: JsValue) -> Result<Mounted, JsValue> {
-    let config = config_from(&options)?;
+    let (mut config, theme, renew) = config_from(&options)?;
+    let bearer = Bearer::default();
+    bearer.set(config.token.clone());
+    bearer.on_renew(renew);
+    config.bearer = Some(bearer.clone());
+    let (base, themed) = (console_sheet()?, sheet(&theme_css(&theme))?);
+    let sheets = js_sys::Array::of2(&base, &themed);
     let shadow = match host.shadow_root() {
         Some(shadow) => shadow,
         None => host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?,
     };
-    let doc = document();
-    let style = doc.create_element("style")?;
-    style.set_text_content(Some(&shadow_css()));
-    let root: HtmlElement = doc.create_element("div")?.unchecked_into();
+    let root: HtmlElement = document().create_element("div")?.unchecked_into();
     root.set_class_name("alc-embed");
     shadow.set_inner_html("");
-    shadow.append_child(&style)?;
+    shadow.set_adopted_style_sheets(&sheets);
     shadow.append_child(&root)?;
     let handle = mount_to(root, move || view! { <App config /> }.into_any());
     Ok(Mounted {
         mounted: Some((handle, shadow)),
+        bearer,
     })
 }
 
+/// `fetchToken`: a function whose answer (a string, or a promise of one) is the new
+/// token; anything else, a throw or a rejection, means none.
+fn renew_from(value: &JsValue) -> Result<Option<Renew>, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    let Some(f) = value.dyn_ref::<js_sys::Function>() else {
+        return Err(js_sys::TypeError::new("fetchToken must be a function").into());
+    };
+    let f = Arc::new(SendWrapper::new(f.clone()));
+    let renew: Renew = Arc::new(move || {
+        let f = f.clone();
+        Box::pin(async move {
+            let answer = match f.call0(&JsValue::NULL) {
+                Ok(answer) => answer,
+                Err(e) => {
+                    leptos::logging::warn!("agent-licensing-console: fetchToken threw: {e:?}");
+                    return None;
+                }
+            };
+            let answer = match answer.dyn_into::<js_sys::Promise>() {
+                Ok(promise) => wasm_bindgen_futures::JsFuture::from(promise).await,
+                Err(value) => Ok(value),
+            };
+            match answer {
+                Ok(token) => token.as_string().filter(|t| !t.is_empty()),
+                Err(e) => {
+                    leptos::logging::warn!("agent-licensing-console: fetchToken failed: {e:?}");
+                    None
+                }
+            }
+        })
+    });
+    Ok(Some(renew))
+}
+
+/// What the host's options set up: the app's configuration, the theme and the
+/// `fetchToken` callback.
+type Options = (AppConfig, Vec<(String, String)>, Option<Renew>);
+
 /// Reads the JavaScript options object; a wrong type is an error the host sees at once
 /// rather than a console quietly set up otherwise.
-fn config_from(options: &JsValue) -> Result<AppConfig, JsValue> {
+fn config_from(options: &JsValue) -> Result<Options, JsValue> {
     if options.is_undefined() || options.is_null() {
-        return Ok(AppConfig::default());
+        return Ok((AppConfig::default(), Vec::new(), None));
     }
     if !options.is_object() {
         return Err(js_sys::TypeError::new("mount options must be an object").into());
@@ -127,14 +269,16 @@ fn config_from(options: &JsValue) -> Result<AppConfig, JsValue> {
             .into());
         }
     };
-    Ok(AppConfig {
+    let config = AppConfig {
         api_base: string_option(options, "apiBase")?.unwrap_or_default(),
         // An empty token (an attribute present but blank) means none.
         token: string_option(options, "token")?.filter(|t| !t.is_empty()),
         base_path: string_option(options, "basePath")?.unwrap_or_default(),
         memory_routing,
-        theme: theme_option(options)?,
-    })
+        bearer: None,
+    };
+    let renew = renew_from(&get(options, "fetchToken")?.unwrap_or(JsValue::UNDEFINED))?;
+    Ok((config, theme_option(options)?, renew))
 }
 
 fn get(options: &JsValue, key: &str) -> Result<Option<JsValue>, JsValue> {

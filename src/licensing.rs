@@ -21,6 +21,13 @@ impl LicenseEditor {
     pub fn new(summary: Option<LicenseSummary>) -> Self {
         let summary = RwSignal::new(summary);
         let pending = RwSignal::new(PendingChanges::default());
+        // The shell reports the count to a host page (`alc-dirty-change`).
+        if let Some(dirty) = use_context::<crate::app::DirtyCount>() {
+            Effect::new(move || dirty.0.set(pending.with(PendingChanges::len)));
+            on_cleanup(move || {
+                dirty.0.try_set(0);
+            });
+        }
         let live = Memo::new(move |_| {
             let saved = summary.with(|s| s.as_ref().map(LicenseSummary::pool).unwrap_or_default());
             pending.with(|p| saved.after(p.delta()))

@@ -82,11 +82,16 @@ fn fake_api() {
     js_sys::eval(&format!(
         r#"
         window.__alcAuth = null;
+        window.__alcGood = null;
         window.__realFetch ??= window.fetch;
         window.fetch = async (request) => {{
             const url = new URL(request.url);
             if (!url.pathname.startsWith("/fake/api/")) return window.__realFetch(request);
             window.__alcAuth = request.headers.get("authorization");
+            if (window.__alcGood !== null && window.__alcAuth !== "Bearer " + window.__alcGood) {{
+                return new Response('{{"code":"session_expired","message":"Ended."}}',
+                    {{status: 401, headers: {{"content-type": "application/json"}}}});
+            }}
             const path = url.pathname.slice("/fake/api".length);
             const body = path === "/auth/session" ? {session}
                 : path === "/licenses" ? {summary}
@@ -296,6 +301,157 @@ async fn memory_routing_leaves_the_address_bar_alone() {
     host.remove();
 }
 
+/// Records the console's `alc-*` events on `host` in `window.__alcEvents`.
+fn record_events(host: &HtmlElement) {
+    js_sys::Reflect::set(&window(), &"__alcHost".into(), host).unwrap();
+    js_sys::eval(
+        r#"window.__alcEvents = [];
+        for (const t of ["alc-ready", "alc-error", "alc-session-expired", "alc-navigate", "alc-dirty-change"])
+            window.__alcHost.addEventListener(t, e => window.__alcEvents.push(
+                t + " " + JSON.stringify(e.detail) + (e.bubbles && e.composed ? "" : " (not bubbling)")));"#,
+    )
+    .unwrap();
+}
+
+fn recorded() -> Vec<String> {
+    let events: js_sys::Array = js_sys::eval("window.__alcEvents").unwrap().unchecked_into();
+    events.iter().filter_map(|e| e.as_string()).collect()
+}
+
+async fn until_event(event: &str) {
+    for _ in 0..100 {
+        if recorded().iter().any(|e| e == event) {
+            return;
+        }
+        sleep(50).await;
+    }
+    panic!("never got {event:?}; got {:?}", recorded());
+}
+
+#[wasm_bindgen_test]
+async fn a_new_token_applies_to_the_next_call_and_keeps_the_ticks() {
+    fake_api();
+    let host = host();
+    record_events(&host);
+    let mut mounted = embed::mount(
+        host.clone().into(),
+        options(r#"{"apiBase": "/fake/api", "token": "first", "routing": "memory"}"#),
+    )
+    .unwrap();
+    let root = shadow(&host);
+    until_text(&root, "Showing 1–2 of 2 agents").await;
+    until_event("alc-ready {}").await;
+    let ann: HtmlInputElement = find(
+        &root,
+        "input[type=checkbox][aria-label='Voice license for Ann']",
+    )
+    .unchecked_into();
+    ann.click();
+    until_text(&root, "1 unsaved change").await;
+    until_event(r#"alc-dirty-change {"dirty":true,"count":1}"#).await;
+
+    mounted.set_token(Some("second".into()));
+    // The same console: the tick is still there, and the next call carries the new
+    // token (the stand-in has no Save, so the host hears of that error too).
+    assert!(ann.is_connected() && ann.checked());
+    button(&root, "Save").click();
+    until_text(&root, "Not saved.").await;
+    assert_eq!(
+        js_sys::eval("window.__alcAuth")
+            .unwrap()
+            .as_string()
+            .as_deref(),
+        Some("Bearer second")
+    );
+    until_event(r#"alc-error {"code":"not_found","message":"Not here."}"#).await;
+    until_text(&root, "1 unsaved change").await;
+
+    // (Leaving with unsaved ticks asks first; the user says yes.)
+    js_sys::eval("window.__alcConfirm ??= window.confirm; window.confirm = () => true").unwrap();
+    link(&root, "Phone User Licensing").click();
+    until_event(r#"alc-navigate {"path":"/phone-users"}"#).await;
+    js_sys::eval("window.confirm = window.__alcConfirm").unwrap();
+    // Leaving the screen (and its ticks, once confirmed) clears the host's count.
+    until_event(r#"alc-dirty-change {"dirty":false,"count":0}"#).await;
+    mounted.unmount();
+    // After unmount a token goes nowhere (and nothing breaks).
+    mounted.set_token(Some("third".into()));
+    host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_token_is_renewed_once_through_fetch_token() {
+    fake_api();
+    js_sys::eval(
+        r#"window.__alcGood = "renewed"; window.__alcAsked = 0;
+        window.__alcFetchToken = () => { window.__alcAsked++; return Promise.resolve(window.__alcNext); };
+        window.__alcNext = "renewed";"#,
+    )
+    .unwrap();
+    let host = host();
+    record_events(&host);
+    let opts = options(r#"{"apiBase": "/fake/api", "token": "stale", "routing": "memory"}"#);
+    js_sys::Reflect::set(
+        &opts,
+        &"fetchToken".into(),
+        &js_sys::eval("window.__alcFetchToken").unwrap(),
+    )
+    .unwrap();
+    let mut mounted = embed::mount(host.clone().into(), opts).unwrap();
+    let root = shadow(&host);
+    // The first calls are refused; one fetchToken serves them all, and each is sent
+    // again with its answer.
+    until_text(&root, "Showing 1–2 of 2 agents").await;
+    assert_eq!(js_sys::eval("window.__alcAsked").unwrap(), 1);
+    assert_eq!(
+        js_sys::eval("window.__alcAuth")
+            .unwrap()
+            .as_string()
+            .as_deref(),
+        Some("Bearer renewed")
+    );
+    assert!(
+        recorded()
+            .iter()
+            .all(|e| !e.starts_with("alc-session-expired"))
+    );
+
+    // The token ends again and the host has none to give: "Session ended", once asked.
+    js_sys::eval(r#"window.__alcGood = "elsewhere"; window.__alcNext = null;"#).unwrap();
+    link(&root, "Phone User Licensing").click();
+    until_text(&root, "Your portal's access to the console has ended.").await;
+    until_event("alc-session-expired {}").await;
+    assert_eq!(js_sys::eval("window.__alcAsked").unwrap(), 2);
+
+    // A token set now lets the console back in, where it was.
+    js_sys::eval(r#"window.__alcGood = "back";"#).unwrap();
+    mounted.set_token(Some("back".into()));
+    until_text(&root, "Showing 1–2 of 2 phone users").await;
+    until_text(&root, "Sam Super · Supervisor").await;
+    mounted.unmount();
+    host.remove();
+}
+
+#[wasm_bindgen_test]
+fn the_stylesheets_are_adopted_not_inline() {
+    fake_api();
+    let host = host();
+    let mut mounted = embed::mount(
+        host.clone().into(),
+        options(r##"{"apiBase": "/fake/api", "token": "t", "theme": {"--alc-accent": "#123456", "--alc-bad;x": "1"}}"##),
+    )
+    .unwrap();
+    let root = shadow(&host);
+    assert!(root.query_selector("style").unwrap().is_none());
+    assert!(root.query_selector("[style]").unwrap().is_none());
+    let sheets = root.adopted_style_sheets();
+    assert_eq!(sheets.length(), 2);
+    assert_eq!(computed(&find(&root, ".alc"), "--alc-accent"), "#123456");
+    mounted.unmount();
+    assert_eq!(root.adopted_style_sheets().length(), 0);
+    host.remove();
+}
+
 #[wasm_bindgen_test]
 fn bad_options_are_refused_with_a_reason() {
     let host = host();
@@ -308,6 +464,10 @@ fn bad_options_are_refused_with_a_reason() {
         .err()
         .expect("a token that is no string is an error");
     assert!(String::from(js_sys::Error::from(err).message()).contains("token"));
+    let err = embed::mount(host.clone().into(), options(r#"{"fetchToken": "soon"}"#))
+        .err()
+        .expect("a fetchToken that is no function is an error");
+    assert!(String::from(js_sys::Error::from(err).message()).contains("fetchToken"));
     // Nothing was attached or mounted.
     assert!(host.shadow_root().is_none());
     host.remove();

@@ -1,28 +1,56 @@
 //! End to end: the example host page (public/example-portal.html) on the release build.
-//! It gets a bearer token as a portal's back end would and embeds the console as the
-//! `<agent-licensing-console>` element and through the JavaScript `mount()`; neither
-//! side's styles change the other's, routing stays out of the address bar, and both
-//! unmount cleanly.
+//! It gets a console token from the demo's stand-in for a portal's back end (single
+//! sign-on, no password) and embeds the console as the `<agent-licensing-console>`
+//! element and through the JavaScript `mount()`; neither side's styles change the
+//! other's, routing stays out of the address bar, and both unmount cleanly. Then the
+//! same page served from another origin, under a strict CSP of its own: a tick saved
+//! across origins, a new token that keeps a pending tick, `fetchToken` on a 401, and the
+//! console's events on the host page.
 
 mod common;
 
+use std::path::PathBuf;
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use common::{Session, WAIT};
+use alc_server::{Config, Running};
+use common::{Browser, Session, WAIT};
+use fantoccini::{Client, ClientBuilder};
 use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const ELEMENT: &str = "agent-licensing-console";
 const JS_HOST: &str = "#js-host";
 
-async fn js(s: &Session, script: &str, args: Vec<Value>) -> Value {
-    s.browser
+/// What the helpers below need of a test's browser: the harness's [`Session`], or the
+/// cross-origin test's own [`Portal`].
+trait HasBrowser {
+    fn client(&self) -> &Client;
+}
+
+impl HasBrowser for Session {
+    fn client(&self) -> &Client {
+        &self.browser
+    }
+}
+
+async fn js(s: &impl HasBrowser, script: &str, args: Vec<Value>) -> Value {
+    s.client()
         .execute(script, args)
         .await
         .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
 }
 
+async fn page_text(s: &impl HasBrowser) -> String {
+    js(s, "return document.body.innerText", vec![])
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// What the console mounted on `host` (a selector) shows; empty if nothing is there.
-async fn console_text(s: &Session, host: &str) -> String {
+async fn console_text(s: &impl HasBrowser, host: &str) -> String {
     let script = "const h = document.querySelector(arguments[0]);
         const c = h && h.shadowRoot && h.shadowRoot.querySelector('.alc-embed');
         return c ? c.innerText : '';";
@@ -33,7 +61,7 @@ async fn console_text(s: &Session, host: &str) -> String {
         .to_string()
 }
 
-async fn wait_for_console_text(s: &Session, host: &str, text: &str) {
+async fn wait_for_console_text(s: &impl HasBrowser, host: &str, text: &str) {
     let deadline = Instant::now() + WAIT;
     loop {
         let shown = console_text(s, host).await;
@@ -43,7 +71,7 @@ async fn wait_for_console_text(s: &Session, host: &str, text: &str) {
         assert!(
             Instant::now() < deadline,
             "the console in {host} never showed {text:?}; it shows:\n{shown}\n\nthe page says:\n{}",
-            s.page_text().await
+            page_text(s).await
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -51,7 +79,7 @@ async fn wait_for_console_text(s: &Session, host: &str, text: &str) {
 
 /// Computed styles of the first element matching `selector` inside `host`'s shadow
 /// root (`host` may be `document`'s own selector when `shadow` is false).
-async fn computed(s: &Session, host: &str, selector: &str, props: &[&str]) -> Vec<String> {
+async fn computed(s: &impl HasBrowser, host: &str, selector: &str, props: &[&str]) -> Vec<String> {
     let script = "const [host, sel, props] = arguments;
         const h = document.querySelector(host);
         const el = h.shadowRoot.querySelector(sel);
@@ -62,7 +90,7 @@ async fn computed(s: &Session, host: &str, selector: &str, props: &[&str]) -> Ve
     values(v)
 }
 
-async fn host_computed(s: &Session, selector: &str, props: &[&str]) -> Vec<String> {
+async fn host_computed(s: &impl HasBrowser, selector: &str, props: &[&str]) -> Vec<String> {
     let script = "const [sel, props] = arguments;
         const cs = getComputedStyle(document.querySelector(sel));
         return props.map(p => cs.getPropertyValue(p).trim());";
@@ -79,7 +107,7 @@ fn values(v: Value) -> Vec<String> {
 
 /// Clicks, with JavaScript, the first element inside `host`'s shadow root that matches
 /// `selector` and whose text is `text` (any text when empty).
-async fn click_inside(s: &Session, host: &str, selector: &str, text: &str) {
+async fn click_inside(s: &impl HasBrowser, host: &str, selector: &str, text: &str) {
     let script = "const [host, sel, text] = arguments;
         const els = [...document.querySelector(host).shadowRoot.querySelectorAll(sel)];
         const el = els.find(e => !text || e.textContent.trim() === text);
@@ -88,8 +116,37 @@ async fn click_inside(s: &Session, host: &str, selector: &str, text: &str) {
     js(s, script, vec![json!(host), json!(selector), json!(text)]).await;
 }
 
+/// Waits until the example page says it has a token for the portal's user. (The
+/// portal's text-transform capitalises what `innerText` reads: read the status's own
+/// text.)
+async fn wait_for_token(s: &impl HasBrowser) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let status = js(
+            s,
+            "const p = document.querySelector('#token-status');
+             return [p.dataset.state || '', p.textContent];",
+            vec![],
+        )
+        .await;
+        if status[0] == "ok" {
+            let text = status[1].as_str().unwrap_or_default();
+            assert!(
+                text.contains("Dana Park (dana.park@northwind.example)"),
+                "{text}"
+            );
+            return;
+        }
+        assert!(
+            status[0] != "error" && Instant::now() < deadline,
+            "the page got no token: {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// How many nodes the shadow root of `host` holds (-1 without one).
-async fn shadow_nodes(s: &Session, host_expr: &str) -> i64 {
+async fn shadow_nodes(s: &impl HasBrowser, host_expr: &str) -> i64 {
     let script = format!(
         "const h = {host_expr}; return h && h.shadowRoot ? h.shadowRoot.childNodes.length : -1;"
     );
@@ -102,35 +159,11 @@ async fn the_example_portal_embeds_the_console_with_a_token_and_unmounts_it() {
     // embedded console in.
     let s = Session::start_signed_out().await;
     s.open("/example-portal.html").await;
-    // (The portal's text-transform capitalises what `wait_for_text` reads: read the
-    // status's own text.)
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let status = js(
-            &s,
-            "const p = document.querySelector('#token-status');
-             return [p.dataset.state || '', p.textContent];",
-            vec![],
-        )
-        .await;
-        if status[0] == "ok" {
-            assert!(
-                status[1]
-                    .as_str()
-                    .unwrap_or_default()
-                    .contains("supervisor@northwind.example")
-            );
-            break;
-        }
-        assert!(
-            status[0] != "error" && Instant::now() < deadline,
-            "the page got no token: {status}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_for_token(&s).await;
     s.find(ELEMENT).await;
     wait_for_console_text(&s, ELEMENT, "Showing 1–40 of 40 agents").await;
-    wait_for_console_text(&s, ELEMENT, "Sam Supervisor · Supervisor").await;
+    // The portal's user, made a console user by single sign-on.
+    wait_for_console_text(&s, ELEMENT, "Dana Park · Supervisor").await;
     let counters = js(
         &s,
         "return document.querySelector(arguments[0]).shadowRoot
@@ -260,4 +293,465 @@ async fn the_example_portal_embeds_the_console_with_a_token_and_unmounts_it() {
         json!(0)
     );
     s.finish().await;
+}
+
+/// The built site (as the harness finds it).
+fn site_dir() -> PathBuf {
+    std::env::var_os("ALC_SITE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../dist")))
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A portal on an origin of its own: a tiny HTTP server for the example page, the
+/// console's server (the demo, with that origin in `cors_origins`), and a browser of
+/// the harness's kind. The harness's `Session` has one origin, so this test starts its
+/// own (the same drivers and capabilities).
+struct Portal {
+    console: Running,
+    portal_url: String,
+    browser: Client,
+    driver: Child,
+    driver_url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl HasBrowser for Portal {
+    fn client(&self) -> &Client {
+        &self.browser
+    }
+}
+
+/// The example page's inline `<script>` and `<style>` as CSP sources, so that the
+/// portal's policy allows them and nothing else inline (no `'unsafe-inline'`).
+fn inline_sources(html: &str) -> (Vec<String>, Vec<String>) {
+    let scripts = alc_server::security::inline_script_hashes(html);
+    // The same digest over the `<style>` blocks: read them as if they were scripts.
+    let styles = alc_server::security::inline_script_hashes(
+        &html
+            .replace("<script", "<ignored")
+            .replace("</script>", "</ignored>")
+            .replace("<style>", "<script>")
+            .replace("</style>", "</script>"),
+    );
+    (scripts, styles)
+}
+
+impl Portal {
+    async fn start() -> Portal {
+        let dir = tempfile::tempdir().unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let portal_url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+        let console = alc_server::start(Config {
+            site_dir: Some(site_dir()),
+            demo: true,
+            cors_origins: vec![portal_url.clone()],
+            ..Config::ephemeral(dir.path().join("console.db"))
+        })
+        .await
+        .unwrap();
+        // The portal's own policy: the console's origin for its scripts and API, wasm
+        // compilation, the page's own inline script and style by hash; no inline
+        // styles otherwise.
+        let html = std::fs::read_to_string(site_dir().join("example-portal.html")).unwrap();
+        let (scripts, styles) = inline_sources(&html);
+        let c = console.url();
+        let csp = format!(
+            "default-src 'none'; script-src {c} 'wasm-unsafe-eval' {}; style-src {}; \
+             connect-src {c}; img-src 'self'; report-uri {c}/api/v1/csp-reports",
+            scripts.join(" "),
+            styles.join(" ")
+        );
+        tokio::spawn(serve_portal(listener, html, csp));
+
+        let browser = Browser::current();
+        let port = free_port();
+        let log = std::fs::File::create(dir.path().join("driver.log")).unwrap();
+        let mut cmd = match browser {
+            Browser::Chromium => {
+                let mut c = Command::new(
+                    std::env::var("CHROMEDRIVER")
+                        .unwrap_or_else(|_| "/usr/bin/chromedriver".into()),
+                );
+                c.arg(format!("--port={port}"));
+                c
+            }
+            Browser::Firefox => {
+                let mut c = Command::new(
+                    std::env::var("GECKODRIVER").unwrap_or_else(|_| "geckodriver".into()),
+                );
+                c.args(["--port", &port.to_string(), "--marionette-port"])
+                    .arg(free_port().to_string());
+                c
+            }
+        };
+        let driver = cmd
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("a WebDriver server (run `cargo xtask test`)");
+        let driver_url = format!("http://127.0.0.1:{port}");
+        let caps = match browser {
+            Browser::Chromium => json!({
+                "goog:loggingPrefs": {"browser": "ALL"},
+                "goog:chromeOptions": {
+                    "binary": std::env::var("CHROME").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+                    "args": [
+                        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                        "--disable-background-networking", "--disable-component-update",
+                        "--disable-sync", "--no-first-run", "--window-size=1400,1000",
+                        format!("--user-data-dir={}", dir.path().join("profile").display()),
+                    ]
+                }
+            }),
+            Browser::Firefox => json!({
+                "browserName": "firefox",
+                "moz:firefoxOptions": {
+                    "binary": std::env::var("FIREFOX").unwrap_or_else(|_| "/usr/bin/firefox-esr".into()),
+                    "args": ["-headless", "--width=1400", "--height=1000"],
+                    "prefs": {
+                        "devtools.console.stdout.content": true,
+                        "app.update.enabled": false,
+                        "datareporting.policy.dataSubmissionEnabled": false,
+                        "toolkit.telemetry.enabled": false,
+                        "network.captive-portal-service.enabled": false,
+                        "extensions.update.enabled": false,
+                        "browser.safebrowsing.malware.enabled": false,
+                        "browser.safebrowsing.phishing.enabled": false,
+                    }
+                }
+            }),
+        };
+        let deadline = Instant::now() + WAIT;
+        let client = loop {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(caps.as_object().unwrap().clone())
+                .connect(&driver_url)
+                .await
+            {
+                Ok(c) => break c,
+                Err(_) if Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(200)).await
+                }
+                Err(e) => panic!("the WebDriver server did not come up: {e}"),
+            }
+        };
+        Portal {
+            console,
+            portal_url,
+            browser: client,
+            driver,
+            driver_url,
+            _dir: dir,
+        }
+    }
+
+    /// The console's API with `token`.
+    fn api(&self, token: &str) -> reqwest::RequestBuilder {
+        reqwest::Client::new()
+            .get(format!("{}/api/v1/licenses", self.console.url()))
+            .bearer_auth(token)
+    }
+
+    /// What the Content-Security-Policy refused: the browsers' reports to the console's
+    /// server, and in Chromium its log.
+    async fn csp_violations(&self) -> Vec<String> {
+        let mut found = self.console.csp_reports.take();
+        if Browser::current() == Browser::Chromium {
+            let id = self.browser.session_id().await.unwrap().unwrap();
+            let r: Value = reqwest::Client::new()
+                .post(format!("{}/session/{id}/se/log", self.driver_url))
+                .json(&json!({"type": "browser"}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            found.extend(
+                r["value"]
+                    .as_array()
+                    .expect("chromedriver's browser log")
+                    .iter()
+                    .filter_map(|e| e["message"].as_str())
+                    .filter(|m| m.contains("Content Security Policy"))
+                    .map(str::to_string),
+            );
+        }
+        found
+    }
+
+    async fn finish(mut self) {
+        let v = self.csp_violations().await;
+        assert!(v.is_empty(), "the portal page broke its CSP: {v:#?}");
+        let _ = self.browser.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        self.console.stop().await.unwrap();
+    }
+}
+
+/// The portal's web server: the example page (with the portal's CSP) at
+/// `/example-portal.html`, 404 elsewhere. One request per connection.
+async fn serve_portal(listener: tokio::net::TcpListener, html: String, csp: String) {
+    loop {
+        let Ok((mut conn, _)) = listener.accept().await else {
+            return;
+        };
+        let (html, csp) = (html.clone(), csp.clone());
+        tokio::spawn(async move {
+            let mut request = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match conn.read(&mut buf).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => request.extend_from_slice(&buf[..n]),
+                }
+            }
+            let line = String::from_utf8_lossy(&request);
+            let path = line.split_whitespace().nth(1).unwrap_or("/");
+            let response = if path.split('?').next() == Some("/example-portal.html") {
+                format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\n\
+                     content-security-policy: {csp}\r\ncontent-length: {}\r\n\
+                     connection: close\r\n\r\n{html}",
+                    html.len()
+                )
+            } else {
+                "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".into()
+            };
+            let _ = conn.write_all(response.as_bytes()).await;
+            let _ = conn.shutdown().await;
+        });
+    }
+}
+
+/// The host page's record of the console's events (`window.__events`) of `type`.
+async fn events(p: &Portal, kind: &str) -> Vec<Value> {
+    let all = js(p, "return window.__events", vec![]).await;
+    all.as_array()
+        .expect("window.__events")
+        .iter()
+        .filter(|e| e["type"] == kind && e["host"] == "element")
+        .map(|e| e["detail"].clone())
+        .collect()
+}
+
+async fn wait_for_event(p: &Portal, kind: &str, detail: Value) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let seen = events(p, kind).await;
+        if seen.contains(&detail) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the host page never got {kind} {detail}; it got {:?}",
+            js(p, "return window.__events", vec![]).await
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn tokens(p: &Portal) -> Vec<String> {
+    js(p, "return window.__tokens", vec![])
+        .await
+        .as_array()
+        .expect("window.__tokens")
+        .iter()
+        .map(|t| t.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Ends the bearer session of `token`, as its expiry or an admin would.
+async fn end_session(p: &Portal, token: &str) {
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/v1/auth/sign-out", p.console.url()))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "sign-out: {}", r.status());
+    assert_eq!(p.api(token).send().await.unwrap().status(), 401);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_portal_on_another_origin_embeds_the_console_by_single_sign_on() {
+    let p = Portal::start().await;
+    let console = p.console.url();
+    assert_ne!(console, p.portal_url);
+    p.browser
+        .goto(&format!(
+            "{}/example-portal.html?console={console}",
+            p.portal_url
+        ))
+        .await
+        .unwrap();
+    wait_for_token(&p).await;
+    wait_for_console_text(&p, ELEMENT, "Showing 1–40 of 40 agents").await;
+    wait_for_console_text(&p, ELEMENT, "Dana Park · Supervisor").await;
+    wait_for_event(&p, "alc-ready", json!({})).await;
+    // No password in the page, and the session is the exchanged token's (a bearer
+    // session for the portal's user, made by single sign-on).
+    let html = js(&p, "return document.documentElement.outerHTML", vec![]).await;
+    let html = html.as_str().unwrap();
+    for (_, _, email, password) in alc_server::demo::USERS {
+        assert!(
+            !html.contains(password),
+            "{email}'s password is in the page"
+        );
+    }
+    assert!(
+        !html.contains("/auth/tokens"),
+        "the page signs in with a password"
+    );
+    let first = tokens(&p).await;
+    assert_eq!(first.len(), 1);
+    let me: Value = reqwest::Client::new()
+        .get(format!("{console}/api/v1/auth/session"))
+        .bearer_auth(&first[0])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["user"]["email"], "dana.park@northwind.example");
+
+    // The console's look is its own here too, under a CSP without 'unsafe-inline'.
+    let button = computed(
+        &p,
+        ELEMENT,
+        ".alc-savebar .alc-button",
+        &["border-top-left-radius"],
+    )
+    .await;
+    assert_eq!(button, ["6px"]);
+    assert_eq!(
+        computed(&p, ELEMENT, ".alc", &["--alc-accent"]).await,
+        ["#0a7a5a"]
+    );
+
+    // Another screen: the host hears of it; its address stays.
+    let before = js(&p, "return location.href", vec![]).await;
+    click_inside(&p, ELEMENT, ".alc-nav a", "Phone User Licensing").await;
+    wait_for_console_text(&p, ELEMENT, "Showing 1–26 of 26 phone users").await;
+    wait_for_event(&p, "alc-navigate", json!({"path": "/phone-users"})).await;
+    click_inside(&p, ELEMENT, ".alc-nav a", "Agent Licensing").await;
+    wait_for_console_text(&p, ELEMENT, "Showing 1–40 of 40 agents").await;
+    wait_for_event(&p, "alc-navigate", json!({"path": "/agents"})).await;
+    assert_eq!(js(&p, "return location.href", vec![]).await, before);
+
+    // A tick: the host hears the page has unsaved work.
+    let label = js(
+        &p,
+        "const box = [...document.querySelector(arguments[0]).shadowRoot
+            .querySelectorAll('input[type=checkbox]:not(:disabled):not(:checked)')][0];
+         box.click();
+         return box.getAttribute('aria-label');",
+        vec![json!(ELEMENT)],
+    )
+    .await;
+    let label = label.as_str().expect("a box to tick").to_string();
+    wait_for_console_text(&p, ELEMENT, "1 unsaved change").await;
+    wait_for_event(&p, "alc-dirty-change", json!({"dirty": true, "count": 1})).await;
+
+    // A new token from the portal (its "New token" button calls setToken), then the
+    // first one ends: the tick is still there, and Save goes out with the new token —
+    // not through fetchToken, which is kept for a refused token.
+    let new_token = p
+        .browser
+        .find(fantoccini::Locator::Css("#new-token"))
+        .await
+        .unwrap();
+    new_token.click().await.unwrap();
+    let deadline = Instant::now() + WAIT;
+    while tokens(&p).await.len() < 2 {
+        assert!(Instant::now() < deadline, "no second token");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    end_session(&p, &first[0]).await;
+    wait_for_console_text(&p, ELEMENT, "1 unsaved change").await;
+    let ticked = js(
+        &p,
+        "return document.querySelector(arguments[0]).shadowRoot
+            .querySelector(`input[aria-label=\"${arguments[1]}\"]`).checked",
+        vec![json!(ELEMENT), json!(label)],
+    )
+    .await;
+    assert_eq!(ticked, json!(true), "{label} lost its tick");
+    click_inside(&p, ELEMENT, ".alc-button", "Save").await;
+    wait_for_console_text(&p, ELEMENT, "Saved 1 change.").await;
+    wait_for_event(&p, "alc-dirty-change", json!({"dirty": false, "count": 0})).await;
+    assert_eq!(js(&p, "return window.__renewals", vec![]).await, json!(0));
+    // Saved on the server, by the portal's user.
+    let second = tokens(&p).await[1].clone();
+    let audit: Value = reqwest::Client::new()
+        .get(format!("{console}/api/v1/audit"))
+        .bearer_auth(&second)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let latest = &audit["entries"][0];
+    let agent = label.rsplit(" license for ").next().unwrap();
+    assert!(
+        latest["actor"]
+            .as_str()
+            .is_some_and(|a| a.contains("dana.park@northwind.example"))
+            && latest["subject"] == agent,
+        "the last audit entry is not Dana's save for {agent}: {latest}"
+    );
+
+    // The token ends with nothing new from the portal: the console asks fetchToken
+    // once, retries with its answer, and carries on without "Session ended".
+    end_session(&p, &second).await;
+    click_inside(&p, ELEMENT, ".alc-nav a", "Audit Log").await;
+    wait_for_event(&p, "alc-navigate", json!({"path": "/audit"})).await;
+    let deadline = Instant::now() + WAIT;
+    while js(&p, "return window.__renewals", vec![]).await != json!(1) {
+        assert!(Instant::now() < deadline, "fetchToken was never called");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The audit log's rows name Dana by email (the nav shows her name only).
+    wait_for_console_text(&p, ELEMENT, "dana.park@northwind.example").await;
+    let shown = console_text(&p, ELEMENT).await;
+    assert!(!shown.contains("has ended"), "{shown}");
+    assert!(events(&p, "alc-session-expired").await.is_empty());
+    assert_eq!(tokens(&p).await.len(), 3);
+    let third = tokens(&p).await[2].clone();
+    assert_eq!(p.api(&third).send().await.unwrap().status(), 200);
+
+    // When the portal has no token to give, the console says its access ended and
+    // tells the host; a token set afterwards lets it back in, on the same screen.
+    js(
+        &p,
+        "document.querySelector(arguments[0]).fetchToken = async () => null",
+        vec![json!(ELEMENT)],
+    )
+    .await;
+    end_session(&p, &third).await;
+    click_inside(&p, ELEMENT, ".alc-nav a", "Agent Licensing").await;
+    wait_for_console_text(
+        &p,
+        ELEMENT,
+        "Your portal's access to the console has ended.",
+    )
+    .await;
+    wait_for_event(&p, "alc-session-expired", json!({})).await;
+    new_token.click().await.unwrap();
+    wait_for_console_text(&p, ELEMENT, "Showing 1–40 of 40 agents").await;
+    wait_for_console_text(&p, ELEMENT, "Dana Park · Supervisor").await;
+    assert_eq!(tokens(&p).await.len(), 4);
+    p.finish().await;
 }

@@ -355,6 +355,241 @@ pub async fn seed(store: &Store) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The example portal (`/example-portal.html`) signs its users in by single sign-on,
+/// as a real portal's back end would: [`Portal`] is that back end's key and users.
+pub mod portal {
+    use std::path::{Path, PathBuf};
+
+    use alc_domain::access::Role;
+    use axum::Router;
+    use axum::extract::{Query, State};
+    use axum::http::{HeaderMap, HeaderValue, header};
+    use axum::response::{IntoResponse, Response};
+    use axum::routing::get;
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use jsonwebtoken::{Algorithm, EncodingKey, Header};
+
+    use crate::error::ApiError;
+    use crate::sso::{JWT_BEARER, SsoConfig, VerifyKey};
+    use crate::state::AppState;
+
+    /// Who the demo's portal says its assertions come from, and for whom.
+    pub const ISSUER: &str = "https://portal.northwind.example";
+    pub const AUDIENCE: &str = "agent-licensing-console (demo)";
+    pub const KID: &str = "northwind-portal-demo";
+    /// The key's file, beside the database: 32 random bytes (the Ed25519 seed), made at
+    /// the demo's first start, readable by its owner only.
+    pub const KEY_FILE: &str = "demo-portal-ed25519.key";
+
+    /// The portal's people, by `as`: (as, subject, name, email, role). They are not
+    /// the password accounts of [`super::USERS`]: single sign-on makes its own
+    /// console users at their first exchange.
+    pub const USERS: &[(&str, &str, &str, &str, Role)] = &[
+        (
+            "supervisor",
+            "portal-user-1042",
+            "Dana Park",
+            "dana.park@northwind.example",
+            Role::Supervisor,
+        ),
+        (
+            "admin",
+            "portal-user-1001",
+            "Lee Okafor",
+            "lee.okafor@northwind.example",
+            Role::Admin,
+        ),
+    ];
+
+    /// The portal's signing key.
+    #[derive(Clone)]
+    pub struct Portal {
+        signing: EncodingKey,
+        /// The public half, as the JWKS document an operator would be given.
+        jwks: String,
+    }
+
+    impl std::fmt::Debug for Portal {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("Portal(..)")
+        }
+    }
+
+    fn key_file(db: &Path) -> PathBuf {
+        db.parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .join(KEY_FILE)
+    }
+
+    impl Portal {
+        /// The demo portal's key beside the database `db`, made if missing.
+        pub fn open(db: &Path) -> Result<Portal, String> {
+            let file = key_file(db);
+            let seed: [u8; 32] = match std::fs::read(&file) {
+                Ok(bytes) => bytes.try_into().map_err(|_| {
+                    format!("{} is not a demo portal key (32 bytes)", file.display())
+                })?,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    let mut seed = [0u8; 32];
+                    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut seed);
+                    if let Some(dir) = file.parent() {
+                        crate::store::create_private_dir(dir).map_err(|e| e.to_string())?;
+                    }
+                    let mut options = std::fs::OpenOptions::new();
+                    options.write(true).create_new(true);
+                    #[cfg(unix)]
+                    {
+                        use std::os::unix::fs::OpenOptionsExt;
+                        options.mode(0o600);
+                    }
+                    let mut out = options
+                        .open(&file)
+                        .map_err(|e| format!("cannot create {}: {e}", file.display()))?;
+                    std::io::Write::write_all(&mut out, &seed)
+                        .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+                    tracing::info!(file = %file.display(), "made the demo portal's signing key");
+                    seed
+                }
+                Err(e) => return Err(format!("cannot read {}: {e}", file.display())),
+            };
+            Ok(Portal::from_seed(&seed))
+        }
+
+        fn from_seed(seed: &[u8; 32]) -> Portal {
+            let public = ed25519_dalek::SigningKey::from_bytes(seed)
+                .verifying_key()
+                .to_bytes();
+            // PKCS#8 v1 of an Ed25519 key (RFC 8410): a fixed prefix, then the seed.
+            let mut der = vec![
+                0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22,
+                0x04, 0x20,
+            ];
+            der.extend_from_slice(seed);
+            let jwks = serde_json::json!({"keys": [{
+                "kty": "OKP", "crv": "Ed25519", "kid": KID, "alg": "EdDSA",
+                "x": URL_SAFE_NO_PAD.encode(public),
+            }]})
+            .to_string();
+            Portal {
+                signing: EncodingKey::from_ed_der(&der),
+                jwks,
+            }
+        }
+
+        /// The single sign-on the demo sets up: this portal's key, its issuer and
+        /// audience, the console's own role names, admins allowed.
+        pub fn sso(&self) -> SsoConfig {
+            let keys = VerifyKey::from_jwks(&self.jwks).expect("the demo's own JWKS");
+            let mut sso = SsoConfig::new(ISSUER, AUDIENCE, keys);
+            sso.allow_admin = true;
+            sso
+        }
+
+        /// A signed assertion for the portal user `as_`, issued at `now`.
+        pub fn assertion(&self, as_: &str, now: i64) -> Option<String> {
+            let (_, subject, name, email, role) = USERS.iter().find(|u| u.0 == as_)?;
+            let mut jti = [0u8; 16];
+            rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut jti);
+            let claims = serde_json::json!({
+                "iss": ISSUER, "aud": AUDIENCE, "sub": subject,
+                "iat": now, "exp": now + 60, "jti": URL_SAFE_NO_PAD.encode(jti),
+                "role": role.key(), "name": name, "email": email,
+            });
+            let mut header = Header::new(Algorithm::EdDSA);
+            header.kid = Some(KID.into());
+            jsonwebtoken::encode(&header, &claims, &self.signing).ok()
+        }
+
+        /// `GET /example-portal/token?as=supervisor`: what a portal's back end does for
+        /// its page — sign an assertion for the signed-in portal user and exchange it
+        /// (through the very handler of `POST /api/v1/auth/exchange`) — answered with
+        /// the console's token only. The page never sees the key, the assertion or a
+        /// password.
+        pub fn routes(self, state: AppState) -> Router {
+            Router::new()
+                .route("/example-portal/token", get(token))
+                .with_state((self, state))
+        }
+    }
+
+    #[derive(serde::Deserialize)]
+    struct TokenQuery {
+        #[serde(rename = "as")]
+        as_: Option<String>,
+    }
+
+    async fn token(
+        State((portal, state)): State<(Portal, AppState)>,
+        Query(q): Query<TokenQuery>,
+    ) -> Response {
+        let who = q.as_.as_deref().unwrap_or("supervisor");
+        let Some(assertion) = portal.assertion(who, state.store.now_secs()) else {
+            return ApiError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                alc_domain::ErrorCode::NotFound,
+                format!("The demo portal has no user {who:?} (try supervisor or admin)."),
+            )
+            .into_response();
+        };
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        let body =
+            serde_urlencoded::to_string([("grant_type", JWT_BEARER), ("assertion", &assertion)])
+                .unwrap_or_default();
+        let mut response = crate::sso::exchange(State(state), headers, body.into())
+            .await
+            .into_response();
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn its_assertions_verify_under_the_sso_it_sets_up() {
+            let portal = Portal::from_seed(&[7; 32]);
+            let sso = portal.sso();
+            let a = portal.assertion("supervisor", 1_000_000).unwrap();
+            let verified = sso.verify(&a, 1_000_010).unwrap();
+            assert_eq!(verified.email, "dana.park@northwind.example");
+            assert_eq!(verified.role, Role::Supervisor);
+            // Another seed's assertion does not.
+            let other = Portal::from_seed(&[8; 32])
+                .assertion("supervisor", 1_000_000)
+                .unwrap();
+            assert!(sso.verify(&other, 1_000_010).is_err());
+            assert!(portal.assertion("nobody", 1_000_000).is_none());
+        }
+
+        #[test]
+        fn the_key_is_made_once_beside_the_database() {
+            let dir = tempfile::tempdir().unwrap();
+            let db = dir.path().join("data/console.db");
+            let first = Portal::open(&db).unwrap();
+            let again = Portal::open(&db).unwrap();
+            assert_eq!(first.jwks, again.jwks);
+            let file = dir.path().join("data").join(KEY_FILE);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+                assert_eq!(mode & 0o777, 0o600);
+            }
+            std::fs::write(&file, b"short").unwrap();
+            assert!(Portal::open(&db).is_err());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

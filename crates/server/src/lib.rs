@@ -211,13 +211,51 @@ fn start_demo_unavailable<T>() -> Result<T, BoxError> {
     Err("this build of alc-server has no demo: build it with `--features demo` (as `cargo xtask run` does)".into())
 }
 
+/// The server's routes for `config` over `store`: the API, the site and, with the
+/// demo, the example portal's token route. The demo's portal also sets up the single
+/// sign-on it needs (`config.sso`), unless the operator set up their own.
+pub fn router(
+    config: &mut Config,
+    store: Store,
+) -> Result<(axum::Router, csp_reports::CspReports), BoxError> {
+    let portal = demo_portal(config)?;
+    let state = config.state(store);
+    let csp_reports = state.csp_reports.clone();
+    let extra = match portal {
+        #[cfg(feature = "demo")]
+        Some(portal) => portal.routes(state.clone()),
+        _ => axum::Router::new(),
+    };
+    let app = routes::app_with(state, config.site_dir.clone(), config.demo, extra);
+    Ok((app, csp_reports))
+}
+
+/// The demo portal's key (made beside the database at the demo's first start) and the
+/// single sign-on that trusts it; none when the operator configured single sign-on.
+#[cfg(feature = "demo")]
+fn demo_portal(config: &mut Config) -> Result<Option<demo::portal::Portal>, BoxError> {
+    if !config.demo {
+        return Ok(None);
+    }
+    if config.sso.is_some() {
+        tracing::info!("single sign-on is the operator's: the example portal gets no token");
+        return Ok(None);
+    }
+    let portal = demo::portal::Portal::open(&config.db_path)?;
+    config.sso = Some(portal.sso());
+    Ok(Some(portal))
+}
+
+#[cfg(not(feature = "demo"))]
+fn demo_portal(_: &mut Config) -> Result<Option<std::convert::Infallible>, BoxError> {
+    Ok(None)
+}
+
 /// Starts the server in the background.
-pub async fn start(config: Config) -> Result<Running, BoxError> {
+pub async fn start(mut config: Config) -> Result<Running, BoxError> {
     let (store, listener) = prepare(&config).await?;
     let addr = listener.local_addr()?;
-    let state = config.state(store.clone());
-    let csp_reports = state.csp_reports.clone();
-    let app = routes::app(state, config.site_dir.clone(), config.demo);
+    let (app, csp_reports) = router(&mut config, store.clone())?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(

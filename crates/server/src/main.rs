@@ -457,11 +457,7 @@ async fn serve(common: &Common, args: ServeArgs) -> Outcome {
             first_admin_command(&config.db_path)
         );
     }
-    let app = alc_server::routes::app(
-        config.state(store.clone()),
-        config.site_dir.clone(),
-        config.demo,
-    );
+    let (app, _) = alc_server::router(&mut config, store.clone())?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, db = %config.db_path.display(), demo = config.demo, "listening");
     println!(

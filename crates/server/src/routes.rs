@@ -155,6 +155,11 @@ pub fn api(state: AppState) -> Router {
 /// `/agents?q=ann` works. The example portal page (it signs in with the demo's
 /// accounts) is there only with the demo.
 pub fn app(state: AppState, site: Option<PathBuf>, demo: bool) -> Router {
+    app_with(state, site, demo, Router::new())
+}
+
+/// [`app`] with more routes (the demo's example portal) inside the same layers.
+pub fn app_with(state: AppState, site: Option<PathBuf>, demo: bool, extra: Router) -> Router {
     let headers = std::sync::Arc::new(crate::security::Headers::for_site(
         site.as_deref(),
         state.trusted_proxies.clone(),
@@ -164,7 +169,10 @@ pub fn app(state: AppState, site: Option<PathBuf>, demo: bool) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .with_state(state.store.clone());
-    let mut app = Router::new().nest("/api/v1", api(state)).merge(health);
+    let mut app = Router::new()
+        .nest("/api/v1", api(state))
+        .merge(health)
+        .merge(extra);
     if !demo {
         app = app.route(
             "/example-portal.html",
