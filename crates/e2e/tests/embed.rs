@@ -9,13 +9,11 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use alc_server::{Config, Running};
-use common::{Browser, Session, WAIT};
-use fantoccini::{Client, ClientBuilder};
+use common::{Browser, Driver, Session, WAIT, connect, csp_violations, site_dir};
+use fantoccini::Client;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -295,21 +293,6 @@ async fn the_example_portal_embeds_the_console_with_a_token_and_unmounts_it() {
     s.finish().await;
 }
 
-/// The built site (as the harness finds it).
-fn site_dir() -> PathBuf {
-    std::env::var_os("ALC_SITE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../dist")))
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// A portal on an origin of its own: a tiny HTTP server for the example page, the
 /// console's server (the demo, with that origin in `cors_origins`), and a browser of
 /// the harness's kind. The harness's `Session` has one origin, so this test starts its
@@ -318,8 +301,7 @@ struct Portal {
     console: Running,
     portal_url: String,
     browser: Client,
-    driver: Child,
-    driver_url: String,
+    driver: Driver,
     _dir: tempfile::TempDir,
 }
 
@@ -371,85 +353,13 @@ impl Portal {
         );
         tokio::spawn(serve_portal(listener, html, csp));
 
-        let browser = Browser::current();
-        let port = free_port();
-        let log = std::fs::File::create(dir.path().join("driver.log")).unwrap();
-        let mut cmd = match browser {
-            Browser::Chromium => {
-                let mut c = Command::new(
-                    std::env::var("CHROMEDRIVER")
-                        .unwrap_or_else(|_| "/usr/bin/chromedriver".into()),
-                );
-                c.arg(format!("--port={port}"));
-                c
-            }
-            Browser::Firefox => {
-                let mut c = Command::new(
-                    std::env::var("GECKODRIVER").unwrap_or_else(|_| "geckodriver".into()),
-                );
-                c.args(["--port", &port.to_string(), "--marionette-port"])
-                    .arg(free_port().to_string());
-                c
-            }
-        };
-        let driver = cmd
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("a WebDriver server (run `cargo xtask test`)");
-        let driver_url = format!("http://127.0.0.1:{port}");
-        let caps = match browser {
-            Browser::Chromium => json!({
-                "goog:loggingPrefs": {"browser": "ALL"},
-                "goog:chromeOptions": {
-                    "binary": std::env::var("CHROME").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-                    "args": [
-                        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                        "--disable-background-networking", "--disable-component-update",
-                        "--disable-sync", "--no-first-run", "--window-size=1400,1000",
-                        format!("--user-data-dir={}", dir.path().join("profile").display()),
-                    ]
-                }
-            }),
-            Browser::Firefox => json!({
-                "browserName": "firefox",
-                "moz:firefoxOptions": {
-                    "binary": std::env::var("FIREFOX").unwrap_or_else(|_| "/usr/bin/firefox-esr".into()),
-                    "args": ["-headless", "--width=1400", "--height=1000"],
-                    "prefs": {
-                        "devtools.console.stdout.content": true,
-                        "app.update.enabled": false,
-                        "datareporting.policy.dataSubmissionEnabled": false,
-                        "toolkit.telemetry.enabled": false,
-                        "network.captive-portal-service.enabled": false,
-                        "extensions.update.enabled": false,
-                        "browser.safebrowsing.malware.enabled": false,
-                        "browser.safebrowsing.phishing.enabled": false,
-                    }
-                }
-            }),
-        };
-        let deadline = Instant::now() + WAIT;
-        let client = loop {
-            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-            match ClientBuilder::new(connector)
-                .capabilities(caps.as_object().unwrap().clone())
-                .connect(&driver_url)
-                .await
-            {
-                Ok(c) => break c,
-                Err(_) if Instant::now() < deadline => {
-                    tokio::time::sleep(Duration::from_millis(200)).await
-                }
-                Err(e) => panic!("the WebDriver server did not come up: {e}"),
-            }
-        };
+        let driver = Driver::start(Browser::current(), dir.path());
+        let client = connect(&driver.url, &dir.path().join("profile")).await;
         Portal {
             console,
             portal_url,
             browser: client,
             driver,
-            driver_url,
             _dir: dir,
         }
     }
@@ -464,37 +374,14 @@ impl Portal {
     /// What the Content-Security-Policy refused: the browsers' reports to the console's
     /// server, and in Chromium its log.
     async fn csp_violations(&self) -> Vec<String> {
-        let mut found = self.console.csp_reports.take();
-        if Browser::current() == Browser::Chromium {
-            let id = self.browser.session_id().await.unwrap().unwrap();
-            let r: Value = reqwest::Client::new()
-                .post(format!("{}/session/{id}/se/log", self.driver_url))
-                .json(&json!({"type": "browser"}))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            found.extend(
-                r["value"]
-                    .as_array()
-                    .expect("chromedriver's browser log")
-                    .iter()
-                    .filter_map(|e| e["message"].as_str())
-                    .filter(|m| m.contains("Content Security Policy"))
-                    .map(str::to_string),
-            );
-        }
-        found
+        csp_violations(&self.console, &self.driver.url, &self.browser).await
     }
 
-    async fn finish(mut self) {
+    async fn finish(self) {
         let v = self.csp_violations().await;
         assert!(v.is_empty(), "the portal page broke its CSP: {v:#?}");
         let _ = self.browser.clone().close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        self.driver.stop();
         self.console.stop().await.unwrap();
     }
 }

@@ -56,13 +56,13 @@ impl Browser {
 
 /// A WebDriver server (chromedriver or geckodriver) on a port of its own; its output
 /// goes to a file in the test's folder (the page's console, in Firefox).
-struct Driver {
+pub struct Driver {
     child: Child,
-    url: String,
+    pub url: String,
 }
 
 impl Driver {
-    fn start(browser: Browser, dir: &std::path::Path) -> Driver {
+    pub fn start(browser: Browser, dir: &std::path::Path) -> Driver {
         let port = free_port();
         let log = dir.join(format!("driver-{port}.log"));
         let (program, args) = match browser {
@@ -98,13 +98,13 @@ impl Driver {
         }
     }
 
-    fn stop(mut self) {
+    pub fn stop(mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -112,7 +112,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn site_dir() -> PathBuf {
+pub fn site_dir() -> PathBuf {
     let dir = std::env::var_os("ALC_SITE_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../dist")));
@@ -223,37 +223,7 @@ impl Session {
     /// test), and in Chromium also `client`'s log, read through chromedriver (reading
     /// it empties it).
     pub async fn csp_violations(&self, client: &Client) -> Vec<String> {
-        let mut found = self.server.csp_reports.take();
-        if Browser::current() == Browser::Chromium {
-            let id = client
-                .session_id()
-                .await
-                .unwrap()
-                .expect("a WebDriver session");
-            let r: serde_json::Value = reqwest::Client::new()
-                .post(format!("{}/session/{id}/se/log", self.driver.url))
-                .json(&json!({"type": "browser"}))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            let entries = r["value"]
-                .as_array()
-                .unwrap_or_else(|| panic!("chromedriver has no browser log: {r}"));
-            found.extend(
-                entries
-                    .iter()
-                    .filter_map(|e| e["message"].as_str())
-                    .filter(|m| {
-                        m.contains("Content Security Policy")
-                            || m.contains("Content-Security-Policy")
-                    })
-                    .map(str::to_string),
-            );
-        }
-        found
+        csp_violations(&self.server, &self.driver.url, client).await
     }
 
     /// Fails the test if `client` logged any CSP violation.
@@ -533,7 +503,7 @@ impl Window<'_> {
 
 /// A new browser session on the WebDriver server at `url`, with its profile in
 /// `profile` (Chromium; Firefox makes a fresh profile for each session itself).
-async fn connect(url: &str, profile: &std::path::Path) -> Client {
+pub async fn connect(url: &str, profile: &std::path::Path) -> Client {
     let caps = match Browser::current() {
         Browser::Chromium => json!({
             "goog:loggingPrefs": {"browser": "ALL"},
@@ -604,4 +574,40 @@ async fn connect(url: &str, profile: &std::path::Path) -> Client {
             Err(e) => panic!("the WebDriver server at {url} did not come up: {e}"),
         }
     }
+}
+
+/// What the Content-Security-Policy refused since the last look: the reports browsers
+/// sent to `server` (`report-uri`, every browser), and in Chromium also `client`'s log,
+/// read through the chromedriver at `driver_url` (reading it empties it).
+pub async fn csp_violations(server: &Running, driver_url: &str, client: &Client) -> Vec<String> {
+    let mut found = server.csp_reports.take();
+    if Browser::current() == Browser::Chromium {
+        let id = client
+            .session_id()
+            .await
+            .unwrap()
+            .expect("a WebDriver session");
+        let r: serde_json::Value = reqwest::Client::new()
+            .post(format!("{driver_url}/session/{id}/se/log"))
+            .json(&json!({"type": "browser"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let entries = r["value"]
+            .as_array()
+            .unwrap_or_else(|| panic!("chromedriver has no browser log: {r}"));
+        found.extend(
+            entries
+                .iter()
+                .filter_map(|e| e["message"].as_str())
+                .filter(|m| {
+                    m.contains("Content Security Policy") || m.contains("Content-Security-Policy")
+                })
+                .map(str::to_string),
+        );
+    }
+    found
 }
