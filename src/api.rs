@@ -83,6 +83,10 @@ type ErrorHook = Arc<dyn Fn(&ApiError) + Send + Sync>;
 /// Asks the host page for a new token (its `fetchToken`): `None` when it has none.
 pub type Renew = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Option<String>>>> + Send + Sync>;
 
+/// A renewal of the token in flight (a new token, or none), awaited by every call it
+/// refused.
+type Renewal = Shared<LocalBoxFuture<'static, Option<String>>>;
+
 /// The host page's bearer token (embedded use), shared by every clone of the [`Api`]
 /// and read at each call: [`Bearer::set`] takes effect at the next call, with nothing
 /// remounted. On a 401 it asks the host once for a new one ([`Bearer::on_renew`]).
@@ -91,7 +95,7 @@ pub struct Bearer {
     token: Arc<RwLock<Option<String>>>,
     renew: Arc<RwLock<Option<Renew>>>,
     /// The renewal in flight: calls refused at the same time wait for the same one.
-    renewing: Arc<SendWrapper<RefCell<Option<Shared<LocalBoxFuture<'static, Option<String>>>>>>>,
+    renewing: Arc<SendWrapper<RefCell<Option<Renewal>>>>,
     /// The token the host had nothing to replace with: refused again, it is not asked
     /// again (until a new token is set).
     gave_up: Arc<RwLock<Option<String>>>,
