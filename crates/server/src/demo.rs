@@ -416,17 +416,15 @@ pub mod portal {
         }
     }
 
-    fn key_file(db: &Path) -> PathBuf {
-        db.parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."))
-            .join(KEY_FILE)
+    fn key_file(dir: &Path) -> PathBuf {
+        dir.join(KEY_FILE)
     }
 
     impl Portal {
         /// The demo portal's key beside the database `db`, made if missing.
-        pub fn open(db: &Path) -> Result<Portal, String> {
-            let file = key_file(db);
+        /// The demo portal, its key kept in `dir` (the database's folder).
+        pub fn open(dir: &Path) -> Result<Portal, String> {
+            let file = key_file(dir);
             let seed: [u8; 32] = match std::fs::read(&file) {
                 Ok(bytes) => bytes.try_into().map_err(|_| {
                     format!("{} is not a demo portal key (32 bytes)", file.display())
@@ -570,10 +568,14 @@ pub mod portal {
             assert!(portal.assertion("nobody", 1_000_000).is_none());
         }
 
+        fn alc_server_db(path: PathBuf) -> PathBuf {
+            crate::store::Database::Sqlite(path).files_dir()
+        }
+
         #[test]
         fn the_key_is_made_once_beside_the_database() {
             let dir = tempfile::tempdir().unwrap();
-            let db = dir.path().join("data/console.db");
+            let db = alc_server_db(dir.path().join("data/console.db"));
             let first = Portal::open(&db).unwrap();
             let again = Portal::open(&db).unwrap();
             assert_eq!(first.jwks, again.jwks);

@@ -33,8 +33,10 @@ pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 pub struct Config {
     /// Where to listen; port 0 picks a free one.
     pub addr: SocketAddr,
-    /// The SQLite file (created with its folder if missing).
-    pub db_path: PathBuf,
+    /// The database: a SQLite file (created with its folder if missing) or PostgreSQL.
+    pub db: store::Database,
+    /// How many database connections (PostgreSQL: per server; see docs/OPERATING.md).
+    pub db_pool: u32,
     /// Trunk's output to serve at `/`; `None` serves the API only.
     pub site_dir: Option<PathBuf>,
     /// Seed the demo account when the database is empty, and start the demo's
@@ -64,13 +66,14 @@ pub struct Config {
 }
 
 impl Config {
-    /// For tests and benchmarks: a free port on loopback, the database at `db_path`, no
+    /// For tests and benchmarks: a free port on loopback, the database `db`, no
     /// site, no demo, short waits for directories, the usual sessions, directories
     /// on loopback allowed (the fakes run there) and a key of its own for secrets.
-    pub fn ephemeral(db_path: PathBuf) -> Config {
+    pub fn ephemeral(db: impl Into<store::Database>) -> Config {
         Config {
             addr: ([127, 0, 0, 1], 0).into(),
-            db_path,
+            db: db.into(),
+            db_pool: store::DEFAULT_POOL,
             site_dir: None,
             demo: false,
             directory_policy: alc_directory::Policy::quick(),
@@ -148,9 +151,13 @@ pub async fn prepare(config: &Config) -> Result<(Store, TcpListener), BoxError> 
         // Before the database is touched: a refused start leaves no file behind.
         return start_demo_unavailable();
     }
-    let store = Store::open_with(&config.db_path, config.secret_keys.clone())
-        .await?
-        .with_clock(config.clock.clone());
+    let store = Store::open_pooled(
+        config.db.clone(),
+        config.secret_keys.clone(),
+        config.db_pool,
+    )
+    .await?
+    .with_clock(config.clock.clone());
     seal_old_secrets(&store, &config.secret_keys).await;
     if config.demo {
         start_demo(&store).await?;
@@ -193,8 +200,8 @@ async fn seal_old_secrets(store: &Store, keys: &secrets::Keyring) {
 
 #[cfg(feature = "demo")]
 async fn start_demo(store: &Store) -> Result<(), BoxError> {
-    if store.is_empty().await? {
-        demo::seed(store).await?;
+    // Once, even with several servers starting at once on one PostgreSQL.
+    if store.if_empty(|| demo::seed(store)).await? {
         tracing::info!("seeded the demo account");
     }
     let url = demo::start_directory(store).await?;
@@ -241,7 +248,7 @@ fn demo_portal(config: &mut Config) -> Result<Option<demo::portal::Portal>, BoxE
         tracing::info!("single sign-on is the operator's: the example portal gets no token");
         return Ok(None);
     }
-    let portal = demo::portal::Portal::open(&config.db_path)?;
+    let portal = demo::portal::Portal::open(&config.db.files_dir())?;
     config.sso = Some(portal.sso());
     Ok(Some(portal))
 }

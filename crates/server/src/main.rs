@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use alc_domain::access::{NewUser, Role, UserChange};
 use alc_server::logging::LogFormat;
 use alc_server::secrets::{Key, Keyring};
+use alc_server::store::Database;
 use alc_server::store::access::{Actor, SessionPolicy};
 use alc_server::{Config, Store, StoreError};
 
@@ -36,9 +37,16 @@ struct Cli {
 /// Settings every subcommand reads.
 #[derive(Args, Debug, Clone)]
 struct Common {
-    /// The SQLite database file (created with its folder if missing).
+    /// The database: a SQLite file's path (created with its folder if missing), or
+    /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE` for several servers on one
+    /// PostgreSQL.
     #[arg(long, env = "ALC_DB", global = true, default_value = "data/console.db")]
-    db: PathBuf,
+    db: Database,
+    /// Database connections this server opens (PostgreSQL: keep servers × pool below
+    /// the database's max_connections; SQLite: readers, besides its one writer).
+    #[arg(long, env = "ALC_DB_POOL", global = true, default_value_t = alc_server::store::DEFAULT_POOL,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    db_pool: u32,
     /// Log lines as text (for a person) or JSON lines (for a log collector).
     #[arg(long, env = "ALC_LOG_FORMAT", global = true, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -364,18 +372,14 @@ fn main() -> ExitCode {
 
 /// The keyring the settings name. With the demo and no key set, the demo's own key
 /// beside its database (made at its first start).
-fn keyring(keys: &KeyArgs, db: &std::path::Path, demo: bool) -> Result<Keyring, Failure> {
+fn keyring(keys: &KeyArgs, db: &Database, demo: bool) -> Result<Keyring, Failure> {
     let current = match (&keys.secret_key_file, std::env::var("ALC_SECRET_KEY")) {
         (Some(file), _) => Some(Key::from_file(file)?),
         (None, Ok(text)) if !text.trim().is_empty() => {
             Some(Key::from_base64(&text).map_err(|e| format!("ALC_SECRET_KEY: {e}"))?)
         }
         _ if demo => {
-            let file = db
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-                .unwrap_or(std::path::Path::new("."))
-                .join("demo-secret.key");
+            let file = db.files_dir().join("demo-secret.key");
             if file.exists() {
                 Some(Key::from_file(&file)?)
             } else {
@@ -400,7 +404,8 @@ fn keyring(keys: &KeyArgs, db: &std::path::Path, demo: bool) -> Result<Keyring, 
 fn config(common: &Common, args: &ServeArgs) -> Result<Config, Failure> {
     Ok(Config {
         addr: args.addr,
-        db_path: common.db.clone(),
+        db: common.db.clone(),
+        db_pool: common.db_pool,
         site_dir: Some(args.site.clone()),
         demo: args.demo,
         directory_policy: alc_directory::Policy::default(),
@@ -419,10 +424,13 @@ fn config(common: &Common, args: &ServeArgs) -> Result<Config, Failure> {
 }
 
 /// The exact command that creates the first admin, for this database.
-fn first_admin_command(db: &std::path::Path) -> String {
+fn first_admin_command(db: &Database) -> String {
     format!(
         "alc-server users add --db {} --email you@example.com --name \"Your Name\" --role admin",
-        db.display()
+        match db {
+            Database::Sqlite(p) => p.display().to_string(),
+            Database::Postgres(_) => "\"$ALC_DB\"".to_string(),
+        }
     )
 }
 
@@ -454,15 +462,15 @@ async fn serve(common: &Common, args: ServeArgs) -> Outcome {
     if !store.has_users().await? {
         println!(
             "No console users yet. Create the first admin (its password is asked for, never taken from the command line):\n  {}",
-            first_admin_command(&config.db_path)
+            first_admin_command(&config.db)
         );
     }
     let (app, _) = alc_server::router(&mut config, store.clone())?;
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, db = %config.db_path.display(), demo = config.demo, "listening");
+    tracing::info!(%addr, db = %config.db, demo = config.demo, "listening");
     println!(
         "Agent Licensing Console: http://{addr}/  (database {}; Ctrl-C stops)",
-        config.db_path.display()
+        config.db
     );
     let served = axum::serve(
         listener,
@@ -686,7 +694,7 @@ async fn migrate(common: &Common) -> Outcome {
     let after = Store::inspect(&common.db).await?;
     println!(
         "{}: {} migration(s) applied now, {} in all; the schema is up to date.",
-        common.db.display(),
+        common.db,
         after.applied - before,
         after.applied
     );
@@ -731,12 +739,12 @@ async fn check_config(common: &Common, args: &ServeArgs) -> Outcome {
         match Store::inspect(&common.db).await {
             Ok(s) if s.unknown > 0 => problems.push(format!(
                 "{}: written by a newer alc-server ({} migration(s) this version does not know); run that version",
-                common.db.display(),
+                common.db,
                 s.unknown
             )),
             Ok(s) => println!(
                 "database        {}: {} of {} migrations applied{}",
-                common.db.display(),
+                common.db,
                 s.applied,
                 s.known,
                 if s.applied < s.known {
@@ -747,18 +755,14 @@ async fn check_config(common: &Common, args: &ServeArgs) -> Outcome {
             ),
             Err(e) => problems.push(format!(
                 "{}: cannot be read as a console database ({e})",
-                common.db.display()
+                common.db
             )),
         }
     } else {
-        let dir = common
-            .db
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(std::path::Path::new("."));
+        let dir = common.db.files_dir();
         println!(
             "database        {}: does not exist yet; the first start creates it (in {})",
-            common.db.display(),
+            common.db,
             dir.display()
         );
     }
@@ -811,7 +815,7 @@ async fn rotate_key(common: &Common, keys: &KeyArgs) -> Outcome {
 async fn backup(common: &Common, file: &std::path::Path) -> Outcome {
     if !common.db.exists() {
         return Err(Failure(
-            format!("{} does not exist: nothing to back up", common.db.display()),
+            format!("{} does not exist: nothing to back up", common.db),
             1,
         ));
     }
@@ -819,10 +823,10 @@ async fn backup(common: &Common, file: &std::path::Path) -> Outcome {
     let result = store.backup(file).await;
     store.close().await;
     result?;
-    let copy = Store::inspect(file).await?;
+    let copy = Store::inspect(&Database::Sqlite(file.to_path_buf())).await?;
     println!(
         "Backed up {} to {} ({} migrations; restore by stopping the server and putting this file in place of the database).",
-        common.db.display(),
+        common.db,
         file.display(),
         copy.applied
     );

@@ -425,6 +425,70 @@ pub fn switch_note(
     )
 }
 
+/// What storing `groups` over the groups we have takes, so that a refresh writes only
+/// what changed: groups to drop (by key; their members go with them), groups to insert
+/// whole (new ones, and ones whose name or extension changed: dropped first), and
+/// members to add to or remove from the groups that stay.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct GroupWrites<'a> {
+    pub drop: Vec<&'a str>,
+    pub insert: Vec<&'a GroupRow>,
+    /// (group key, member key)
+    pub add_members: Vec<(&'a str, &'a str)>,
+    pub remove_members: Vec<(&'a str, &'a str)>,
+}
+
+impl GroupWrites<'_> {
+    pub fn is_empty(&self) -> bool {
+        self.drop.is_empty()
+            && self.insert.is_empty()
+            && self.add_members.is_empty()
+            && self.remove_members.is_empty()
+    }
+}
+
+pub fn group_writes<'a>(
+    ours: &'a HashMap<String, KnownGroup>,
+    groups: &'a [GroupRow],
+) -> GroupWrites<'a> {
+    let mut w = GroupWrites::default();
+    let wanted: HashSet<&str> = groups.iter().map(|g| g.key.as_str()).collect();
+    let mut keys: Vec<&String> = ours.keys().collect();
+    keys.sort();
+    for key in keys {
+        if !wanted.contains(key.as_str()) {
+            w.drop.push(key);
+        }
+    }
+    for g in groups {
+        match ours.get(&g.key) {
+            Some(have) if have.name == g.name && have.extension == g.extension => {
+                let want: HashSet<&str> = g.members.iter().map(String::as_str).collect();
+                for m in &g.members {
+                    if !have.members.contains(m) {
+                        w.add_members.push((&g.key, m));
+                    }
+                }
+                let mut gone: Vec<&str> = have
+                    .members
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|m| !want.contains(m))
+                    .collect();
+                gone.sort_unstable();
+                w.remove_members
+                    .extend(gone.into_iter().map(|m| (g.key.as_str(), m)));
+            }
+            Some(_) => {
+                w.drop.push(&g.key);
+                w.insert.push(g);
+            }
+            None => w.insert.push(g),
+        }
+    }
+    w
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -751,5 +815,55 @@ mod tests {
             switch_note(None, &to, &report),
             "This refresh followed a switch to Netsapiens (https://new, domain acme): 1 phone user of the old directory that held no license was removed; 2 licensed ones are kept and flagged as gone from the directory, their licenses held for review."
         );
+    }
+
+    #[test]
+    fn groups_are_written_only_where_they_changed() {
+        let known = |name: &str, ext: &str, members: &[&str]| KnownGroup {
+            name: name.into(),
+            extension: ext.into(),
+            members: members.iter().map(|m| m.to_string()).collect(),
+        };
+        let row = |key: &str, name: &str, ext: &str, members: &[&str]| GroupRow {
+            key: key.into(),
+            name: name.into(),
+            extension: ext.into(),
+            members: members.iter().map(|m| m.to_string()).collect(),
+        };
+        let ours: HashMap<String, KnownGroup> = [
+            ("same".to_string(), known("Sales", "3001", &["u1", "u2"])),
+            (
+                "members".to_string(),
+                known("Support", "3002", &["u1", "u2"]),
+            ),
+            ("renamed".to_string(), known("Billing", "3003", &["u3"])),
+            ("gone".to_string(), known("Old", "3004", &["u1"])),
+        ]
+        .into_iter()
+        .collect();
+        let groups = vec![
+            row("same", "Sales", "3001", &["u2", "u1"]),
+            row("members", "Support", "3002", &["u2", "u3"]),
+            row("renamed", "Billing desk", "3003", &["u3"]),
+            row("new", "New", "3005", &["u4"]),
+        ];
+        let w = group_writes(&ours, &groups);
+        assert_eq!(w.drop, vec!["gone", "renamed"]);
+        assert_eq!(
+            w.insert.iter().map(|g| g.key.as_str()).collect::<Vec<_>>(),
+            vec!["renamed", "new"]
+        );
+        assert_eq!(w.add_members, vec![("members", "u3")]);
+        assert_eq!(w.remove_members, vec![("members", "u1")]);
+        // Nothing changed: nothing to write.
+        let same: Vec<GroupRow> = ours
+            .iter()
+            .map(|(k, g)| {
+                let mut m: Vec<&str> = g.members.iter().map(String::as_str).collect();
+                m.sort_unstable();
+                row(k, &g.name, &g.extension, &m)
+            })
+            .collect();
+        assert!(group_writes(&ours, &same).is_empty());
     }
 }

@@ -81,9 +81,14 @@ impl Refresher {
         self.running.lock().ok().and_then(|r| r.clone())
     }
 
+    /// This server's run, or another server's on the same database (PostgreSQL).
     pub async fn status(&self, store: &Store) -> Result<RefreshStatus, ApiError> {
+        let running = match self.current() {
+            Some(run) => Some(run.now()),
+            None => store.refresh_elsewhere().await?,
+        };
         Ok(RefreshStatus {
-            running: self.current().map(|r| r.now()),
+            running,
             last: store.latest_refresh().await?,
         })
     }
@@ -110,34 +115,38 @@ impl Refresher {
                 .lock()
                 .map_err(|_| ApiError::internal("refresh state poisoned"))?;
             if let Some(other) = slot.as_ref() {
-                return Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    ErrorCode::RefreshRunning,
-                    format!(
-                        "A refresh is already running (started {}). Its report appears here when it ends.",
-                        other.started_at
-                    ),
-                ));
+                return Err(running_already(Some(&other.started_at)));
             }
             *slot = Some(run.clone());
         }
         let finish = Finish(self.running.clone());
+        // Another server on the same database may be running one.
+        let mut claim = match store.claim_refresh(&started_at).await? {
+            Ok(claim) => claim,
+            Err(other) => {
+                return Err(running_already(
+                    other.as_ref().map(|p| p.started_at.as_str()),
+                ));
+            }
+        };
         let policy = self.policy.clone();
         let egress = self.egress.clone();
         let store2 = store.clone();
         let run2 = run.clone();
         tokio::spawn(async move {
             let _finish = finish;
-            let source = source_of(&conn);
-            let read_from = crate::connection::address_of(&conn);
-            let read = match Http::new(policy, run2.progress.clone(), egress) {
-                Ok(http) => conn.snapshot(&http).await,
-                Err(e) => Err(e),
-            };
-            let outcome = match read {
-                Ok(snapshot) => {
-                    run2.applying.store(true, Ordering::Relaxed);
-                    store2
+            let progress = run2.clone();
+            let work = async move {
+                let source = source_of(&conn);
+                let read_from = crate::connection::address_of(&conn);
+                let read = match Http::new(policy, run2.progress.clone(), egress) {
+                    Ok(http) => conn.snapshot(&http).await,
+                    Err(e) => Err(e),
+                };
+                let outcome = match read {
+                    Ok(snapshot) => {
+                        run2.applying.store(true, Ordering::Relaxed);
+                        store2
                         .apply_snapshot(&actor, source, &snapshot, &started_at, &read_from)
                         .await
                         .map(|_| ())
@@ -151,23 +160,50 @@ impl Refresher {
                                 failed(source, &started_at, ErrorCode::RefreshFailed, "The directory was read, but saving it failed; nothing was changed. Try again; if it keeps failing, the server log has the details.".into())
                             }
                         })
-                }
-                Err(e) => {
-                    tracing::warn!(code = e.code().as_str(), error = %e, "directory refresh failed");
-                    Err(failed(source, &started_at, e.code(), describe(&e)))
+                    }
+                    Err(e) => {
+                        tracing::warn!(code = e.code().as_str(), error = %e, "directory refresh failed");
+                        Err(failed(source, &started_at, e.code(), describe(&e)))
+                    }
+                };
+                if let Err(report) = outcome
+                    && let Err(e) = store2.record_failed_refresh(&actor, report).await
+                {
+                    tracing::error!(error = %e, "could not record the failed refresh");
                 }
             };
-            if let Err(report) = outcome
-                && let Err(e) = store2.record_failed_refresh(&actor, report).await
-            {
-                tracing::error!(error = %e, "could not record the failed refresh");
+            // The run's progress, for the other servers, while it works.
+            tokio::pin!(work);
+            let mut beat = tokio::time::interval(std::time::Duration::from_secs(1));
+            loop {
+                tokio::select! {
+                    () = &mut work => break,
+                    _ = beat.tick() => {
+                        if let Err(e) = claim.beat(&progress.now()).await {
+                            tracing::warn!(error = %e, "could not publish the refresh's progress");
+                        }
+                    }
+                }
             }
+            claim.release().await;
         });
         Ok(RefreshStatus {
             running: Some(run.now()),
             last: store.latest_refresh().await?,
         })
     }
+}
+
+/// 409: one run at a time (`started_at`: the running one's, when known).
+fn running_already(started_at: Option<&str>) -> ApiError {
+    let when = started_at
+        .map(|s| format!(" (started {s})"))
+        .unwrap_or_default();
+    ApiError::new(
+        StatusCode::CONFLICT,
+        ErrorCode::RefreshRunning,
+        format!("A refresh is already running{when}. Its report appears here when it ends."),
+    )
 }
 
 fn failed(

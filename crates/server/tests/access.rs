@@ -375,7 +375,7 @@ async fn sessions_expire_when_idle() {
             max: Duration::from_secs(60),
         },
         clock: clock.clone(),
-        ..Config::ephemeral(dir.path().join("console.db"))
+        ..Config::ephemeral(common::database(dir.path().join("console.db")).await)
     })
     .await
     .unwrap();
@@ -595,7 +595,7 @@ async fn the_session_cookie_is_secure_and_host_only_behind_tls() {
     let trusting = alc_server::start(Config {
         demo: true,
         trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
-        ..Config::ephemeral(dir.path().join("console.db"))
+        ..Config::ephemeral(common::database(dir.path().join("console.db")).await)
     })
     .await
     .unwrap();

@@ -347,7 +347,7 @@ async fn data_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let config = Config {
         demo: true,
-        ..Config::ephemeral(dir.path().join("console.db"))
+        ..Config::ephemeral(common::database(dir.path().join("console.db")).await)
     };
     let first = alc_server::start(config.clone()).await.unwrap();
     // The way a portal's back end gets a token for the embedded console.

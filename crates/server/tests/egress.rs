@@ -32,7 +32,7 @@ impl Console {
         let dir = tempfile::tempdir().unwrap();
         let server = alc_server::start(Config {
             directory_allow: allow.iter().map(|a| a.parse().unwrap()).collect(),
-            ..Config::ephemeral(dir.path().join("console.db"))
+            ..Config::ephemeral(common::database(dir.path().join("console.db")).await)
         })
         .await
         .unwrap();

@@ -3,6 +3,8 @@
 //! holds no password. Only with the demo, and only when the operator has not set up
 //! single sign-on of their own.
 
+mod common;
+
 use alc_server::sso::{SsoConfig, VerifyKey};
 use alc_server::{Config, Running};
 use reqwest::StatusCode;
@@ -10,17 +12,19 @@ use serde_json::Value;
 
 const PORTAL: &str = "http://portal.test:8000";
 
-fn config(dir: &tempfile::TempDir, demo: bool, sso: Option<SsoConfig>) -> Config {
+async fn config(dir: &tempfile::TempDir, demo: bool, sso: Option<SsoConfig>) -> Config {
     Config {
         demo,
         sso,
         cors_origins: vec![PORTAL.into()],
-        ..Config::ephemeral(dir.path().join("data/console.db"))
+        ..Config::ephemeral(common::database(dir.path().join("data/console.db")).await)
     }
 }
 
 async fn start(dir: &tempfile::TempDir, demo: bool, sso: Option<SsoConfig>) -> Running {
-    alc_server::start(config(dir, demo, sso)).await.unwrap()
+    alc_server::start(config(dir, demo, sso).await)
+        .await
+        .unwrap()
 }
 
 async fn token(server: &Running, who: &str) -> (StatusCode, reqwest::header::HeaderMap, Value) {
@@ -37,7 +41,7 @@ async fn token(server: &Running, who: &str) -> (StatusCode, reqwest::header::Hea
 #[tokio::test]
 async fn the_demo_portal_hands_out_exchanged_tokens_for_its_users() {
     let dir = tempfile::tempdir().unwrap();
-    let first = config(&dir, true, None);
+    let first = config(&dir, true, None).await;
     let server = alc_server::start(first.clone()).await.unwrap();
     let (status, headers, body) = token(&server, "supervisor").await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
@@ -69,14 +73,13 @@ async fn the_demo_portal_hands_out_exchanged_tokens_for_its_users() {
     server.stop().await.unwrap();
 
     // The key is the one made at the first start: a restart trusts the same portal.
-    let key = std::fs::read(dir.path().join("data/demo-portal-ed25519.key")).unwrap();
+    // Beside the SQLite file, or in data/ for PostgreSQL.
+    let key_file = first.db.files_dir().join("demo-portal-ed25519.key");
+    let key = std::fs::read(&key_file).unwrap();
     assert_eq!(key.len(), 32);
     let server = alc_server::start(first).await.unwrap();
     assert_eq!(token(&server, "supervisor").await.0, StatusCode::CREATED);
-    assert_eq!(
-        std::fs::read(dir.path().join("data/demo-portal-ed25519.key")).unwrap(),
-        key
-    );
+    assert_eq!(std::fs::read(&key_file).unwrap(), key);
     server.stop().await.unwrap();
 }
 

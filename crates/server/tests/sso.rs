@@ -96,7 +96,7 @@ async fn start(allow_admin: bool, password_tokens: bool) -> Portal {
         sso: Some(sso(allow_admin)),
         password_tokens,
         cors_origins: vec![PORTAL_ORIGIN.into()],
-        ..Config::ephemeral(dir.path().join("console.db"))
+        ..Config::ephemeral(common::database(dir.path().join("console.db")).await)
     })
     .await
     .unwrap();
@@ -595,7 +595,7 @@ async fn without_single_sign_on_set_up_the_exchange_says_so_and_tokens_can_be_sw
     let dir = tempfile::tempdir().unwrap();
     let server = alc_server::start(Config {
         password_tokens: false,
-        ..Config::ephemeral(dir.path().join("console.db"))
+        ..Config::ephemeral(common::database(dir.path().join("console.db")).await)
     })
     .await
     .unwrap();

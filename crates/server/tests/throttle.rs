@@ -20,7 +20,7 @@ async fn behind_proxy() -> (alc_server::Running, tempfile::TempDir) {
     let server = alc_server::start(Config {
         demo: true,
         trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
-        ..Config::ephemeral(dir.path().join("console.db"))
+        ..Config::ephemeral(common::database(dir.path().join("console.db")).await)
     })
     .await
     .unwrap();
@@ -139,9 +139,11 @@ async fn a_flood_from_one_address_does_not_keep_the_user_out_from_another() {
 #[tokio::test]
 async fn a_thousand_anonymous_attempts_leave_the_tables_bounded() {
     let dir = tempfile::tempdir().unwrap();
-    let server = alc_server::start(Config::ephemeral(dir.path().join("console.db")))
-        .await
-        .unwrap();
+    let server = alc_server::start(Config::ephemeral(
+        common::database(dir.path().join("console.db")).await,
+    ))
+    .await
+    .unwrap();
     let http = reqwest::Client::new();
     let started = Instant::now();
     let before_checks = server.store.password_checks();

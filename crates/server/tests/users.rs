@@ -92,9 +92,11 @@ async fn csrf_send(
 #[tokio::test]
 async fn a_new_installation_says_nobody_can_sign_in_yet() {
     let dir = tempfile::tempdir().unwrap();
-    let server = alc_server::start(Config::ephemeral(dir.path().join("console.db")))
-        .await
-        .unwrap();
+    let server = alc_server::start(Config::ephemeral(
+        common::database(dir.path().join("console.db")).await,
+    ))
+    .await
+    .unwrap();
     let url = format!("{}/api/v1/auth/setup", server.url());
     let status: SetupStatus = reqwest::get(&url).await.unwrap().json().await.unwrap();
     assert!(!status.has_users);

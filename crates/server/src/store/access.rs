@@ -95,12 +95,12 @@ const ACCOUNT_CEILING: i64 = 100;
 
 /// A throttling row's count, window start and last check; a passed window is none.
 async fn throttle_row(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     key: &str,
     now: i64,
 ) -> Result<Option<(i64, i64, i64)>, StoreError> {
     let row: Option<(i64, i64, i64)> =
-        sqlx::query_as("SELECT count, window_start, last_at FROM sign_in_throttle WHERE key = ?")
+        sqlx::query_as("SELECT count, window_start, last_at FROM sign_in_throttle WHERE key = $1")
             .bind(key)
             .fetch_optional(&mut *conn)
             .await?;
@@ -258,7 +258,7 @@ pub(crate) fn verify_password(password: &str, hash: &str) -> bool {
 /// Opens a session for console user `id` at `now`, inside the caller's transaction,
 /// and answers its token (only the token's hash is stored).
 pub(crate) async fn open_session(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut sqlx::AnyConnection,
     id: i64,
     kind: SessionKind,
     policy: SessionPolicy,
@@ -269,7 +269,7 @@ pub(crate) async fn open_session(
     let expires = (now + policy.idle.as_secs() as i64).min(max);
     sqlx::query(
         "INSERT INTO sessions (token_hash, user_id, kind, csrf, created_at, expires_at, max_expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(token_hash(&token))
     .bind(id)
@@ -281,11 +281,11 @@ pub(crate) async fn open_session(
     .execute(&mut *tx)
     .await?;
     // Old sessions go when new ones come: the table stays small without a sweeper.
-    sqlx::query("DELETE FROM sessions WHERE expires_at < ?")
+    sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
         .bind(now)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("UPDATE console_users SET last_sign_in_at = ? WHERE id = ?")
+    sqlx::query("UPDATE console_users SET last_sign_in_at = $1 WHERE id = $2")
         .bind(now)
         .bind(id)
         .execute(&mut *tx)
@@ -315,7 +315,7 @@ impl Store {
     ) -> Result<i64, StoreError> {
         let hash = hash_password(password)?;
         Ok(sqlx::query_scalar(
-            "INSERT INTO console_users (email, email_key, name, role, password_hash) VALUES (?, ?, ?, ?, ?)
+            "INSERT INTO console_users (email, email_key, name, role, password_hash) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (email_key) DO UPDATE SET name = excluded.name, role = excluded.role,
                  password_hash = excluded.password_hash
              RETURNING id",
@@ -351,7 +351,7 @@ impl Store {
             return Ok(Err(SignInRefused::SlowDown(wait)));
         }
         let row = sqlx::query(
-            "SELECT id, name, email, password_hash, active FROM console_users WHERE email_key = ?",
+            "SELECT id, name, email, password_hash, COALESCE(active, FALSE) AS active FROM console_users WHERE email_key = $1",
         )
         .bind(&key)
         .fetch_optional(&self.read)
@@ -364,7 +364,7 @@ impl Store {
                         id: Some(r.try_get("id")?),
                         name: user_label(r.try_get("name")?, r.try_get("email")?),
                     },
-                    r.try_get::<bool, _>("active")?,
+                    super::flag(r, "active")?,
                 )),
                 // A user of single sign-on has no password: checked against the decoy
                 // (so the answer takes as long) and never matched.
@@ -406,7 +406,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         // The right password from this address: its slowdown starts over. The
         // account's ceiling does not (a guesser elsewhere keeps counting).
-        sqlx::query("DELETE FROM sign_in_throttle WHERE key = ?")
+        sqlx::query("DELETE FROM sign_in_throttle WHERE key = $1")
             .bind(pair_key(&key, client))
             .execute(&mut *tx)
             .await?;
@@ -456,11 +456,13 @@ impl Store {
         }
         for key in [pair, account] {
             sqlx::query(
-                "INSERT INTO sign_in_throttle (key, count, window_start, last_at) VALUES (?, 1, ?, ?)
+                "INSERT INTO sign_in_throttle (key, count, window_start, last_at) VALUES ($1, 1, $2, $3)
                  ON CONFLICT (key) DO UPDATE SET
-                     count = CASE WHEN window_start <= ? THEN 1 ELSE count + 1 END,
-                     window_start = CASE WHEN window_start <= ? THEN excluded.window_start
-                                         ELSE window_start END,
+                     count = CASE WHEN sign_in_throttle.window_start <= $4 THEN 1
+                                  ELSE sign_in_throttle.count + 1 END,
+                     window_start = CASE WHEN sign_in_throttle.window_start <= $5
+                                         THEN excluded.window_start
+                                         ELSE sign_in_throttle.window_start END,
                      last_at = excluded.last_at",
             )
             .bind(key)
@@ -479,7 +481,7 @@ impl Store {
     /// server), so that anonymous attempts cannot grow the table without bound.
     pub async fn sweep_sign_in_throttle(&self) -> Result<u64, StoreError> {
         Ok(
-            sqlx::query("DELETE FROM sign_in_throttle WHERE last_at <= ?")
+            sqlx::query("DELETE FROM sign_in_throttle WHERE last_at <= $1")
                 .bind(self.now_secs() - WINDOW_SECS)
                 .execute(&self.write)
                 .await?
@@ -502,9 +504,9 @@ impl Store {
         let hash = token_hash(token);
         let row = sqlx::query(
             "SELECT s.user_id, s.kind, s.csrf, s.expires_at, s.max_expires_at, u.name, u.email, u.role,
-                    u.must_change_password
+                    COALESCE(u.must_change_password, FALSE) AS must_change_password
              FROM sessions s JOIN console_users u ON u.id = s.user_id
-             WHERE s.token_hash = ? AND u.active",
+             WHERE s.token_hash = $1 AND u.active",
         )
         .bind(&hash)
         .fetch_optional(&self.read)
@@ -518,7 +520,7 @@ impl Store {
         let renewed = (now + policy.idle.as_secs() as i64).min(max);
         // Written at most once a minute per session: reads stay reads.
         if renewed - expires_at >= 60 {
-            sqlx::query("UPDATE sessions SET expires_at = ? WHERE token_hash = ?")
+            sqlx::query("UPDATE sessions SET expires_at = $1 WHERE token_hash = $2")
                 .bind(renewed)
                 .bind(&hash)
                 .execute(&self.write)
@@ -541,14 +543,14 @@ impl Store {
             csrf: row.try_get("csrf")?,
             token_hash: hash,
             expires_at: renewed.max(expires_at),
-            must_change_password: row.try_get("must_change_password")?,
+            must_change_password: super::flag(&row, "must_change_password")?,
         }))
     }
 
     /// Signs out: ends this one session, and records it.
     pub async fn end_session(&self, actor: &Actor, token_hash: &str) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
             .execute(&mut *tx)
             .await?;

@@ -6,7 +6,7 @@
 //! email or extension cannot both win.
 
 use alc_domain::ErrorCode;
-use sqlx::{Row, SqliteConnection};
+use sqlx::{AnyConnection, Row};
 
 use alc_domain::api::{AgentDetail, AgentSaved, CreateAgent, UpdateAgent};
 use alc_domain::{
@@ -49,13 +49,14 @@ pub(super) fn refuse(fields: Vec<FieldError>) -> StoreError {
 }
 
 async fn load_detail(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     id: AgentId,
 ) -> Result<Option<AgentDetail>, StoreError> {
     let Some(row) = sqlx::query(
         "SELECT id, name, email, extension, source, version, preferred_name, no_answer_kind,
-                no_answer_extension, recording_mode, review_own_recordings
-         FROM agents WHERE id = ?",
+                no_answer_extension, recording_mode,
+                COALESCE(review_own_recordings, FALSE) AS review_own_recordings
+         FROM agents WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(&mut *conn)
@@ -89,7 +90,7 @@ async fn load_detail(
             preferred_name: row.try_get("preferred_name")?,
             no_answer,
             recording: RecordingMode::from_key(&recording).unwrap_or_default(),
-            review_own_recordings: row.try_get("review_own_recordings")?,
+            review_own_recordings: super::flag(&row, "review_own_recordings")?,
         },
     }))
 }
@@ -97,7 +98,7 @@ async fn load_detail(
 /// The license part of a create or edit, checked by the same planner as a batch; its
 /// problems are reported on the `licenses` field.
 async fn plan_licenses(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     id: AgentId,
     current: Current,
     wanted: LicenseSet,
@@ -140,15 +141,15 @@ async fn plan_licenses(
 
 /// Writes the license rows a plan adds and removes.
 pub(super) async fn write_licenses(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     plan: &alc_domain::Plan,
 ) -> Result<(), StoreError> {
     for u in &plan.updates {
         for t in u.before.differences(u.after) {
             let sql = if u.after.has(t) {
-                "INSERT INTO agent_licenses (agent_id, license) VALUES (?, ?)"
+                "INSERT INTO agent_licenses (agent_id, license) VALUES ($1, $2)"
             } else {
-                "DELETE FROM agent_licenses WHERE agent_id = ? AND license = ?"
+                "DELETE FROM agent_licenses WHERE agent_id = $1 AND license = $2"
             };
             sqlx::query(sql)
                 .bind(u.agent_id)
@@ -194,7 +195,7 @@ impl Store {
         let id: AgentId = sqlx::query_scalar(
             "INSERT INTO agents (name, email, email_key, extension, source, preferred_name,
                 no_answer_kind, no_answer_extension, recording_mode, review_own_recordings)
-             VALUES (?, ?, ?, ?, 'webrtc', ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, 'webrtc', $5, $6, $7, $8, $9) RETURNING id",
         )
         .bind(&profile.name)
         .bind(&profile.email)
@@ -269,10 +270,10 @@ impl Store {
         let plan = plan_licenses(&mut tx, id, now, req.licenses).await?;
         let (kind, target) = no_answer_columns(&profile.no_answer);
         sqlx::query(
-            "UPDATE agents SET name = ?, email = ?, email_key = ?, extension = ?, preferred_name = ?,
-                no_answer_kind = ?, no_answer_extension = ?, recording_mode = ?, review_own_recordings = ?,
+            "UPDATE agents SET name = $1, email = $2, email_key = $3, extension = $4, preferred_name = $5,
+                no_answer_kind = $6, no_answer_extension = $7, recording_mode = $8, review_own_recordings = $9,
                 version = version + 1, updated_at = CURRENT_TIMESTAMP
-             WHERE id = ?",
+             WHERE id = $10",
         )
         .bind(&profile.name)
         .bind(&profile.email)
@@ -333,13 +334,13 @@ impl Store {
         sqlx::query(
             "UPDATE agents SET no_answer_kind = 'none', no_answer_extension = NULL, version = version + 1,
                 updated_at = CURRENT_TIMESTAMP
-             WHERE no_answer_kind = 'extension' AND no_answer_extension = ? AND id != ?",
+             WHERE no_answer_kind = 'extension' AND no_answer_extension = $1 AND id != $2",
         )
         .bind(&current.profile.extension)
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM agents WHERE id = ?")
+        sqlx::query("DELETE FROM agents WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
             .await?;
@@ -362,10 +363,7 @@ impl Store {
 }
 
 /// The answer to a write: the agent as now stored, and the new counts.
-async fn finish(
-    conn: &mut SqliteConnection,
-    id: Option<AgentId>,
-) -> Result<AgentSaved, StoreError> {
+async fn finish(conn: &mut AnyConnection, id: Option<AgentId>) -> Result<AgentSaved, StoreError> {
     let agent = match id {
         Some(id) => load_detail(conn, id).await?,
         None => None,

@@ -1,14 +1,14 @@
 //! The audit log: written inside the transaction of the change it records (so a change
 //! that fails leaves no entry, and no change goes unrecorded), read newest first.
 
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::Row;
 
 use alc_domain::AgentId;
 use alc_domain::access::{AuditEntry, AuditKind, AuditPage, AuditQuery};
 use alc_domain::api::AgentDetail;
 
 use super::access::Actor;
-use super::{Store, StoreError};
+use super::{Sql, Store, StoreError};
 
 /// One entry, to be written with [`record`].
 pub struct Entry<'a> {
@@ -54,13 +54,13 @@ impl<'a> Entry<'a> {
 
 /// Writes `entry` on `conn`, which must be the change's own transaction.
 pub async fn record(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     actor: &Actor,
     entry: Entry<'_>,
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO audit_log (actor_id, actor, kind, agent_id, subject, before, after)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(actor.id)
     .bind(&actor.name)
@@ -99,42 +99,41 @@ impl Store {
             .map(str::trim)
             .filter(|a| !a.is_empty())
             .map(super::contains_pattern);
-        let filter = |qb: &mut QueryBuilder<'_, Sqlite>| {
+        let filter = |qb: &mut Sql| {
             qb.push(" WHERE TRUE");
             if let Some(id) = q.agent_id {
-                qb.push(" AND agent_id = ").push_bind(id);
+                qb.push(" AND agent_id = ").bind(id);
             }
             if let Some(kind) = q.kind {
-                qb.push(" AND kind = ").push_bind(kind.key());
+                qb.push(" AND kind = ").bind(kind.key());
             }
             if let Some(a) = &actor {
                 qb.push(" AND lower(actor) LIKE ")
-                    .push_bind(a.clone())
+                    .bind(a.clone())
                     .push(" ESCAPE '\\'");
             }
             if let Some(from) = q.from.as_deref().filter(|f| !f.trim().is_empty()) {
-                qb.push(" AND at >= ").push_bind(bound(from, false));
+                qb.push(" AND at >= ").bind(bound(from, false));
             }
             if let Some(to) = q.to.as_deref().filter(|t| !t.trim().is_empty()) {
-                qb.push(" AND at <= ").push_bind(bound(to, true));
+                qb.push(" AND at <= ").bind(bound(to, true));
             }
         };
         let mut conn = self.read.acquire().await?;
-        let mut count = QueryBuilder::new("SELECT COUNT(*) FROM audit_log");
+        let mut count = Sql::new("SELECT COUNT(*) FROM audit_log");
         filter(&mut count);
-        let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
+        let total: i64 = count.query_scalar()?.fetch_one(&mut *conn).await?;
         let per_page = AuditQuery::PER_PAGE;
-        let mut rows = QueryBuilder::new(
-            "SELECT id, at, actor, kind, agent_id, subject, before, after FROM audit_log",
-        );
+        let mut rows =
+            Sql::new("SELECT id, at, actor, kind, agent_id, subject, before, after FROM audit_log");
         filter(&mut rows);
         rows.push(" ORDER BY id DESC LIMIT ")
-            .push_bind(i64::from(per_page))
+            .bind(i64::from(per_page))
             .push(" OFFSET ")
-            .push_bind(i64::from(q.page() - 1) * i64::from(per_page));
+            .bind(i64::from(q.page() - 1) * i64::from(per_page));
         let json = |v: Option<String>| v.and_then(|s| serde_json::from_str(&s).ok());
         let entries = rows
-            .build()
+            .query()?
             .fetch_all(&mut *conn)
             .await?
             .iter()

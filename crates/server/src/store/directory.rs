@@ -17,9 +17,9 @@ use alc_domain::access::AuditKind;
 
 use super::access::Actor;
 use super::audit::{self, Entry};
-use super::{Store, StoreError, load_licenses_all};
+use super::{Sql, Store, StoreError, load_licenses_all};
 use crate::connection::address_of;
-use crate::reconcile::{KnownGroup, KnownUser, Ours, reconcile, switch_note};
+use crate::reconcile::{KnownGroup, KnownUser, Ours, group_writes, reconcile, switch_note};
 use crate::secrets::{Keyring, SecretsError};
 
 /// Which of our sources a directory connection fills.
@@ -95,14 +95,14 @@ impl Store {
         if stale(&stored) {
             let conn = self.unseal_connection(&stored)?;
             let sealed = self.seal_connection(&conn)?;
-            sqlx::query("UPDATE directory_connection SET settings = ? WHERE id = 1")
+            sqlx::query("UPDATE directory_connection SET settings = $1 WHERE id = 1")
                 .bind(sealed)
                 .execute(&mut *tx)
                 .await?;
         }
         if let Some(from) = switched_from.filter(|_| switch_stale) {
             let plain = self.keys.open(SEALED_SWITCH, &from)?;
-            sqlx::query("UPDATE directory_connection SET switched_from = ? WHERE id = 1")
+            sqlx::query("UPDATE directory_connection SET switched_from = $1 WHERE id = 1")
                 .bind(self.keys.seal(SEALED_SWITCH, &plain)?)
                 .execute(&mut *tx)
                 .await?;
@@ -202,7 +202,7 @@ impl Store {
             .await?;
         }
         sqlx::query(
-            "INSERT INTO directory_connection (id, settings, switched_from) VALUES (1, ?, ?)
+            "INSERT INTO directory_connection (id, settings, switched_from) VALUES (1, $1, $2)
              ON CONFLICT (id) DO UPDATE SET settings = excluded.settings,
                  switched_from = excluded.switched_from, updated_at = CURRENT_TIMESTAMP",
         )
@@ -240,7 +240,7 @@ impl Store {
     /// when no switch is pending.
     async fn take_switch(
         &self,
-        tx: &mut sqlx::SqliteConnection,
+        tx: &mut sqlx::AnyConnection,
         report: &RefreshReport,
     ) -> Result<Option<String>, StoreError> {
         let stored: Option<(String, Option<String>)> = sqlx::query_as(STORED_WITH_SWITCH)
@@ -264,7 +264,7 @@ impl Store {
 
     /// The current time as the store writes it (RFC 3339, UTC, milliseconds).
     pub async fn now(&self) -> Result<String, StoreError> {
-        now_in(&mut *self.read.acquire().await?).await
+        Ok(now_text())
     }
 
     pub async fn latest_refresh(&self) -> Result<Option<RefreshReport>, StoreError> {
@@ -287,7 +287,7 @@ impl Store {
         mut report: RefreshReport,
     ) -> Result<RefreshReport, StoreError> {
         let mut tx = self.begin_write().await?;
-        report.finished_at = now_in(&mut tx).await?;
+        report.finished_at = now_text();
         report.id = insert_report(&mut tx, &report, true).await?;
         audit_refresh(&mut tx, actor, &report).await?;
         tx.commit().await?;
@@ -332,28 +332,59 @@ impl Store {
             .iter()
             .map(|(key, k)| (key.as_str(), k.id))
             .collect();
-        for u in &changes.add {
-            let id: AgentId = sqlx::query_scalar(
-                "INSERT INTO agents (name, email, email_key, extension, source, directory_key, directory_status)
-                 VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            )
-            .bind(&u.name)
-            .bind(&u.email)
-            .bind(email_key(&u.email))
-            .bind(&u.extension)
-            .bind(source.key())
-            .bind(&u.key)
-            .bind(&u.status)
-            .fetch_one(&mut *tx)
-            .await?;
-            ids.insert(&u.key, id);
+        // New users, many to a statement; then their ids, by their keys.
+        for chunk in changes.add.chunks(ROWS_PER_INSERT) {
+            let mut q = Sql::new(
+                "INSERT INTO agents (name, email, email_key, extension, source, directory_key, directory_status) VALUES ",
+            );
+            for (i, u) in chunk.iter().enumerate() {
+                q.push(if i == 0 { "(" } else { ", (" })
+                    .bind(u.name.clone())
+                    .push(", ")
+                    .bind(u.email.clone())
+                    .push(", ")
+                    .bind(email_key(&u.email))
+                    .push(", ")
+                    .bind(u.extension.clone())
+                    .push(", ")
+                    .bind(source.key())
+                    .push(", ")
+                    .bind(u.key.clone())
+                    .push(", ")
+                    .bind(u.status.clone())
+                    .push(")");
+            }
+            q.query()?.execute(&mut *tx).await?;
+        }
+        if !changes.add.is_empty() {
+            let added: HashSet<&str> = changes.add.iter().map(|u| u.key.as_str()).collect();
+            for row in
+                sqlx::query("SELECT id, directory_key FROM agents WHERE directory_key IS NOT NULL")
+                    .fetch_all(&mut *tx)
+                    .await?
+            {
+                let key: String = row.try_get("directory_key")?;
+                if let Some(k) = added.get(key.as_str()) {
+                    ids.insert(k, row.try_get("id")?);
+                }
+            }
+            if let Some(missing) = changes
+                .add
+                .iter()
+                .find(|u| !ids.contains_key(u.key.as_str()))
+            {
+                return Err(StoreError::Corrupt(format!(
+                    "user {} was not inserted",
+                    missing.key
+                )));
+            }
         }
         for (id, u) in &changes.update {
             sqlx::query(
-                "UPDATE agents SET name = ?, email = ?, email_key = ?, extension = ?, source = ?,
-                        directory_status = ?, gone_since = NULL, version = version + 1,
+                "UPDATE agents SET name = $1, email = $2, email_key = $3, extension = $4, source = $5,
+                        directory_status = $6, gone_since = NULL, version = version + 1,
                         updated_at = CURRENT_TIMESTAMP
-                 WHERE id = ?",
+                 WHERE id = $7",
             )
             .bind(&u.name)
             .bind(&u.email)
@@ -366,7 +397,7 @@ impl Store {
             .await?;
         }
         for id in &changes.remove {
-            sqlx::query("DELETE FROM agents WHERE id = ?")
+            sqlx::query("DELETE FROM agents WHERE id = $1")
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
@@ -374,37 +405,15 @@ impl Store {
         for id in &changes.mark_gone {
             sqlx::query(
                 "UPDATE agents SET gone_since = CURRENT_TIMESTAMP, version = version + 1,
-                        updated_at = CURRENT_TIMESTAMP WHERE id = ?",
+                        updated_at = CURRENT_TIMESTAMP WHERE id = $1",
             )
             .bind(id)
             .execute(&mut *tx)
             .await?;
         }
 
-        // Groups: replaced by the directory's, members included.
-        sqlx::query("DELETE FROM uc_groups")
-            .execute(&mut *tx)
-            .await?;
-        for g in &changes.groups {
-            let group_id: i64 = sqlx::query_scalar(
-                "INSERT INTO uc_groups (name, extension, directory_key) VALUES (?, ?, ?) RETURNING id",
-            )
-            .bind(&g.name)
-            .bind(&g.extension)
-            .bind(&g.key)
-            .fetch_one(&mut *tx)
-            .await?;
-            for m in &g.members {
-                let agent = ids.get(m.as_str()).ok_or_else(|| {
-                    StoreError::Corrupt(format!("group member {m} is not a user of the refresh"))
-                })?;
-                sqlx::query("INSERT INTO uc_group_members (group_id, agent_id) VALUES (?, ?)")
-                    .bind(group_id)
-                    .bind(agent)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-        }
+        // Groups: made to match the directory's, writing only what changed.
+        write_groups(&mut tx, &ours, &changes.groups, &ids).await?;
 
         // A forwarder to an extension that no longer exists falls back to "None", as
         // when an agent is removed by hand.
@@ -427,7 +436,7 @@ impl Store {
             report.notes.insert(0, note);
         }
 
-        report.finished_at = now_in(&mut tx).await?;
+        report.finished_at = now_text();
         report.id = insert_report(&mut tx, &report, false).await?;
         audit_refresh(&mut tx, actor, &report).await?;
         tx.commit().await?;
@@ -435,8 +444,91 @@ impl Store {
     }
 }
 
+/// How many rows go into one multi-row `INSERT`. Measured on 50,000 new users with
+/// SQLite: 500 rows a statement took 1.8 s, 100 took 0.83 s, 25 took 0.68 s (statements
+/// with thousands of values are slow to prepare); 50 keeps the statement count low too.
+const ROWS_PER_INSERT: usize = 50;
+
+/// Writes [`group_writes`]' answer: groups dropped and inserted, members added and
+/// removed; an unchanged directory writes nothing.
+async fn write_groups(
+    tx: &mut sqlx::AnyConnection,
+    ours: &Ours,
+    groups: &[crate::reconcile::GroupRow],
+    users: &HashMap<&str, AgentId>,
+) -> Result<(), StoreError> {
+    let w = group_writes(&ours.groups, groups);
+    // Groups seeded without a directory key cannot be matched: the directory's replace them.
+    sqlx::query("DELETE FROM uc_groups WHERE directory_key IS NULL")
+        .execute(&mut *tx)
+        .await?;
+    if w.is_empty() {
+        return Ok(());
+    }
+    for key in &w.drop {
+        sqlx::query("DELETE FROM uc_groups WHERE directory_key = $1")
+            .bind(*key)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let mut group_ids: HashMap<String, i64> = HashMap::new();
+    for row in sqlx::query("SELECT id, directory_key FROM uc_groups")
+        .fetch_all(&mut *tx)
+        .await?
+    {
+        if let Some(key) = row.try_get::<Option<String>, _>("directory_key")? {
+            group_ids.insert(key, row.try_get("id")?);
+        }
+    }
+    let mut add: Vec<(i64, AgentId)> = Vec::new();
+    let member = |m: &str| {
+        users.get(m).copied().ok_or_else(|| {
+            StoreError::Corrupt(format!("group member {m} is not a user of the refresh"))
+        })
+    };
+    for g in &w.insert {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO uc_groups (name, extension, directory_key) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(&g.name)
+        .bind(&g.extension)
+        .bind(&g.key)
+        .fetch_one(&mut *tx)
+        .await?;
+        for m in &g.members {
+            add.push((id, member(m)?));
+        }
+    }
+    for (g, m) in &w.add_members {
+        add.push((group_ids[*g], member(m)?));
+    }
+    for chunk in add.chunks(ROWS_PER_INSERT) {
+        let mut q = Sql::new("INSERT INTO uc_group_members (group_id, agent_id) VALUES ");
+        for (i, (g, a)) in chunk.iter().enumerate() {
+            q.push(if i == 0 { "(" } else { ", (" })
+                .bind(*g)
+                .push(", ")
+                .bind(*a)
+                .push(")");
+        }
+        q.query()?.execute(&mut *tx).await?;
+    }
+    for (g, m) in &w.remove_members {
+        // A member removed from the directory altogether went with its agent already.
+        sqlx::query(
+            "DELETE FROM uc_group_members WHERE group_id = $1
+               AND agent_id = (SELECT id FROM agents WHERE directory_key = $2)",
+        )
+        .bind(group_ids[*g])
+        .bind(*m)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}
+
 /// Our UC users, WebRTC agents, groups and licenses, as a refresh compares them.
-async fn read_ours(conn: &mut sqlx::SqliteConnection) -> Result<Ours, StoreError> {
+async fn read_ours(conn: &mut sqlx::AnyConnection) -> Result<Ours, StoreError> {
     let mut ours = Ours {
         licenses: load_licenses_all(&mut *conn).await?,
         ..Ours::default()
@@ -462,7 +554,7 @@ async fn read_ours(conn: &mut sqlx::SqliteConnection) -> Result<Ours, StoreError
                         extension: row.try_get("extension")?,
                         status: row.try_get("directory_status")?,
                         source: source_key,
-                        gone: row.try_get("gone")?,
+                        gone: super::flag(&row, "gone")?,
                     },
                 );
             }
@@ -501,17 +593,20 @@ async fn read_ours(conn: &mut sqlx::SqliteConnection) -> Result<Ours, StoreError
     Ok(ours)
 }
 
-async fn now_in(conn: &mut sqlx::SqliteConnection) -> Result<String, StoreError> {
-    Ok(
-        sqlx::query_scalar("SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')")
-            .fetch_one(&mut *conn)
-            .await?,
-    )
+/// The current time as the store writes it: RFC 3339, UTC, milliseconds (what
+/// SQLite's `strftime('%Y-%m-%dT%H:%M:%fZ')` gave; worked out here, so both backends
+/// write the same text).
+fn now_text() -> String {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    let secs = crate::clock::rfc3339(ms.div_euclid(1000));
+    format!("{}.{:03}Z", secs.trim_end_matches('Z'), ms.rem_euclid(1000))
 }
 
 /// The refresh in the audit log: its outcome and counts (the report has the rest).
 async fn audit_refresh(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     actor: &Actor,
     r: &RefreshReport,
 ) -> Result<(), StoreError> {
@@ -545,14 +640,14 @@ async fn audit_refresh(
 }
 
 async fn insert_report(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     report: &RefreshReport,
     failed: bool,
 ) -> Result<i64, StoreError> {
     let json = serde_json::to_string(report)
         .map_err(|e| StoreError::Corrupt(format!("refresh report: {e}")))?;
     Ok(sqlx::query_scalar(
-        "INSERT INTO directory_refreshes (started_at, finished_at, failed, report) VALUES (?, ?, ?, ?) RETURNING id",
+        "INSERT INTO directory_refreshes (started_at, finished_at, failed, report) VALUES ($1, $2, $3, $4) RETURNING id",
     )
     .bind(&report.started_at)
     .bind(&report.finished_at)

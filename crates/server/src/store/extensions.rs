@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use sqlx::{Row, SqliteConnection};
+use sqlx::{AnyConnection, Row};
 
 use alc_domain::access::AuditKind;
 use alc_domain::api::ExtensionSuggestion;
@@ -15,7 +15,7 @@ use super::audit::{self, Entry};
 use super::{Store, StoreError};
 
 pub(super) fn range_from(
-    row: &sqlx::sqlite::SqliteRow,
+    row: &sqlx::any::AnyRow,
     prefix: &str,
 ) -> Result<ExtensionRange, sqlx::Error> {
     let get = |col: &str| -> Result<u32, sqlx::Error> {
@@ -31,15 +31,15 @@ pub(super) fn range_from(
 
 /// Extensions in use (agents and UC groups) within `range`.
 pub(super) async fn taken_in(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     range: ExtensionRange,
 ) -> Result<HashSet<u32>, StoreError> {
     let (lo, hi) = (range.first.to_string(), range.last.to_string());
     // With equal digit counts, text order is number order, and the indexes answer.
     let rows: Vec<String> = if lo.len() == hi.len() {
         sqlx::query_scalar(
-            "SELECT extension FROM agents WHERE extension BETWEEN ? AND ?
-             UNION ALL SELECT extension FROM uc_groups WHERE extension BETWEEN ? AND ?",
+            "SELECT extension FROM agents WHERE extension BETWEEN $1 AND $2
+             UNION ALL SELECT extension FROM uc_groups WHERE extension BETWEEN $3 AND $4",
         )
         .bind(&lo)
         .bind(&hi)
@@ -59,9 +59,7 @@ pub(super) async fn taken_in(
         .collect())
 }
 
-pub(super) async fn read_ranges(
-    conn: &mut SqliteConnection,
-) -> Result<ExtensionRanges, StoreError> {
+pub(super) async fn read_ranges(conn: &mut AnyConnection) -> Result<ExtensionRanges, StoreError> {
     let row = sqlx::query(
         "SELECT uc_users_first, uc_users_last, uc_groups_first, uc_groups_last, webrtc_first, webrtc_last
          FROM account WHERE id = 1",
@@ -96,8 +94,8 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let before = read_ranges(&mut tx).await?;
         sqlx::query(
-            "UPDATE account SET uc_users_first = ?, uc_users_last = ?, uc_groups_first = ?,
-                uc_groups_last = ?, webrtc_first = ?, webrtc_last = ? WHERE id = 1",
+            "UPDATE account SET uc_users_first = $1, uc_users_last = $2, uc_groups_first = $3,
+                uc_groups_last = $4, webrtc_first = $5, webrtc_last = $6 WHERE id = 1",
         )
         .bind(i64::from(ranges.uc_users.first))
         .bind(i64::from(ranges.uc_users.last))

@@ -1,19 +1,23 @@
 //! Storage: the only module that speaks SQL. This file holds the connection set-up and
 //! licensing; `agents.rs` the agent profiles.
 //!
-//! Handlers see [`Store`]'s methods and domain types, never a connection. The SQL is
-//! plain (placeholders aside) so that a PostgreSQL store can offer the same methods;
-//! what is SQLite-specific — opening the file, WAL, and `BEGIN IMMEDIATE` to take the
-//! write lock up front — lives here.
+//! Handlers see [`Store`]'s methods and domain types, never a connection. One body of
+//! SQL serves both backends, SQLite (one file, the default) and PostgreSQL (several
+//! servers on one database): it runs through sqlx's `Any` driver, with `$1`
+//! placeholders that both accept, and each backend has its own migrations
+//! (`migrations/sqlite`, `migrations/postgres`) building the same tables. What differs
+//! — opening, how a write transaction takes the account's write lock, the refresh lock
+//! — is in [`Backend`]'s few methods, here and in `refresh_lock.rs`.
 
 use alc_domain::ErrorCode;
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
+use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{Any, AnyPool, Arguments, Executor, Row, Transaction};
 
 use alc_domain::{
     Agent, AgentId, AgentKind, AgentPage, AgentQuery, AgentSource, BatchError, Counts, Current,
@@ -26,6 +30,7 @@ mod agents;
 pub mod audit;
 mod directory;
 mod extensions;
+pub mod refresh_lock;
 pub mod sso;
 pub use directory::source_of;
 mod uniqueness;
@@ -39,10 +44,169 @@ const AGENT_COLUMNS: &str = "SELECT id, name, email, extension, source, version,
          AND NOT EXISTS (SELECT 1 FROM uc_group_members m WHERE m.agent_id = agents.id)) AS no_queue
     FROM agents";
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// How many ids go into one `IN (...)` list.
 const IN_CHUNK: usize = 500;
+
+/// The key of PostgreSQL's transaction-level advisory lock that every write
+/// transaction takes first: the account's one writer, as SQLite has (DECISIONS
+/// "PostgreSQL: one writer at a time").
+const WRITE_LOCK: i64 = 0x616c_635f_7772; // "alc_wr"
+
+/// The advisory lock around first-run seeding ("alc_sd").
+const SEED_LOCK: i64 = 0x616c_635f_7364;
+
+/// PostgreSQL's smallest pool: a refresh holds a connection for its lock, seeding one
+/// for its own, and requests need the rest.
+pub const MIN_POSTGRES_POOL: u32 = 3;
+
+/// Where the data lives (`--db` / `ALC_DB`): a SQLite file (a path, or `sqlite://path`)
+/// or a PostgreSQL database (`postgres://…` / `postgresql://…`).
+#[derive(Clone, PartialEq, Eq)]
+pub enum Database {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Database {
+    /// The backend this database runs on.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Database::Sqlite(_) => Backend::Sqlite,
+            Database::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// The SQLite file, if it is one.
+    pub fn sqlite_path(&self) -> Option<&Path> {
+        match self {
+            Database::Sqlite(p) => Some(p),
+            Database::Postgres(_) => None,
+        }
+    }
+
+    /// Whether there is anything there yet: a SQLite file that exists; a PostgreSQL
+    /// database is made by its operator, so it is taken to be there.
+    pub fn exists(&self) -> bool {
+        match self {
+            Database::Sqlite(p) => p.exists(),
+            Database::Postgres(_) => true,
+        }
+    }
+
+    /// Where files that go with the database are kept by default (the demo's keys):
+    /// the SQLite file's folder, or `data/` for PostgreSQL.
+    pub fn files_dir(&self) -> PathBuf {
+        match self {
+            Database::Sqlite(p) => p
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .to_path_buf(),
+            Database::Postgres(_) => PathBuf::from("data"),
+        }
+    }
+}
+
+impl FromStr for Database {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Database, String> {
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            return Ok(Database::Postgres(s.to_string()));
+        }
+        let path = s
+            .strip_prefix("sqlite://")
+            .or_else(|| s.strip_prefix("sqlite:"))
+            .unwrap_or(s);
+        if path.is_empty() {
+            return Err("the database setting is empty".into());
+        }
+        if path.contains("://") {
+            return Err(format!(
+                "{s:?} is not a database this server knows: give a SQLite file's path, \
+                 sqlite://PATH or postgres://USER@HOST/DATABASE"
+            ));
+        }
+        Ok(Database::Sqlite(PathBuf::from(path)))
+    }
+}
+
+impl From<PathBuf> for Database {
+    fn from(p: PathBuf) -> Database {
+        Database::Sqlite(p)
+    }
+}
+
+impl From<&Database> for Database {
+    fn from(d: &Database) -> Database {
+        d.clone()
+    }
+}
+
+impl From<&PathBuf> for Database {
+    fn from(p: &PathBuf) -> Database {
+        Database::Sqlite(p.clone())
+    }
+}
+
+impl From<&Path> for Database {
+    fn from(p: &Path) -> Database {
+        Database::Sqlite(p.to_path_buf())
+    }
+}
+
+/// Shown in logs and messages: a SQLite path, or the URL without its password.
+impl std::fmt::Display for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Database::Sqlite(p) => write!(f, "{}", p.display()),
+            Database::Postgres(url) => f.write_str(&redact_url(url)),
+        }
+    }
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Database({self})")
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (auth, host) = match rest.rsplit_once('@') {
+        Some(parts) => parts,
+        None => return url.to_string(),
+    };
+    match auth.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+/// The two storage backends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+/// How many connections a store opens (`--db-pool`): PostgreSQL's one pool, or SQLite's
+/// readers (its writer is always one connection).
+pub const DEFAULT_POOL: u32 = 10;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -69,6 +233,9 @@ pub enum StoreError {
     /// A secret cannot be sealed or opened (no key, an unknown key, a damaged value).
     #[error(transparent)]
     Secrets(#[from] crate::secrets::SecretsError),
+    /// What this backend does not do (a SQLite file copy on PostgreSQL).
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 /// A new agent, as the demo seed and tests create them.
@@ -95,12 +262,18 @@ pub struct NewGroup {
 
 #[derive(Clone)]
 pub struct Store {
-    /// Many connections: readers never block each other under WAL.
-    read: SqlitePool,
-    /// One connection: writes queue here, in order, instead of racing for SQLite's lock.
-    write: SqlitePool,
-    /// The file, for the readiness check's fresh connection.
-    path: std::sync::Arc<std::path::PathBuf>,
+    /// Readers. SQLite: many read-only connections (readers never block each other
+    /// under WAL). PostgreSQL: the same pool as `write`.
+    read: AnyPool,
+    /// Writers. SQLite: one connection, so writes queue here in order instead of racing
+    /// for the file's lock. PostgreSQL: the pool; write transactions take the account's
+    /// advisory lock.
+    write: AnyPool,
+    /// Where the data lives.
+    db: std::sync::Arc<Database>,
+    /// This server's turn to write (PostgreSQL; SQLite's one writer connection is its
+    /// queue).
+    writers: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// Password hashes checked by sign-in (what throttling must keep small).
     password_checks: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// Seals and opens the directory's credentials.
@@ -120,14 +293,50 @@ pub struct SchemaStatus {
     pub unknown: usize,
 }
 
-/// Connection settings; [`Store::open`] adds WAL (a read-only look must not try to
-/// switch a file's journal mode).
+/// SQLite connection settings for the file-level commands (inspect, backup), which use
+/// SQLite's own driver.
 fn options(path: &Path) -> Result<SqliteConnectOptions, sqlx::Error> {
     Ok(SqliteConnectOptions::from_str("sqlite:")?
         .filename(path)
-        .synchronous(SqliteSynchronous::Normal)
+        .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10)))
+}
+
+/// A `sqlite://` URL for the `Any` driver (which takes URLs only), percent-encoding
+/// what a URL would misread.
+fn sqlite_url(path: &Path, mode: &str) -> String {
+    let mut url = String::from("sqlite://");
+    for b in path.as_os_str().as_encoded_bytes() {
+        match b {
+            b'%' | b'?' | b'#' | b' ' | b'"' | b'<' | b'>' | b'`' | b'{' | b'}' => {
+                url.push_str(&format!("%{b:02X}"))
+            }
+            b if *b < 0x20 || *b >= 0x7f => url.push_str(&format!("%{b:02X}")),
+            b => url.push(*b as char),
+        }
+    }
+    url.push_str("?mode=");
+    url.push_str(mode);
+    url
+}
+
+/// The drivers the `Any` pools may use, installed once per process.
+fn install_drivers() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        sqlx::any::install_drivers(&[sqlx::sqlite::any::DRIVER, sqlx::postgres::any::DRIVER])
+            .expect("sqlx drivers installed once");
+    });
+}
+
+/// SQLite's settings on each new connection (the `Any` driver's URLs cannot carry
+/// them): wait for the writer rather than fail, enforce foreign keys.
+async fn sqlite_pragmas(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+    conn.execute("PRAGMA busy_timeout = 10000").await?;
+    conn.execute("PRAGMA foreign_keys = ON").await?;
+    conn.execute("PRAGMA synchronous = NORMAL").await?;
+    Ok(())
 }
 
 /// Creates `dir` and any missing parents, each readable by its owner only (0700); an
@@ -141,55 +350,112 @@ pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 impl Store {
-    /// Opens (creating if needed) the SQLite file at `path` and brings its schema up
-    /// to date, with no key for secrets: what the commands that never touch them use.
-    pub async fn open(path: &Path) -> Result<Store, StoreError> {
-        Store::open_with(path, crate::secrets::Keyring::none()).await
+    /// Opens (creating if needed) the database and brings its schema up to date, with
+    /// no key for secrets: what the commands that never touch them use.
+    pub async fn open(db: impl Into<Database>) -> Result<Store, StoreError> {
+        Store::open_with(db, crate::secrets::Keyring::none()).await
     }
 
     /// [`Store::open`], sealing and opening the directory's credentials with `keys`.
-    /// A folder it creates for the file is its owner's only (0700).
     pub async fn open_with(
-        path: &Path,
+        db: impl Into<Database>,
         keys: crate::secrets::Keyring,
     ) -> Result<Store, StoreError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            create_private_dir(dir).map_err(|e| {
-                StoreError::Corrupt(format!("cannot create {}: {e}", dir.display()))
-            })?;
-        }
-        let options = options(path)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal);
-        let write = SqlitePoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(Duration::from_secs(30))
-            .connect_with(options.clone())
-            .await?;
-        MIGRATOR.run(&write).await?;
-        let read = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options.read_only(true))
-            .await?;
-        // The file holds credentials and password hashes: owner only. On a new file
-        // this runs before anything is in it.
-        #[cfg(unix)]
-        for suffix in ["", "-wal", "-shm"] {
-            use std::os::unix::fs::PermissionsExt;
-            let mut file = path.as_os_str().to_owned();
-            file.push(suffix);
-            if Path::new(&file).exists() {
-                let _ = std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600));
+        Store::open_pooled(db, keys, DEFAULT_POOL).await
+    }
+
+    /// [`Store::open_with`] with `pool` connections. A folder it creates for a SQLite
+    /// file is its owner's only (0700).
+    pub async fn open_pooled(
+        db: impl Into<Database>,
+        keys: crate::secrets::Keyring,
+        pool: u32,
+    ) -> Result<Store, StoreError> {
+        install_drivers();
+        let db = db.into();
+        let pool = pool.max(1);
+        let (read, write) = match &db {
+            Database::Sqlite(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    create_private_dir(dir).map_err(|e| {
+                        StoreError::Corrupt(format!("cannot create {}: {e}", dir.display()))
+                    })?;
+                }
+                let write = AnyPoolOptions::new()
+                    .max_connections(1)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            sqlite_pragmas(conn).await?;
+                            conn.execute("PRAGMA journal_mode = WAL").await?;
+                            // A refresh writes tens of thousands of rows in one
+                            // transaction: room for them in memory (64 MiB at most),
+                            // instead of SQLite's 2 MiB default spilling mid-transaction.
+                            conn.execute("PRAGMA cache_size = -65536").await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(&sqlite_url(path, "rwc"))
+                    .await?;
+                SQLITE_MIGRATOR.run(&write).await?;
+                let read = AnyPoolOptions::new()
+                    .max_connections(pool.max(2))
+                    .after_connect(|conn, _| Box::pin(async move { sqlite_pragmas(conn).await }))
+                    .connect(&sqlite_url(path, "ro"))
+                    .await?;
+                // The file holds credentials and password hashes: owner only. On a new
+                // file this runs before anything is in it.
+                #[cfg(unix)]
+                for suffix in ["", "-wal", "-shm"] {
+                    use std::os::unix::fs::PermissionsExt;
+                    let mut file = path.as_os_str().to_owned();
+                    file.push(suffix);
+                    if Path::new(&file).exists() {
+                        let _ =
+                            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600));
+                    }
+                }
+                (read, write)
             }
-        }
+            Database::Postgres(url) => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(pool.max(MIN_POSTGRES_POOL))
+                    // JIT compiling pays for long analytic queries only: on this one's
+                    // short statements it added milliseconds each.
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute("SET jit = off").await?;
+                            Ok(())
+                        })
+                    })
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect(url)
+                    .await?;
+                // sqlx takes an advisory lock of its own around migrating: two servers
+                // starting at once migrate one after the other.
+                POSTGRES_MIGRATOR.run(&pool).await?;
+                (pool.clone(), pool)
+            }
+        };
         Ok(Store {
             read,
             write,
-            path: std::sync::Arc::new(path.to_path_buf()),
+            db: std::sync::Arc::new(db),
+            writers: Default::default(),
             password_checks: Default::default(),
             keys,
             clock: crate::clock::Clock::system(),
         })
+    }
+
+    /// The backend the store runs on.
+    pub fn backend(&self) -> Backend {
+        self.db.backend()
+    }
+
+    /// Where the data lives.
+    pub fn database(&self) -> &Database {
+        &self.db
     }
 
     /// This store, reading the time from `clock` (a test's manual clock).
@@ -203,16 +469,25 @@ impl Store {
         self.clock.now_secs()
     }
 
-    /// Reads the schema's state of the file at `path` without creating or changing it.
-    pub async fn inspect(path: &Path) -> Result<SchemaStatus, StoreError> {
+    /// Reads the schema's state of the database without creating or changing it.
+    pub async fn inspect(db: &Database) -> Result<SchemaStatus, StoreError> {
         use sqlx::Connection;
-        let mut conn =
-            sqlx::SqliteConnection::connect_with(&options(path)?.read_only(true)).await?;
-        let has_table: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
-        )
-        .fetch_one(&mut conn)
-        .await?;
+        install_drivers();
+        let (url, has_table, migrator) = match db {
+            Database::Sqlite(path) => (
+                sqlite_url(path, "ro"),
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+                &SQLITE_MIGRATOR,
+            ),
+            Database::Postgres(url) => (
+                url.clone(),
+                "SELECT COUNT(*) FROM pg_tables WHERE tablename = '_sqlx_migrations'
+                   AND schemaname = current_schema()",
+                &POSTGRES_MIGRATOR,
+            ),
+        };
+        let mut conn = sqlx::AnyConnection::connect(&url).await?;
+        let has_table: i64 = sqlx::query_scalar(has_table).fetch_one(&mut conn).await?;
         let applied: Vec<i64> = if has_table > 0 {
             sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
                 .fetch_all(&mut conn)
@@ -221,7 +496,7 @@ impl Store {
             Vec::new()
         };
         conn.close().await?;
-        let known: Vec<i64> = MIGRATOR.iter().map(|m| m.version).collect();
+        let known: Vec<i64> = migrator.iter().map(|m| m.version).collect();
         Ok(SchemaStatus {
             known: known.len(),
             applied: applied.iter().filter(|v| known.contains(v)).count(),
@@ -229,11 +504,11 @@ impl Store {
         })
     }
 
-    /// Whether the database answers with this version's schema. A fresh connection to
-    /// the file, not a pooled one: an open connection keeps answering from a file
-    /// that was deleted or replaced underneath it.
+    /// Whether the database answers with this version's schema. A fresh connection,
+    /// not a pooled one: an open SQLite connection keeps answering from a file that
+    /// was deleted or replaced underneath it.
     pub async fn ready(&self) -> Result<(), String> {
-        let status = Store::inspect(&self.path)
+        let status = Store::inspect(&self.db)
             .await
             .map_err(|e| format!("the database cannot be opened ({e})"))?;
         if status.applied < status.known || status.unknown > 0 {
@@ -249,9 +524,15 @@ impl Store {
         Ok(())
     }
 
-    /// Writes a consistent copy of the whole database to `dest` (which must not exist)
-    /// while the server goes on: SQLite's `VACUUM INTO` reads one snapshot.
+    /// Writes a consistent copy of the whole SQLite database to `dest` (which must not
+    /// exist) while the server goes on: SQLite's `VACUUM INTO` reads one snapshot.
+    /// PostgreSQL is backed up with its own tools (`pg_dump`).
     pub async fn backup(&self, dest: &Path) -> Result<(), StoreError> {
+        let Database::Sqlite(path) = &*self.db else {
+            return Err(StoreError::Unsupported(
+                "a PostgreSQL database is backed up with pg_dump (docs/OPERATING.md)".into(),
+            ));
+        };
         if dest.exists() {
             return Err(StoreError::Corrupt(format!(
                 "{} already exists; choose a new file name",
@@ -266,9 +547,8 @@ impl Store {
         // flags, so this one may create files.
         use sqlx::Connection;
         let mut conn =
-            sqlx::SqliteConnection::connect_with(&options(&self.path)?.create_if_missing(true))
-                .await?;
-        sqlx::query("VACUUM INTO ?")
+            sqlx::SqliteConnection::connect_with(&options(path)?.create_if_missing(true)).await?;
+        sqlx::query("VACUUM INTO $1")
             .bind(dest)
             .execute(&mut conn)
             .await?;
@@ -281,20 +561,38 @@ impl Store {
         Ok(())
     }
 
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     pub async fn close(&self) {
         self.read.close().await;
         self.write.close().await;
     }
 
-    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
-        // IMMEDIATE: take the write lock before the first read, so that what this
-        // transaction reads (counts, versions) cannot change before it writes.
-        self.write.begin_with("BEGIN IMMEDIATE").await
+    /// A write transaction that holds the account's write lock from its first
+    /// statement, so that what it reads (counts, versions) cannot change before it
+    /// writes. SQLite: `BEGIN IMMEDIATE` on the one writer connection. PostgreSQL: this
+    /// server's writers queue in process first (one at a time asks the database), then
+    /// a transaction-level advisory lock, shared by every server on the database and
+    /// released at commit, rollback, or when the connection dies.
+    pub(crate) async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
+        match self.backend() {
+            Backend::Sqlite => Ok(WriteTx {
+                tx: self.write.begin_with("BEGIN IMMEDIATE").await?,
+                _turn: None,
+            }),
+            Backend::Postgres => {
+                // Waiting here rather than in PostgreSQL: no pooled connection is held
+                // idle in a lock wait, and the database wakes one waiter per server.
+                let turn = self.writers.clone().lock_owned().await;
+                let mut tx = self.write.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)::text")
+                    .bind(WRITE_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(WriteTx {
+                    tx,
+                    _turn: Some(turn),
+                })
+            }
+        }
     }
 
     /// Nothing anyone made yet: no agent and no console user (the account row and
@@ -308,12 +606,49 @@ impl Store {
         Ok(n == 0)
     }
 
+    /// Runs `seed` if nothing has been made yet ([`Store::is_empty`]), once: on
+    /// PostgreSQL under an advisory lock, so that servers starting together on an empty
+    /// database seed it one time between them. Answers whether it ran.
+    pub async fn if_empty<F, Fut>(&self, seed: F) -> Result<bool, StoreError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<(), StoreError>>,
+    {
+        let mut guard = match self.backend() {
+            Backend::Sqlite => None,
+            Backend::Postgres => {
+                let mut conn = self.write.acquire().await?;
+                sqlx::query("SELECT pg_advisory_lock($1)::text")
+                    .bind(SEED_LOCK)
+                    .execute(&mut *conn)
+                    .await?;
+                Some(conn)
+            }
+        };
+        let result = match self.is_empty().await {
+            Ok(true) => seed().await.map(|()| true),
+            other => other.map(|_| false),
+        };
+        if let Some(conn) = guard.as_mut() {
+            let unlocked = sqlx::query_scalar::<_, bool>("SELECT pg_advisory_unlock($1)")
+                .bind(SEED_LOCK)
+                .fetch_one(&mut **conn)
+                .await;
+            if !matches!(unlocked, Ok(true))
+                && let Some(conn) = guard.take()
+            {
+                drop(conn.detach());
+            }
+        }
+        result
+    }
+
     /// Creates the account and what it bought. Used by the demo seed and by tests;
     /// settings screens will come with their own issue.
     pub async fn set_entitlements(&self, name: &str, ent: &Entitlements) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         sqlx::query(
-            "INSERT INTO account (id, name, web_chat_channel) VALUES (1, ?, ?)
+            "INSERT INTO account (id, name, web_chat_channel) VALUES (1, $1, $2)
              ON CONFLICT (id) DO UPDATE SET name = excluded.name, web_chat_channel = excluded.web_chat_channel",
         )
         .bind(name)
@@ -322,7 +657,7 @@ impl Store {
         .await?;
         for t in LicenseType::ALL {
             sqlx::query(
-                "INSERT INTO license_pool (license, purchased) VALUES (?, ?)
+                "INSERT INTO license_pool (license, purchased) VALUES ($1, $2)
                  ON CONFLICT (license) DO UPDATE SET purchased = excluded.purchased",
             )
             .bind(t.key())
@@ -342,7 +677,7 @@ impl Store {
         for a in agents {
             let id: AgentId = sqlx::query_scalar(
                 "INSERT INTO agents (name, email, email_key, extension, source, directory_key, directory_status)
-                 VALUES (?, ?, ?, ?, ?, ?, CASE WHEN ? IS NULL THEN '' ELSE 'Enabled' END) RETURNING id",
+                 VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7 IS NULL THEN '' ELSE 'Enabled' END) RETURNING id",
             )
             .bind(&a.name)
             .bind(&a.email)
@@ -354,7 +689,7 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
             for t in a.licenses.iter() {
-                sqlx::query("INSERT INTO agent_licenses (agent_id, license) VALUES (?, ?)")
+                sqlx::query("INSERT INTO agent_licenses (agent_id, license) VALUES ($1, $2)")
                     .bind(id)
                     .bind(t.key())
                     .execute(&mut *tx)
@@ -385,12 +720,12 @@ impl Store {
             .into());
         }
         let ent = purchases.entitlements();
-        sqlx::query("UPDATE account SET web_chat_channel = ? WHERE id = 1")
+        sqlx::query("UPDATE account SET web_chat_channel = $1 WHERE id = 1")
             .bind(ent.web_chat_channel)
             .execute(&mut *tx)
             .await?;
         for t in LicenseType::ALL {
-            sqlx::query("UPDATE license_pool SET purchased = ? WHERE license = ?")
+            sqlx::query("UPDATE license_pool SET purchased = $1 WHERE license = $2")
                 .bind(ent.purchased[t])
                 .bind(t.key())
                 .execute(&mut *tx)
@@ -420,7 +755,7 @@ impl Store {
 
     pub async fn list_agents(&self, query: &AgentQuery) -> Result<AgentPage, StoreError> {
         let search = query.search().map(|q| contains_pattern(&q));
-        let filter = |qb: &mut QueryBuilder<'_, Sqlite>| {
+        let filter = |qb: &mut Sql| {
             qb.push(match query.kind {
                 None => " WHERE TRUE",
                 Some(AgentKind::Phone) => " WHERE source <> 'webrtc'",
@@ -428,28 +763,28 @@ impl Store {
             });
             if let Some(pattern) = &search {
                 qb.push(" AND (lower(name) LIKE ")
-                    .push_bind(pattern.clone())
+                    .bind(pattern.clone())
                     .push(" ESCAPE '\\' OR extension LIKE ")
-                    .push_bind(pattern.clone())
+                    .bind(pattern.clone())
                     .push(" ESCAPE '\\' OR lower(email) LIKE ")
-                    .push_bind(pattern.clone())
+                    .bind(pattern.clone())
                     .push(" ESCAPE '\\')");
             }
         };
         // One connection for both reads: under WAL it sees one snapshot per statement,
         // which is enough for a list a person pages through.
         let mut conn = self.read.acquire().await?;
-        let mut count = QueryBuilder::new("SELECT COUNT(*) FROM agents");
+        let mut count = Sql::new("SELECT COUNT(*) FROM agents");
         filter(&mut count);
-        let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
+        let total: i64 = count.query_scalar()?.fetch_one(&mut *conn).await?;
 
-        let mut rows = QueryBuilder::new(AGENT_COLUMNS);
+        let mut rows = Sql::new(AGENT_COLUMNS);
         filter(&mut rows);
         rows.push(" ORDER BY lower(name), id LIMIT ")
-            .push_bind(i64::from(query.per_page()))
+            .bind(i64::from(query.per_page()))
             .push(" OFFSET ")
-            .push_bind(query.offset() as i64);
-        let rows = rows.build().fetch_all(&mut *conn).await?;
+            .bind(query.offset() as i64);
+        let rows = rows.query()?.fetch_all(&mut *conn).await?;
         let mut agents = rows
             .iter()
             .map(agent_from_row)
@@ -487,14 +822,18 @@ impl Store {
         agents::write_licenses(&mut tx, &plan).await?;
         for update in &plan.updates {
             sqlx::query(
-                "UPDATE agents SET version = version + 1, updated_at = CURRENT_TIMESTAMP WHERE id = ?",
+                "UPDATE agents SET version = version + 1, updated_at = CURRENT_TIMESTAMP WHERE id = $1",
             )
             .bind(update.agent_id)
             .execute(&mut *tx)
             .await?;
         }
         let changed: Vec<AgentId> = plan.updates.iter().map(|u| u.agent_id).collect();
-        let agents = load_agents(&mut tx, &changed).await?;
+        // Their licenses are the plan's: only their rows are read back.
+        let mut agents = load_agent_rows(&mut tx, &changed).await?;
+        for (update, agent) in plan.updates.iter().zip(agents.iter_mut()) {
+            agent.licenses = update.after;
+        }
         for (update, agent) in plan.updates.iter().zip(&agents) {
             audit::record(
                 &mut tx,
@@ -509,7 +848,8 @@ impl Store {
             )
             .await?;
         }
-        let summary = LicenseSummary::from_pool(&load_pool(&mut tx).await?);
+        // Counted inside the lock from what was read and what was written.
+        let summary = LicenseSummary::from_pool(&plan.pool_after);
         tx.commit().await?;
         Ok(LicenseChangeResult { agents, summary })
     }
@@ -520,7 +860,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         for g in groups {
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO uc_groups (name, extension, directory_key) VALUES (?, ?, ?) RETURNING id",
+                "INSERT INTO uc_groups (name, extension, directory_key) VALUES ($1, $2, $3) RETURNING id",
             )
             .bind(&g.name)
             .bind(&g.extension)
@@ -530,7 +870,7 @@ impl Store {
             for key in &g.members {
                 sqlx::query(
                     "INSERT INTO uc_group_members (group_id, agent_id)
-                     SELECT ?, id FROM agents WHERE directory_key = ?",
+                     SELECT $1, id FROM agents WHERE directory_key = $2",
                 )
                 .bind(id)
                 .bind(key)
@@ -562,7 +902,7 @@ pub(crate) fn contains_pattern(text: &str) -> String {
 
 /// Every agent's licenses (for a refresh, which looks at all UC users).
 pub(crate) async fn load_licenses_all(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
 ) -> Result<HashMap<AgentId, LicenseSet>, StoreError> {
     licenses_by_agent(
         &sqlx::query("SELECT agent_id, license FROM agent_licenses")
@@ -572,7 +912,7 @@ pub(crate) async fn load_licenses_all(
 }
 
 fn licenses_by_agent(
-    rows: &[sqlx::sqlite::SqliteRow],
+    rows: &[sqlx::any::AnyRow],
 ) -> Result<HashMap<AgentId, LicenseSet>, StoreError> {
     let mut map: HashMap<AgentId, LicenseSet> = HashMap::new();
     for row in rows {
@@ -584,31 +924,29 @@ fn licenses_by_agent(
     Ok(map)
 }
 
-pub(crate) async fn load_pool(conn: &mut sqlx::SqliteConnection) -> Result<Pool, StoreError> {
-    let channel: Option<bool> =
-        sqlx::query_scalar("SELECT web_chat_channel FROM account WHERE id = 1")
-            .fetch_optional(&mut *conn)
-            .await?;
+/// What the account bought and what is assigned, in one statement (every write that
+/// checks seats reads it first, inside its write lock). `assigned` is kept by triggers
+/// on `agent_licenses` (migration 0010).
+pub(crate) async fn load_pool(conn: &mut sqlx::AnyConnection) -> Result<Pool, StoreError> {
     let mut pool = Pool {
         entitlements: Entitlements {
             purchased: Counts::default(),
-            web_chat_channel: channel.unwrap_or(false),
+            web_chat_channel: false,
         },
         assigned: Counts::default(),
     };
-    for row in sqlx::query("SELECT license, purchased FROM license_pool")
-        .fetch_all(&mut *conn)
-        .await?
+    for row in sqlx::query(
+        "SELECT p.license, p.purchased, p.assigned AS n,
+                COALESCE((SELECT web_chat_channel FROM account WHERE id = 1), FALSE) AS channel
+         FROM license_pool p",
+    )
+    .fetch_all(&mut *conn)
+    .await?
     {
         let t = license_from(row.try_get("license")?)?;
         pool.entitlements.purchased[t] = row.try_get("purchased")?;
-    }
-    for row in sqlx::query("SELECT license, COUNT(*) AS n FROM agent_licenses GROUP BY license")
-        .fetch_all(&mut *conn)
-        .await?
-    {
-        let t = license_from(row.try_get("license")?)?;
         pool.assigned[t] = row.try_get("n")?;
+        pool.entitlements.web_chat_channel = flag(&row, "channel")?;
     }
     Ok(pool)
 }
@@ -618,7 +956,7 @@ pub(crate) fn license_from(key: &str) -> Result<LicenseType, StoreError> {
         .ok_or_else(|| StoreError::Corrupt(format!("unknown license type {key:?}")))
 }
 
-fn agent_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Agent, StoreError> {
+fn agent_from_row(row: &sqlx::any::AnyRow) -> Result<Agent, StoreError> {
     let source: &str = row.try_get("source")?;
     Ok(Agent {
         id: row.try_get("id")?,
@@ -629,34 +967,36 @@ fn agent_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Agent, StoreError> {
             .ok_or_else(|| StoreError::Corrupt(format!("unknown agent source {source:?}")))?,
         licenses: LicenseSet::EMPTY,
         version: row.try_get("version")?,
-        gone: row.try_get("gone")?,
+        gone: flag(row, "gone")?,
         disabled: Standing::of(false, row.try_get("directory_status")?) == Standing::Disabled,
-        no_queue: row.try_get("no_queue")?,
+        no_queue: flag(row, "no_queue")?,
     })
 }
 
 /// Runs `SELECT ... WHERE <column> IN (ids)` in chunks, keeping SQL variable counts small.
 async fn select_in(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     head: &str,
     ids: &[AgentId],
-) -> Result<Vec<sqlx::sqlite::SqliteRow>, sqlx::Error> {
+) -> Result<Vec<AnyRow>, sqlx::Error> {
     let mut out = Vec::new();
     for chunk in ids.chunks(IN_CHUNK) {
-        let mut qb = QueryBuilder::<Sqlite>::new(head);
+        let mut qb = Sql::new(head);
         qb.push(" IN (");
-        let mut list = qb.separated(", ");
-        for id in chunk {
-            list.push_bind(*id);
+        for (i, id) in chunk.iter().enumerate() {
+            if i > 0 {
+                qb.push(", ");
+            }
+            qb.bind(*id);
         }
         qb.push(")");
-        out.extend(qb.build().fetch_all(&mut *conn).await?);
+        out.extend(qb.query()?.fetch_all(&mut *conn).await?);
     }
     Ok(out)
 }
 
 pub(crate) async fn load_licenses(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     ids: &[AgentId],
 ) -> Result<HashMap<AgentId, LicenseSet>, StoreError> {
     licenses_by_agent(
@@ -672,20 +1012,20 @@ pub(crate) async fn load_licenses(
 /// The standing columns of `agents`, read by [`standing_from_row`].
 const STANDING_COLUMNS: &str = "gone_since IS NOT NULL AS gone, directory_status";
 
-fn standing_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Standing, sqlx::Error> {
+fn standing_from_row(row: &sqlx::any::AnyRow) -> Result<Standing, sqlx::Error> {
     Ok(Standing::of(
-        row.try_get("gone")?,
+        flag(row, "gone")?,
         row.try_get("directory_status")?,
     ))
 }
 
 /// Where one agent stands in its directory (an unknown id: listed).
 pub(crate) async fn load_standing(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     id: AgentId,
 ) -> Result<Standing, StoreError> {
     let row = sqlx::query(&format!(
-        "SELECT {STANDING_COLUMNS} FROM agents WHERE id = ?"
+        "SELECT {STANDING_COLUMNS} FROM agents WHERE id = $1"
     ))
     .bind(id)
     .fetch_optional(&mut *conn)
@@ -699,7 +1039,7 @@ pub(crate) async fn load_standing(
 /// The agents as a license change is checked against them: version, licenses, and
 /// where they stand in their directory.
 pub(crate) async fn load_current(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     ids: &[AgentId],
 ) -> Result<HashMap<AgentId, Current>, StoreError> {
     let licenses = load_licenses(conn, ids).await?;
@@ -725,7 +1065,20 @@ pub(crate) async fn load_current(
 }
 
 async fn load_agents(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
+    ids: &[AgentId],
+) -> Result<Vec<Agent>, StoreError> {
+    let mut agents = load_agent_rows(conn, ids).await?;
+    let licenses = load_licenses(conn, ids).await?;
+    for a in &mut agents {
+        a.licenses = licenses.get(&a.id).copied().unwrap_or_default();
+    }
+    Ok(agents)
+}
+
+/// Agents by id without their licenses, in the order of `ids` (unknown ids skipped).
+async fn load_agent_rows(
+    conn: &mut sqlx::AnyConnection,
     ids: &[AgentId],
 ) -> Result<Vec<Agent>, StoreError> {
     let rows = select_in(conn, &format!("{AGENT_COLUMNS} WHERE id"), ids).await?;
@@ -733,14 +1086,105 @@ async fn load_agents(
         .iter()
         .map(|r| agent_from_row(r).map(|a| (a.id, a)))
         .collect::<Result<_, _>>()?;
-    let licenses = load_licenses(conn, ids).await?;
-    Ok(ids
-        .iter()
-        .filter_map(|id| {
-            by_id.remove(id).map(|mut a| {
-                a.licenses = licenses.get(id).copied().unwrap_or_default();
-                a
-            })
-        })
-        .collect())
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+}
+
+/// A write transaction and this server's turn to write ([`Store::begin_write`]); it
+/// reads as its connection, and ends with [`WriteTx::commit`] (dropped: rolled back).
+pub(crate) struct WriteTx {
+    tx: Transaction<'static, Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &sqlx::AnyConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
+}
+
+/// SQL built piece by piece with `$n` placeholders, which both backends read (sqlx's
+/// `QueryBuilder` writes `?` for the `Any` driver, which PostgreSQL does not).
+pub(crate) struct Sql {
+    text: String,
+    args: AnyArguments<'static>,
+    n: usize,
+    failed: Option<String>,
+}
+
+impl Sql {
+    pub(crate) fn new(head: &str) -> Sql {
+        Sql {
+            text: head.to_string(),
+            args: AnyArguments::default(),
+            n: 0,
+            failed: None,
+        }
+    }
+
+    pub(crate) fn push(&mut self, text: &str) -> &mut Sql {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder for `value`.
+    pub(crate) fn bind<T>(&mut self, value: T) -> &mut Sql
+    where
+        T: 'static + Send + sqlx::Encode<'static, Any> + sqlx::Type<Any>,
+    {
+        if let Err(e) = self.args.add(value) {
+            self.failed.get_or_insert(e.to_string());
+        }
+        self.n += 1;
+        self.text.push_str(&format!("${}", self.n));
+        self
+    }
+
+    /// The query, its values taken (build it once).
+    pub(crate) fn query(
+        &mut self,
+    ) -> Result<sqlx::query::Query<'_, Any, AnyArguments<'_>>, sqlx::Error> {
+        if let Some(e) = self.failed.take() {
+            return Err(sqlx::Error::Encode(e.into()));
+        }
+        Ok(sqlx::query_with(&self.text, std::mem::take(&mut self.args)))
+    }
+
+    /// The query of one value, its values taken (build it once).
+    pub(crate) fn query_scalar<O>(
+        &mut self,
+    ) -> Result<sqlx::query::QueryScalar<'_, Any, O, AnyArguments<'_>>, sqlx::Error>
+    where
+        (O,): for<'r> sqlx::FromRow<'r, AnyRow>,
+    {
+        if let Some(e) = self.failed.take() {
+            return Err(sqlx::Error::Encode(e.into()));
+        }
+        Ok(sqlx::query_scalar_with(
+            &self.text,
+            std::mem::take(&mut self.args),
+        ))
+    }
+}
+
+/// A boolean a query worked out (`x IS NOT NULL AS gone`): PostgreSQL answers a
+/// BOOLEAN, SQLite an integer.
+pub(crate) fn flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
+    match row.try_get::<bool, _>(column) {
+        Ok(b) => Ok(b),
+        Err(sqlx::Error::ColumnDecode { .. }) => Ok(row.try_get::<i64, _>(column)? != 0),
+        Err(e) => Err(e),
+    }
 }

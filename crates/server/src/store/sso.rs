@@ -49,12 +49,12 @@ impl Store {
             name: format!("Single sign-on ({})", a.issuer),
         };
         let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM sso_assertions WHERE expires_at < ?")
+        sqlx::query("DELETE FROM sso_assertions WHERE expires_at < $1")
             .bind(now)
             .execute(&mut *tx)
             .await?;
         let fresh = sqlx::query(
-            "INSERT INTO sso_assertions (issuer, jti, expires_at) VALUES (?, ?, ?)
+            "INSERT INTO sso_assertions (issuer, jti, expires_at) VALUES ($1, $2, $3)
              ON CONFLICT (issuer, jti) DO NOTHING",
         )
         .bind(&a.issuer)
@@ -68,16 +68,16 @@ impl Store {
             return Ok(Err(ExchangeRefused::Replayed));
         }
         let known = sqlx::query(
-            "SELECT u.id, u.name, u.email, u.role, u.active
+            "SELECT u.id, u.name, u.email, u.role, COALESCE(u.active, FALSE) AS active
              FROM sso_identities i JOIN console_users u ON u.id = i.user_id
-             WHERE i.issuer = ? AND i.subject = ?",
+             WHERE i.issuer = $1 AND i.subject = $2",
         )
         .bind(&a.issuer)
         .bind(&a.subject)
         .fetch_optional(&mut *tx)
         .await?;
         let holder: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM console_users WHERE email_key = ?")
+            sqlx::query_scalar("SELECT id FROM console_users WHERE email_key = $1")
                 .bind(email_key(&email))
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -86,7 +86,7 @@ impl Store {
         let id = match known {
             Some(row) => {
                 let id: i64 = row.try_get("id")?;
-                if !row.try_get::<bool, _>("active")? {
+                if !super::flag(&row, "active")? {
                     tx.commit().await?; // the assertion stays used
                     return Ok(Err(ExchangeRefused::Disabled));
                 }
@@ -98,7 +98,7 @@ impl Store {
                     .ok_or_else(|| StoreError::Corrupt(format!("unknown role {before_role:?}")))?;
                 if before_role == Role::Admin && a.role != Role::Admin {
                     let other_admins: i64 = sqlx::query_scalar(
-                        "SELECT COUNT(*) FROM console_users WHERE role = 'admin' AND active AND id <> ?",
+                        "SELECT COUNT(*) FROM console_users WHERE role = 'admin' AND active AND id <> $1",
                     )
                     .bind(id)
                     .fetch_one(&mut *tx)
@@ -110,7 +110,7 @@ impl Store {
                 let before_name: String = row.try_get("name")?;
                 let before_email: String = row.try_get("email")?;
                 sqlx::query(
-                    "UPDATE console_users SET name = ?, email = ?, email_key = ?, role = ? WHERE id = ?",
+                    "UPDATE console_users SET name = $1, email = $2, email_key = $3, role = $4 WHERE id = $5",
                 )
                 .bind(&name)
                 .bind(&email)
@@ -143,7 +143,7 @@ impl Store {
                 }
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO console_users (email, email_key, name, role, password_hash, must_change_password)
-                     VALUES (?, ?, ?, ?, ?, 0) RETURNING id",
+                     VALUES ($1, $2, $3, $4, $5, FALSE) RETURNING id",
                 )
                 .bind(&email)
                 .bind(email_key(&email))
@@ -153,7 +153,7 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?;
                 sqlx::query(
-                    "INSERT INTO sso_identities (user_id, issuer, subject) VALUES (?, ?, ?)",
+                    "INSERT INTO sso_identities (user_id, issuer, subject) VALUES ($1, $2, $3)",
                 )
                 .bind(id)
                 .bind(&a.issuer)

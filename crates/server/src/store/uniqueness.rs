@@ -2,7 +2,7 @@
 //! exists: asked as the user types (`availability`) and again inside each write.
 
 use alc_domain::ErrorCode;
-use sqlx::{Row, SqliteConnection};
+use sqlx::{AnyConnection, Row};
 
 use alc_domain::api::{Availability, AvailabilityQuery};
 use alc_domain::{
@@ -17,12 +17,12 @@ const PLUS_ADDRESS_TRIES: u32 = 20;
 
 /// Who else uses this email, and a free address to offer when it is a phone user's.
 pub(super) async fn email_problem(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     email: &str,
     exclude: Option<AgentId>,
 ) -> Result<(Option<FieldError>, Option<String>), StoreError> {
     let holder = sqlx::query(
-        "SELECT name, extension, source FROM agents WHERE email_key = ? AND id != ? LIMIT 1",
+        "SELECT name, extension, source FROM agents WHERE email_key = $1 AND id != $2 LIMIT 1",
     )
     .bind(email_key(email))
     .bind(exclude.map_or(-1, |a| a.0))
@@ -41,7 +41,7 @@ pub(super) async fn email_problem(
                 break;
             };
             let taken: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM agents WHERE email_key = ? LIMIT 1")
+                sqlx::query_scalar("SELECT id FROM agents WHERE email_key = $1 LIMIT 1")
                     .bind(email_key(&candidate))
                     .fetch_optional(&mut *conn)
                     .await?;
@@ -75,12 +75,12 @@ pub(super) async fn email_problem(
 }
 
 pub(super) async fn extension_problem(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     extension: &str,
     exclude: Option<AgentId>,
 ) -> Result<Option<FieldError>, StoreError> {
     if let Some(row) =
-        sqlx::query("SELECT name, source FROM agents WHERE extension = ? AND id != ? LIMIT 1")
+        sqlx::query("SELECT name, source FROM agents WHERE extension = $1 AND id != $2 LIMIT 1")
             .bind(extension)
             .bind(exclude.map_or(-1, |a| a.0))
             .fetch_optional(&mut *conn)
@@ -100,7 +100,7 @@ pub(super) async fn extension_problem(
         )));
     }
     let group: Option<String> =
-        sqlx::query_scalar("SELECT name FROM uc_groups WHERE extension = ?")
+        sqlx::query_scalar("SELECT name FROM uc_groups WHERE extension = $1")
             .bind(extension)
             .fetch_optional(&mut *conn)
             .await?;
@@ -114,14 +114,14 @@ pub(super) async fn extension_problem(
 }
 
 pub(super) async fn no_answer_problem(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     no_answer: &NoAnswer,
 ) -> Result<Option<FieldError>, StoreError> {
     let NoAnswer::Extension { extension } = no_answer else {
         return Ok(None);
     };
     let exists: Option<i64> = sqlx::query_scalar(
-        "SELECT 1 FROM agents WHERE extension = ? UNION ALL SELECT 1 FROM uc_groups WHERE extension = ? LIMIT 1",
+        "SELECT 1 FROM agents WHERE extension = $1 UNION ALL SELECT 1 FROM uc_groups WHERE extension = $2 LIMIT 1",
     )
     .bind(extension)
     .bind(extension)

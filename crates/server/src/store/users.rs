@@ -17,12 +17,14 @@ use super::audit::{self, Entry};
 use super::{Store, StoreError};
 use crate::clock::rfc3339;
 
-const USER_COLUMNS: &str = "SELECT u.id, u.name, u.email, u.role, u.active, u.must_change_password,
+const USER_COLUMNS: &str =
+    "SELECT u.id, u.name, u.email, u.role, COALESCE(u.active, FALSE) AS active,
+        COALESCE(u.must_change_password, FALSE) AS must_change_password,
         u.last_sign_in_at, u.created_at,
-        (SELECT COUNT(*) FROM sessions s WHERE s.user_id = u.id AND s.expires_at > ?) AS sessions
+        (SELECT COUNT(*) FROM sessions s WHERE s.user_id = u.id AND s.expires_at > $1) AS sessions
     FROM console_users u";
 
-fn user_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<UserAccount, StoreError> {
+fn user_from_row(r: &sqlx::any::AnyRow) -> Result<UserAccount, StoreError> {
     let role: String = r.try_get("role")?;
     let created: String = r.try_get("created_at")?;
     Ok(UserAccount {
@@ -31,8 +33,8 @@ fn user_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<UserAccount, StoreError>
         email: r.try_get("email")?,
         role: Role::from_key(&role)
             .ok_or_else(|| StoreError::Corrupt(format!("unknown role {role:?}")))?,
-        active: r.try_get("active")?,
-        must_change_password: r.try_get("must_change_password")?,
+        active: super::flag(r, "active")?,
+        must_change_password: super::flag(r, "must_change_password")?,
         last_sign_in_at: r.try_get::<Option<i64>, _>("last_sign_in_at")?.map(rfc3339),
         // SQLite's CURRENT_TIMESTAMP: "2026-12-01 23:59:59", UTC.
         created_at: format!("{}Z", created.replacen(' ', "T", 1)),
@@ -70,11 +72,11 @@ fn summary(u: &UserAccount) -> serde_json::Value {
 }
 
 async fn load_user(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     id: UserId,
     now: i64,
 ) -> Result<UserAccount, StoreError> {
-    let row = sqlx::query(&format!("{USER_COLUMNS} WHERE u.id = ?"))
+    let row = sqlx::query(&format!("{USER_COLUMNS} WHERE u.id = $2"))
         .bind(now)
         .bind(id)
         .fetch_optional(&mut *conn)
@@ -84,12 +86,12 @@ async fn load_user(
 }
 
 async fn end_sessions_of(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     id: UserId,
     except_token_hash: Option<&str>,
 ) -> Result<u64, StoreError> {
     Ok(
-        sqlx::query("DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?")
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
             .bind(id)
             .bind(except_token_hash.unwrap_or(""))
             .execute(&mut *conn)
@@ -101,14 +103,14 @@ async fn end_sessions_of(
 /// A new password hash, bound to be changed (`must_change`) or not, and the user's
 /// sessions ended but `keep` (the one in use when changing one's own).
 async fn set_password(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     id: UserId,
     hash: &str,
     must_change: bool,
     keep: Option<&str>,
 ) -> Result<u64, StoreError> {
     sqlx::query(
-        "UPDATE console_users SET password_hash = ?, must_change_password = ? WHERE id = ?",
+        "UPDATE console_users SET password_hash = $1, must_change_password = $2 WHERE id = $3",
     )
     .bind(hash)
     .bind(must_change)
@@ -149,7 +151,7 @@ impl Store {
 
     /// The user with this email (any case), for the command line.
     pub async fn user_by_email(&self, email: &str) -> Result<UserAccount, StoreError> {
-        let row = sqlx::query(&format!("{USER_COLUMNS} WHERE u.email_key = ?"))
+        let row = sqlx::query(&format!("{USER_COLUMNS} WHERE u.email_key = $2"))
             .bind(self.now_secs())
             .bind(email_key(email))
             .fetch_optional(&self.read)
@@ -180,7 +182,7 @@ impl Store {
         let hash = hash_off_thread(&new.password).await?;
         let mut tx = self.begin_write().await?;
         let taken: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM console_users WHERE email_key = ?")
+            sqlx::query_scalar("SELECT id FROM console_users WHERE email_key = $1")
                 .bind(email_key(&email))
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -197,7 +199,7 @@ impl Store {
         }
         let id: UserId = sqlx::query_scalar(
             "INSERT INTO console_users (email, email_key, name, role, password_hash, must_change_password)
-             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(&email)
         .bind(email_key(&email))
@@ -238,7 +240,7 @@ impl Store {
             before.role == Role::Admin && before.active && (role != Role::Admin || !active);
         if stops_being_admin {
             let other_admins: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM console_users WHERE role = 'admin' AND active AND id <> ?",
+                "SELECT COUNT(*) FROM console_users WHERE role = 'admin' AND active AND id <> $1",
             )
             .bind(id)
             .fetch_one(&mut *tx)
@@ -259,7 +261,7 @@ impl Store {
                 ));
             }
         }
-        sqlx::query("UPDATE console_users SET role = ?, active = ? WHERE id = ?")
+        sqlx::query("UPDATE console_users SET role = $1, active = $2 WHERE id = $3")
             .bind(role.key())
             .bind(active)
             .bind(id)
@@ -366,7 +368,7 @@ impl Store {
         keep_token_hash: &str,
     ) -> Result<(), StoreError> {
         let (email, hash): (String, String) =
-            sqlx::query_as("SELECT email, password_hash FROM console_users WHERE id = ?")
+            sqlx::query_as("SELECT email, password_hash FROM console_users WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&self.read)
                 .await?

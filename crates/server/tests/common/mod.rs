@@ -1,10 +1,13 @@
 //! The harness shared by the server's tests: the real server on a free port, on a
-//! real SQLite file in a temporary folder.
+//! real SQLite file in a temporary folder, or, when `ALC_TEST_POSTGRES` names a
+//! PostgreSQL server (the second run of `cargo xtask test`), on a new database of its
+//! own there: the same tests, on both backends.
 #![allow(dead_code)]
 
 use alc_domain::access::{self, Role};
 use alc_domain::*;
 use alc_server::clock::Clock;
+use alc_server::store::Database;
 use alc_server::store::access::SessionKind;
 use alc_server::{Config, NewAgent, Running};
 use reqwest::StatusCode;
@@ -101,7 +104,7 @@ impl World {
         let server = alc_server::start(Config {
             demo,
             clock: clock.clone(),
-            ..Config::ephemeral(dir.path().join("nested/console.db"))
+            ..Config::ephemeral(database(dir.path().join("nested/console.db")).await)
         })
         .await
         .unwrap();
@@ -162,6 +165,105 @@ impl World {
     }
 }
 
+/// The PostgreSQL server the tests run on, if this run is PostgreSQL's.
+pub fn postgres() -> Option<String> {
+    std::env::var("ALC_TEST_POSTGRES")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+}
+
+/// The database a test runs on: the SQLite file `path`, or on PostgreSQL's run a new,
+/// empty database of the test's own (`path` unused).
+pub async fn database(path: std::path::PathBuf) -> Database {
+    match postgres() {
+        Some(server) => new_postgres_database(&server).await,
+        None => Database::Sqlite(path),
+    }
+}
+
+/// The backends a benchmark measures side by side: SQLite in `dir`, and PostgreSQL
+/// when `ALC_BENCH_POSTGRES` names a server (`cargo xtask bench` starts one).
+pub async fn bench_databases(dir: &std::path::Path, name: &str) -> Vec<(&'static str, Database)> {
+    let mut all = vec![("SQLite", Database::Sqlite(dir.join(format!("{name}.db"))))];
+    if let Some(server) = std::env::var("ALC_BENCH_POSTGRES")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+    {
+        all.push(("PostgreSQL", new_postgres_database(&server).await));
+    }
+    all
+}
+
+/// Drops a database [`new_postgres_database`] made (a benchmark's, when it is done, so
+/// that PostgreSQL's autovacuum of it does not run under the next measurement).
+pub async fn drop_postgres_database(db: &Database) {
+    use sqlx::Connection;
+    let Database::Postgres(url) = db else { return };
+    let (base, name) = url.rsplit_once('/').expect("a URL with a database name");
+    let mut conn = sqlx::PgConnection::connect(&format!("{base}/postgres"))
+        .await
+        .unwrap();
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+}
+
+/// A new, empty database on the PostgreSQL server `server` (a URL).
+pub async fn new_postgres_database(server: &str) -> Database {
+    use sqlx::Connection;
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let name = format!(
+        "t_{}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    );
+    let mut conn = sqlx::PgConnection::connect(server)
+        .await
+        .expect("the PostgreSQL server answers");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    let (base, _) = server.rsplit_once('/').expect("a URL with a database name");
+    Database::Postgres(format!("{base}/{name}"))
+}
+
+/// Everything the database keeps on disk, for looking for a secret: the SQLite file and
+/// its WAL, or PostgreSQL's whole data folder (tables and WAL) after a checkpoint.
+pub async fn stored_bytes(db: &Database) -> Vec<u8> {
+    match db {
+        Database::Sqlite(path) => file_bytes(path),
+        Database::Postgres(url) => {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+            sqlx::query("CHECKPOINT").execute(&mut conn).await.unwrap();
+            conn.close().await.unwrap();
+            let dir =
+                std::env::var("ALC_TEST_PG_DATA").expect("ALC_TEST_PG_DATA with ALC_TEST_POSTGRES");
+            let mut all = Vec::new();
+            let mut todo = vec![std::path::PathBuf::from(dir)];
+            while let Some(d) = todo.pop() {
+                for e in std::fs::read_dir(&d).unwrap().flatten() {
+                    let p = e.path();
+                    if p.is_dir() {
+                        todo.push(p);
+                    } else if let Ok(b) = std::fs::read(&p) {
+                        all.extend(b);
+                    }
+                }
+            }
+            all
+        }
+    }
+}
+
 /// The bytes of the SQLite file at `db` and of its WAL, for looking for a secret.
 pub fn file_bytes(db: &std::path::Path) -> Vec<u8> {
     let mut all = Vec::new();
@@ -186,4 +288,86 @@ pub fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// `alc-server serve` as its own process (what an operator runs), on a free port.
+pub struct Served {
+    pub child: tokio::process::Child,
+    pub url: String,
+    pub stdout: String,
+}
+
+impl Served {
+    /// Starts it on `db` (a SQLite path or a PostgreSQL URL) with `extra` arguments and
+    /// `env`, and waits for its address.
+    pub async fn start(
+        db: impl AsRef<std::ffi::OsStr>,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Served {
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_alc-server"));
+        cmd.args(["serve", "--addr", "127.0.0.1:0", "--db"])
+            .arg(db)
+            .args(extra)
+            .env_remove("ALC_DEMO")
+            .env_remove("RUST_LOG")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().unwrap();
+        use tokio::io::AsyncBufReadExt;
+        let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut stdout = String::new();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let url = loop {
+            let line = tokio::time::timeout_at(deadline.into(), lines.next_line())
+                .await
+                .expect("the server prints its address within 30 s")
+                .unwrap()
+                .unwrap_or_else(|| panic!("the server stopped: {stdout}"));
+            stdout.push_str(&line);
+            stdout.push('\n');
+            if let Some(rest) = line.strip_prefix("Agent Licensing Console: ") {
+                break rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap()
+                    .trim_end_matches('/')
+                    .to_string();
+            }
+        };
+        Served { child, url, stdout }
+    }
+
+    pub fn api(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.url)
+    }
+
+    /// Stops it as systemd does (SIGTERM) and answers its log.
+    pub async fn stop(mut self) -> String {
+        let pid = self.child.id().unwrap();
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .unwrap();
+        let status = tokio::time::timeout(std::time::Duration::from_secs(20), self.child.wait())
+            .await
+            .expect("the server stops on SIGTERM")
+            .unwrap();
+        assert!(status.success(), "a clean stop: {status}");
+        let mut log = String::new();
+        tokio::io::AsyncReadExt::read_to_string(&mut self.child.stderr.take().unwrap(), &mut log)
+            .await
+            .unwrap();
+        log
+    }
+
+    /// Kills it with SIGKILL: no chance to finish anything.
+    pub async fn kill9(mut self) {
+        self.child.start_kill().unwrap();
+        self.child.wait().await.unwrap();
+    }
 }
