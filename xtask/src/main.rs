@@ -2,10 +2,14 @@
 //! already there, so that a fresh machine needs nothing but Rust (and Debian's apt).
 //!
 //!   cargo xtask run [server args]  build the site and serve it with the API (demo data)
-//!   cargo xtask test               every test: lint, native, browser, end to end
+//!   cargo xtask run --postgres     the same on a local PostgreSQL cluster in data/postgres/
+//!   cargo xtask test               every test: lint, native (again on PostgreSQL), browser,
+//!                                  end to end
 //!   cargo xtask bench              print the gzipped size of what the page loads
 //!   cargo xtask package            an operator's build: target/package/{alc-server,dist/}
 //!   cargo xtask unicode-marks      regenerate the email rule's Unicode table (--check)
+//!   cargo xtask pg-smoke           (not in the usage line) start a throwaway PostgreSQL
+//!                                  cluster, print `select version()`, stop and delete it
 
 use std::env;
 use std::ffi::OsString;
@@ -14,7 +18,10 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
+mod postgres;
 mod unicode;
+
+use postgres::PgCluster;
 
 const TRUNK_VERSION: &str = "0.21.14";
 /// WebKitGTK's WebDriver server (Debian's webkit2gtk-driver, which brings MiniBrowser).
@@ -44,11 +51,12 @@ fn main() -> ExitCode {
         "test" => test(),
         "bench" => bench(),
         "package" => package(),
-        "lint" => Tools::ensure(false).and_then(|t| lint(&t)),
+        "lint" => Tools::ensure(false, false).and_then(|t| lint(&t)),
         "unicode-marks" => unicode::marks(&root(), rest.iter().any(|a| a == "--check")),
+        "pg-smoke" => postgres::smoke(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run [server options] | test | bench | lint | package | unicode-marks [--check]>"
+                "usage: cargo xtask <run [--postgres] [server options] | test | bench | lint | package | unicode-marks [--check]>"
             );
             return ExitCode::from(2);
         }
@@ -107,10 +115,12 @@ struct Tools {
     cargo_bin: PathBuf,
     /// axe-core's `axe.min.js` (installed only for the browser tests).
     axe: Option<PathBuf>,
+    /// PostgreSQL's binaries (only when asked for).
+    postgres: Option<postgres::Postgres>,
 }
 
 impl Tools {
-    fn ensure(browser: bool) -> Result<Tools> {
+    fn ensure(browser: bool, postgres: bool) -> Result<Tools> {
         step("checking tools (installing what is missing)");
         let cargo_bin = env::var_os("CARGO_HOME")
             .map(PathBuf::from)
@@ -195,10 +205,16 @@ impl Tools {
                 ]))?;
             }
         }
+        let postgres = if postgres {
+            Some(postgres::ensure()?)
+        } else {
+            None
+        };
         Ok(Tools {
             path,
             cargo_bin,
             axe,
+            postgres,
         })
     }
 }
@@ -249,9 +265,14 @@ fn chromium() -> String {
     env::var("CHROME").unwrap_or_else(|_| "/usr/bin/chromium".into())
 }
 
+/// Whether we run as root (effective user id 0).
+fn is_root() -> bool {
+    output("id", &["-u"]).is_some_and(|u| u.trim() == "0")
+}
+
 fn apt_install(packages: &[&str]) -> Result {
     println!("installing {} from Debian…", packages.join(" "));
-    let root_user = output("id", &["-u"]).is_some_and(|u| u.trim() == "0");
+    let root_user = is_root();
     let apt = |args: &[&str]| {
         let mut c = if root_user {
             Command::new("apt-get")
@@ -298,7 +319,12 @@ fn build_site(tools: &Tools) -> Result<PathBuf> {
 }
 
 fn run(args: &[String]) -> Result {
-    let tools = Tools::ensure(false)?;
+    let on_postgres = args.iter().any(|a| a == "--postgres");
+    let args: Vec<&String> = args.iter().filter(|a| *a != "--postgres").collect();
+    if on_postgres && args.iter().any(|a| *a == "--db" || a.starts_with("--db=")) {
+        return Err("--postgres chooses the database: leave out --db".into());
+    }
+    let tools = Tools::ensure(false, on_postgres)?;
     let dist = build_site(&tools)?;
     step("building the server");
     sh(cargo().args([
@@ -317,8 +343,29 @@ fn run(args: &[String]) -> Result {
     cmd.current_dir(root())
         .args(["serve", "--demo", "--site"])
         .arg(&dist)
-        .args(args);
-    if !args.iter().any(|a| a == "--db") {
+        .args(&args);
+    if on_postgres {
+        let pg = tools
+            .postgres
+            .as_ref()
+            .ok_or("PostgreSQL was not looked for")?;
+        step("starting PostgreSQL (data/postgres/)");
+        let cluster = PgCluster::kept(pg, &root().join("data/postgres"))?;
+        cmd.arg("--db").arg(cluster.url());
+        step("starting the console");
+        // Not exec: the cluster must be stopped when the server ends. Ctrl-C reaches the
+        // server from the terminal; xtask outlives it (see PgCluster) and waits.
+        let status = cmd
+            .status()
+            .map_err(|e| format!("cannot start the server: {e}"));
+        drop(cluster);
+        let status = status?;
+        return status
+            .success()
+            .then_some(())
+            .ok_or_else(|| format!("the server ended: {status}"));
+    }
+    if !args.iter().any(|a| *a == "--db") {
         cmd.args(["--db", "data/console.db"]);
     }
     step("starting the console");
@@ -328,7 +375,7 @@ fn run(args: &[String]) -> Result {
 /// What an operator installs (docs/OPERATING.md): the server without the demo, and the
 /// release site without the demo's example portal page.
 fn package() -> Result {
-    let tools = Tools::ensure(false)?;
+    let tools = Tools::ensure(false, false)?;
     let dist = build_site(&tools)?;
     step("building the server (no demo)");
     sh(cargo().args([
@@ -528,7 +575,7 @@ fn disk_check() {
 
 fn test() -> Result {
     disk_check();
-    let tools = Tools::ensure(true)?;
+    let tools = Tools::ensure(true, true)?;
     lint(&tools)?;
     no_demo_in_the_operators_build()?;
     let dist = build_site(&tools)?;
@@ -548,6 +595,26 @@ fn test() -> Result {
                 SERVER_DEMO,
             ]),
         )?;
+        // The server's suite once more, on PostgreSQL (the tests that take a database read
+        // ALC_TEST_POSTGRES). The cluster is stopped and deleted when it drops, also when
+        // the step fails.
+        {
+            let pg = tools
+                .postgres
+                .as_ref()
+                .ok_or("PostgreSQL was not looked for")?;
+            let cluster = PgCluster::throwaway(pg)?;
+            tally.cargo_test(
+                &format!(
+                    "server tests again on PostgreSQL {} (throwaway cluster)",
+                    pg.version
+                ),
+                cargo()
+                    .args(["test", "--locked", "-p", "alc-server", "--features", "demo"])
+                    .env("ALC_TEST_POSTGRES", cluster.url())
+                    .env("ALC_TEST_PG_DATA", cluster.data_dir()),
+            )?;
+        }
         // The components' tests in each browser: the runner drives the one whose
         // driver variable is set (exactly one per run).
         for (driver_var, driver, label) in [
@@ -723,7 +790,7 @@ fn no_demo_in_the_operators_build() -> Result {
 }
 
 fn bench() -> Result {
-    let tools = Tools::ensure(false)?;
+    let tools = Tools::ensure(false, true)?;
     let dist = build_site(&tools)?;
     step("what the page loads, gzipped (level 9)");
     let index = fs::read_to_string(dist.join("index.html")).map_err(|e| e.to_string())?;
@@ -760,28 +827,28 @@ fn bench() -> Result {
         );
     }
     println!("total  {:>8.1} KB gzipped", kb(total));
+    // The benches print a PostgreSQL column against this cluster (ALC_BENCH_POSTGRES);
+    // it is stopped and deleted when bench() returns.
+    step("a throwaway PostgreSQL cluster for the benches");
+    let pg = tools
+        .postgres
+        .as_ref()
+        .ok_or("PostgreSQL was not looked for")?;
+    let cluster = PgCluster::throwaway(pg)?;
+    let bench = |name: &str| {
+        let mut cmd = cargo();
+        cmd.args(["bench", "--locked", "-p", "alc-server", "--bench", name])
+            .env("ALC_BENCH_POSTGRES", cluster.url());
+        cmd
+    };
     step("the API with 50,000 agents (real server, real SQLite file)");
-    sh(cargo().args(["bench", "--locked", "-p", "alc-server", "--bench", "scale"]))?;
+    sh(&mut bench("scale"))?;
     step("Refresh Users and Groups: 50,000 users from the RingCentral fake");
-    sh(cargo().args([
-        "bench",
-        "--locked",
-        "-p",
-        "alc-server",
-        "--bench",
-        "refresh",
-    ]))?;
+    sh(&mut bench("refresh"))?;
     step("start-up: `alc-server serve` until /readyz answers, empty and 50,000 agents");
-    sh(cargo().args([
-        "bench",
-        "--locked",
-        "-p",
-        "alc-server",
-        "--bench",
-        "startup",
-    ]))?;
+    sh(&mut bench("startup"))?;
     step("a sign-in flood against signed-in users: GET /licenses p99, quiet and flooded");
-    sh(cargo().args(["bench", "--locked", "-p", "alc-server", "--bench", "flood"]))
+    sh(&mut bench("flood"))
 }
 
 fn kb(bytes: usize) -> f64 {
