@@ -36,18 +36,7 @@ async fn wait_for_report(w: &World) -> RefreshReport {
 }
 
 async fn phone_users(w: &World) -> Vec<Agent> {
-    let mut all = Vec::new();
-    for page in 1.. {
-        let p: AgentPage = w
-            .get(&format!("/agents?kind=phone&per_page=200&page={page}"))
-            .await;
-        let done = p.agents.len() < 200;
-        all.extend(p.agents);
-        if done {
-            break;
-        }
-    }
-    all
+    common::every_agent(&w.http, &w.url(""), "kind=phone").await
 }
 
 fn by_name<'a>(agents: &'a [Agent], name: &str) -> &'a Agent {

@@ -54,23 +54,7 @@ async fn seed(db: &Database, purchased: i64, licensed: usize, free: usize) -> St
 }
 
 async fn agents(server: &Served, http: &reqwest::Client) -> Vec<Agent> {
-    let mut all = Vec::new();
-    for page in 1.. {
-        let p: AgentPage = http
-            .get(server.api(&format!("/agents?per_page=200&page={page}")))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let done = p.agents.len() < 200;
-        all.extend(p.agents);
-        if done {
-            break;
-        }
-    }
-    all
+    common::every_agent(http, &server.api(""), "").await
 }
 
 async fn summary(server: &Served, http: &reqwest::Client) -> LicenseSummary {

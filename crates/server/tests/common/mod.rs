@@ -132,7 +132,7 @@ impl World {
     }
 
     pub async fn all_agents(&self) -> Vec<Agent> {
-        self.get::<AgentPage>("/agents?per_page=200").await.agents
+        every_agent(&self.http, &self.url(""), "").await
     }
 
     pub async fn post_changes(&self, changes: &[LicenseChange]) -> (StatusCode, Value) {
@@ -163,6 +163,24 @@ impl World {
         let status = r.status();
         (status, r.json().await.unwrap_or(Value::Null))
     }
+}
+
+/// Every agent the API at `api` (`…/api/v1`) lists for `query` (say `kind=phone`),
+/// page by page.
+pub async fn every_agent(http: &reqwest::Client, api: &str, query: &str) -> Vec<Agent> {
+    let mut all = Vec::new();
+    for page in 1.. {
+        let url = format!("{api}/agents?{query}&per_page=200&page={page}");
+        let r = http.get(&url).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{url}");
+        let p: AgentPage = r.json().await.unwrap();
+        let done = p.agents.len() < 200;
+        all.extend(p.agents);
+        if done {
+            break;
+        }
+    }
+    all
 }
 
 /// The PostgreSQL server the tests run on, if this run is PostgreSQL's.
