@@ -14,6 +14,7 @@ pub mod refresh;
 pub mod routes;
 pub mod secrets;
 pub mod security;
+pub mod site;
 pub mod sso;
 pub mod state;
 pub mod store;

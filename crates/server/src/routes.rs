@@ -12,7 +12,6 @@ use axum::response::IntoResponse;
 use axum::routing::{MethodFilter, MethodRouter, get, on};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
-use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use alc_domain::api::{
@@ -180,8 +179,7 @@ pub fn app_with(state: AppState, site: Option<PathBuf>, demo: bool, extra: Route
         );
     }
     if let Some(site) = site {
-        let index = site.join("index.html");
-        app = app.fallback_service(ServeDir::new(site).fallback(ServeFile::new(index)));
+        app = app.fallback_service(crate::site::service(&site));
     } else {
         app = app.fallback(|| async { ApiError::not_found() });
     }
