@@ -2,6 +2,7 @@
 //! ticked since, and the live pool that follows every tick. Plain signals around the
 //! domain's `PendingChanges` and `Pool`, so the arithmetic itself is the shared Rust.
 
+use alc_domain::license::Room;
 use alc_domain::{Agent, Block, LicenseSet, LicenseSummary, LicenseType, PendingChanges, Pool};
 use leptos::prelude::*;
 
@@ -15,6 +16,10 @@ pub struct LicenseEditor {
     pub saving: RwSignal<bool>,
     /// The pool as it would be if the pending ticks were saved.
     pub live: Memo<Pool>,
+    /// Per type, what its boxes need of `live`: it changes only when the type's
+    /// availability reaches or leaves zero, so a tick re-checks the boxes of the row
+    /// ticked (its Voice/Transcription pair) and no column, most of the time.
+    room: [Memo<Room>; 4],
 }
 
 impl LicenseEditor {
@@ -32,19 +37,22 @@ impl LicenseEditor {
             let saved = summary.with(|s| s.as_ref().map(LicenseSummary::pool).unwrap_or_default());
             pending.with(|p| saved.after(p.delta()))
         });
+        let room = LicenseType::ALL.map(|t| Memo::new(move |_| live.with(|p| p.room(t))));
         LicenseEditor {
             summary,
             pending,
             saving: RwSignal::new(false),
             live,
+            room,
         }
     }
 
-    /// Why the box `t` of `agent`, showing `shown`, cannot be flipped (tracks the pool).
+    /// Why the box `t` of `agent`, showing `shown`, cannot be flipped (tracks the
+    /// type's room in the pool).
     pub fn block(&self, agent: &Agent, shown: LicenseSet, t: LicenseType) -> Option<Block> {
         let want = !shown.has(t);
         Block::check_standing(agent.standing(), shown, t, want)
-            .and_then(|()| self.live.with(|pool| pool.check_toggle(shown, t, want)))
+            .and_then(|()| self.room[t.index()].get().check_toggle(shown, t, want))
             .err()
     }
 

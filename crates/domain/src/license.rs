@@ -192,17 +192,42 @@ impl Pool {
     /// fails and shows the reason, and [`crate::batch::plan`] enforces the same rules on
     /// the server.
     pub fn check_toggle(&self, held: LicenseSet, t: LicenseType, want: bool) -> Result<(), Block> {
+        self.room(t).check_toggle(held, t, want)
+    }
+
+    /// All a box of type `t` needs to know of the pool (see [`Room`]).
+    pub fn room(&self, t: LicenseType) -> Room {
+        Room {
+            left: self.available(t) > 0,
+            channel: self.entitlements.web_chat_channel,
+        }
+    }
+}
+
+/// What the pool says to every box of one license type: whether a seat is left, and
+/// whether the Web Chat channel is bought. A box's verdict depends on the pool only
+/// through this, so a page re-checks a column only when its room changes (when the
+/// type's availability reaches or leaves zero), not on every tick.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Room {
+    pub left: bool,
+    pub channel: bool,
+}
+
+impl Room {
+    /// [`Pool::check_toggle`], from the room of type `t`.
+    pub fn check_toggle(self, held: LicenseSet, t: LicenseType, want: bool) -> Result<(), Block> {
         if held.has(t) == want {
             return Ok(());
         }
         if want {
-            if t == LicenseType::WebChat && !self.entitlements.web_chat_channel {
+            if t == LicenseType::WebChat && !self.channel {
                 return Err(Block::WebChatChannelNotPurchased);
             }
             if t == LicenseType::Transcription && !held.has(LicenseType::Voice) {
                 return Err(Block::TranscriptionNeedsVoice);
             }
-            if self.available(t) <= 0 {
+            if !self.left {
                 return Err(Block::NoneAvailable);
             }
         } else if t == LicenseType::Voice && held.has(LicenseType::Transcription) {
@@ -364,6 +389,39 @@ mod tests {
         let back: LicenseSet = serde_json::from_str(r#"["sms","voice","sms"]"#).unwrap();
         assert_eq!(back, set);
         assert!(serde_json::from_str::<LicenseSet>(r#"["fax"]"#).is_err());
+    }
+
+    #[test]
+    fn a_room_changes_only_when_availability_reaches_or_leaves_zero() {
+        let p = pool([3, 3, 3, 3], [0, 0, 0, 0], true);
+        let mut rooms = vec![p.room(Voice)];
+        for taken in 1..=4 {
+            rooms.push(p.after(Counts([taken, 0, 0, 0])).room(Voice));
+        }
+        assert_eq!(rooms[0], rooms[1]);
+        assert_eq!(rooms[1], rooms[2]);
+        assert_ne!(rooms[2], rooms[3], "the last seat taken");
+        assert_eq!(rooms[3], rooms[4], "over-assigned is still full");
+        // The other types' rooms do not move with Voice.
+        assert_eq!(p.room(Sms), p.after(Counts([3, 0, 0, 0])).room(Sms));
+        // Every verdict the pool gives, its room gives.
+        for assigned in 0..=4 {
+            let p = pool([3, 3, 3, 3], [assigned; 4], assigned % 2 == 0);
+            for held in 0..16u8 {
+                let held: LicenseSet = LicenseType::ALL
+                    .into_iter()
+                    .filter(|t| held & (1 << t.index()) != 0)
+                    .collect();
+                for t in LicenseType::ALL {
+                    for want in [false, true] {
+                        assert_eq!(
+                            p.check_toggle(held, t, want),
+                            p.room(t).check_toggle(held, t, want)
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]
