@@ -8,10 +8,7 @@ use leptos::task::spawn_local;
 
 use crate::api::{Abort, Api, ApiError, Bearer};
 use crate::flash::Flash;
-use crate::pages::{
-    AddAgentPage, AgentLicensingPage, AuditLogPage, ChangePasswordPage, ChoosePasswordPage,
-    EditAgentPage, NoAccessPage, NotFoundPage, PhoneUsersPage, SettingsPage, SignInPage, UsersPage,
-};
+use crate::pages::{AgentLicensingPage, NoAccessPage, NotFoundPage, SignInPage};
 use crate::router::{Link, Navigator, Route};
 use crate::session::{Session, SessionState};
 
@@ -233,8 +230,11 @@ pub fn App(#[prop(optional)] config: AppConfig) -> impl IntoView {
                 Face::ChoosePassword => {
                     let user = untrack(|| session.user()).expect("signed in");
                     let on_sign_out = (!embedded).then_some(sign_out);
-                    view! { <ChoosePasswordPage user on_changed=password_chosen on_sign_out /> }
-                        .into_any()
+                    crate::chunk::choose_password(crate::chunk::ChooseArgs {
+                        user,
+                        on_changed: password_chosen,
+                        on_sign_out,
+                    })
                 }
                 Face::NoAccess => {
                     let user = untrack(|| session.user()).expect("signed in");
@@ -265,6 +265,9 @@ fn Console(nav: Navigator, sign_out: Callback<()>, embedded: bool) -> impl IntoV
             .user()
             .is_some_and(|u| u.role == alc_domain::access::Role::Admin)
     });
+    // The screen is built again when the route changes, not when only its query does
+    // (a search, a page): the screen follows its own query.
+    let route = Memo::new(move |_| nav.route());
     let who = move || {
         session
             .user()
@@ -316,16 +319,14 @@ fn Console(nav: Navigator, sign_out: Callback<()>, embedded: bool) -> impl IntoV
             </div>
         </nav>
         <main id="alc-main" class="alc-main" tabindex="-1">
-            {move || match nav.route() {
-                Route::Agents => view! { <AgentLicensingPage /> }.into_any(),
-                Route::NewAgent => view! { <AddAgentPage /> }.into_any(),
-                Route::EditAgent(id) => view! { <EditAgentPage id /> }.into_any(),
-                Route::PhoneUsers => view! { <PhoneUsersPage /> }.into_any(),
-                Route::Audit => view! { <AuditLogPage /> }.into_any(),
-                Route::Settings => view! { <SettingsPage /> }.into_any(),
-                Route::Users => view! { <UsersPage /> }.into_any(),
-                Route::ChangePassword => view! { <ChangePasswordPage /> }.into_any(),
-                Route::NotFound => view! { <NotFoundPage /> }.into_any(),
+            // The first load has Agent Licensing; every other screen is loaded the
+            // first time it is shown (chunk.rs).
+            {move || {
+                let route = route.get();
+                crate::chunk::view_of(&route).unwrap_or_else(|| match route {
+                    Route::Agents => view! { <AgentLicensingPage /> }.into_any(),
+                    _ => view! { <NotFoundPage /> }.into_any(),
+                })
             }}
         </main>
     }

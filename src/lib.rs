@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod app;
+pub mod chunk;
 pub mod components;
 pub mod embed;
 pub mod flash;

@@ -134,9 +134,15 @@ pub fn site_dir() -> PathBuf {
 
 impl Session {
     pub async fn start_signed_out() -> Session {
+        Self::start_signed_out_on(site_dir()).await
+    }
+
+    /// [`Session::start_signed_out`] with the server serving the site in `site` (a
+    /// test's altered copy of the release build).
+    pub async fn start_signed_out_on(site: PathBuf) -> Session {
         let dir = tempfile::tempdir().unwrap();
         let server = alc_server::start(Config {
-            site_dir: Some(site_dir()),
+            site_dir: Some(site),
             demo: true,
             ..Config::ephemeral(dir.path().join("console.db"))
         })
@@ -353,7 +359,12 @@ pub struct Window<'a> {
     url: String,
 }
 
-impl Window<'_> {
+impl<'a> Window<'a> {
+    /// The helpers on any browser of the server at `url` (`http://host:port`).
+    pub fn new(client: &'a Client, url: String) -> Window<'a> {
+        Window { client, url }
+    }
+
     /// Signs in through the sign-in page, as a person does.
     pub async fn sign_in(&self, email: &str, password: &str) {
         self.open("/").await;
