@@ -49,7 +49,8 @@ pub fn LicensingList(
         AgentQuery {
             q: l.get("q"),
             page: l.get("page").and_then(|p| p.parse().ok()),
-            per_page: None,
+            // Not offered on screen yet (issue 14 brings a choice); a link may ask.
+            per_page: l.get("per_page").and_then(|p| p.parse().ok()),
             kind,
         }
     });
@@ -172,6 +173,10 @@ pub fn LicensingList(
         }
         if page > 1 {
             url.push_str(&format!("{sep}page={page}"));
+            sep = '&';
+        }
+        if let Some(per_page) = query.get_untracked().per_page {
+            url.push_str(&format!("{sep}per_page={per_page}"));
         }
         nav.go(&url, true);
     };
