@@ -47,15 +47,21 @@ fn audit_chunk(site: &Path) -> Vec<PathBuf> {
     found
 }
 
+fn hidden(f: &Path) -> PathBuf {
+    let mut name = f.as_os_str().to_owned();
+    name.push(".hidden");
+    PathBuf::from(name)
+}
+
 fn hide(files: &[PathBuf]) {
     for f in files {
-        std::fs::rename(f, f.with_extension("hidden")).unwrap();
+        std::fs::rename(f, hidden(f)).unwrap();
     }
 }
 
 fn restore(files: &[PathBuf]) {
     for f in files {
-        std::fs::rename(f.with_extension("hidden"), f).unwrap();
+        std::fs::rename(hidden(f), f).unwrap();
     }
 }
 
