@@ -138,10 +138,11 @@ pub fn install(tools: &Tools, dist: &Path) -> Result {
     Ok(())
 }
 
-/// wasm-opt at Trunk's level (`data-wasm-opt="z"`), in place.
+/// wasm-opt at Trunk's level (`data-wasm-opt="z"`), in place. Its output is shown only
+/// when it fails: it warns of every name subsection it does not know (rustc's, harmless).
 fn wasm_opt(tools: &Tools, wasm: &Path) -> Result {
     let out: PathBuf = wasm.with_extension("opt.wasm");
-    sh(Command::new("wasm-opt")
+    let run = Command::new("wasm-opt")
         .arg("-Oz")
         // The features rustc's wasm32 target emits by default.
         .args([
@@ -155,7 +156,17 @@ fn wasm_opt(tools: &Tools, wasm: &Path) -> Result {
         .arg(wasm)
         .arg("-o")
         .arg(&out)
-        .env("PATH", &tools.path))?;
+        .env("PATH", &tools.path)
+        .output()
+        .map_err(|e| format!("cannot run wasm-opt: {e}"))?;
+    if !run.status.success() {
+        return Err(format!(
+            "wasm-opt failed on {} ({}): {}",
+            wasm.display(),
+            run.status,
+            String::from_utf8_lossy(&run.stderr)
+        ));
+    }
     fs::rename(&out, wasm).map_err(|e| e.to_string())
 }
 
