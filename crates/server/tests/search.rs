@@ -14,7 +14,7 @@ use alc_domain::api::AgentDetail;
 use alc_domain::directory::{RefreshReport, RefreshStatus};
 use alc_domain::*;
 use alc_server::NewAgent;
-use alc_server::store::Database;
+use alc_server::store::{Backend, Database};
 use common::World;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -531,6 +531,16 @@ async fn the_index_follows_creation_edits_and_removal() {
     for gone in ["villanueva", "rv@south", "4321", "vi"] {
         assert_eq!(names(&w, gone).await, Vec::<String>::new(), "{gone}");
     }
+    // SQLite gives the next agent the removed one's id: none of its text is left
+    // under that id.
+    let next = create(&w, "Other Person", "other@north.example", "4201").await;
+    if w.server.store.backend() == Backend::Sqlite {
+        assert_eq!(next.id, saved.id, "the id is reused (what this checks)");
+    }
+    for gone in ["villanueva", "rv@south", "4321"] {
+        assert_eq!(names(&w, gone).await, Vec::<String>::new(), "{gone}");
+    }
+    assert_eq!(names(&w, "other pers").await, vec!["Other Person"]);
     // The others are untouched.
     assert_eq!(search(&w, "agent 00", None).await.1, 3);
 }
