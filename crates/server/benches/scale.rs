@@ -248,13 +248,13 @@ async fn main() {
     let width = 62;
     let mut header = format!("{:<width$}", "");
     for (name, _) in &columns {
-        header.push_str(&format!("{name:<48}"));
+        header.push_str(&format!("{name:<58}"));
     }
     println!("{header}");
     for (row, (label, _)) in columns[0].1.iter().enumerate() {
         let mut line = format!("{label:<width$}");
         for (_, figures) in &columns {
-            line.push_str(&format!("{:<48}", figures[row].1));
+            line.push_str(&format!("{:<58}", figures[row].1));
         }
         println!("{line}");
     }
