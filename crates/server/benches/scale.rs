@@ -2,6 +2,8 @@
 //! request, on each backend side by side (SQLite in a file; PostgreSQL when
 //! `ALC_BENCH_POSTGRES` names a server, as `cargo xtask bench` does). Prints medians,
 //! p95s, and the throughput and p99 of single-change license batches from 32 clients.
+//! Exits with status 1, after printing everything, if a search of 3 characters or more
+//! misses its target on either backend (issue 13).
 
 use std::time::{Duration, Instant};
 
@@ -23,6 +25,19 @@ const BATCHES_PER_CLIENT: usize = 100;
 /// The targets for batches, on this 2-core machine (issue 11).
 const TARGET_PER_SEC: f64 = 500.0;
 const TARGET_P99_MS: f64 = 50.0;
+/// The target for a search of 3 characters or more, p95 (issue 13).
+const TARGET_SEARCH_P95_MS: f64 = 5.0;
+
+/// The searches timed: what each finds, and its query.
+const SEARCHES: [(&str, &str); 7] = [
+    ("name prefix", "Agent 0012"),
+    ("email infix", "t123@scal"),
+    ("extension prefix", "4123"),
+    ("every agent", "example"),
+    ("no agent", "zzzq"),
+    ("1 character", "7"),
+    ("2 characters", "07"),
+];
 
 fn ms(x: Duration) -> f64 {
     x.as_secs_f64() * 1000.0
@@ -32,9 +47,25 @@ fn pct(d: &[Duration], p: usize) -> Duration {
     d[(d.len() * p / 100).min(d.len() - 1)]
 }
 
-/// One backend's figures, as lines: (label, figure).
-async fn measure(db: Database) -> Vec<(String, String)> {
+/// Request by request, `ROUNDS` times: p50 and p95.
+async fn time_get(http: &reqwest::Client, url: &str) -> (Duration, Duration) {
+    let mut times = Vec::with_capacity(ROUNDS);
+    for _ in 0..ROUNDS {
+        let t = Instant::now();
+        let r = http.get(url).send().await.unwrap();
+        assert!(r.status().is_success(), "{url}: {}", r.status());
+        let _ = r.bytes().await.unwrap();
+        times.push(t.elapsed());
+    }
+    times.sort();
+    (pct(&times, 50), pct(&times, 95))
+}
+
+/// One backend's figures, as lines (label, figure), and the searches that missed
+/// their target.
+async fn measure(db: Database) -> (Vec<(String, String)>, Vec<String>) {
     let mut out = Vec::new();
+    let mut missed = Vec::new();
     let db_for_vacuum = db.clone();
     let server = alc_server::start(Config::ephemeral(db)).await.unwrap();
     let ent = Entitlements {
@@ -90,29 +121,36 @@ async fn measure(db: Database) -> Vec<(String, String)> {
         ("GET /licenses", "/licenses"),
         ("GET /agents (first page of 50)", "/agents"),
         ("GET /agents?page=900 (deep page)", "/agents?page=900"),
-        ("GET /agents?q=07 (search)", "/agents?q=07"),
         ("GET /agents/next-extension", "/agents/next-extension"),
         (
             "GET /agents/availability",
             "/agents/availability?email=agent7%40scale.example&extension=4100",
         ),
     ] {
-        let mut times = Vec::with_capacity(ROUNDS);
-        for _ in 0..ROUNDS {
-            let t = Instant::now();
-            let r = http.get(format!("{base}{path}")).send().await.unwrap();
-            assert!(r.status().is_success(), "{path}: {}", r.status());
-            let _ = r.bytes().await.unwrap();
-            times.push(t.elapsed());
-        }
-        times.sort();
+        let (p50, p95) = time_get(&http, &format!("{base}{path}")).await;
         out.push((
             label.to_string(),
-            format!(
-                "p50 {:6.2} ms  p95 {:6.2} ms",
-                ms(pct(&times, 50)),
-                ms(pct(&times, 95))
-            ),
+            format!("p50 {:6.2} ms  p95 {:6.2} ms", ms(p50), ms(p95)),
+        ));
+    }
+    for (what, q) in SEARCHES {
+        let url = format!(
+            "{base}/agents?q={}",
+            q.replace('@', "%40").replace(' ', "+")
+        );
+        let page: serde_json::Value = http.get(&url).send().await.unwrap().json().await.unwrap();
+        let (p50, p95) = time_get(&http, &url).await;
+        let target = if q.chars().count() < 3 {
+            "(no index: a scan)"
+        } else if ms(p95) <= TARGET_SEARCH_P95_MS {
+            "(target met)"
+        } else {
+            missed.push(format!("{q:?}: p95 {:.2} ms", ms(p95)));
+            "(target: p95 ≤ 5 ms)"
+        };
+        out.push((
+            format!("GET /agents?q={q} ({what}, {} found)", page["total"]),
+            format!("p50 {:6.2} ms  p95 {:6.2} ms  {target}", ms(p50), ms(p95)),
         ));
     }
     let suggestion: serde_json::Value = http
@@ -140,7 +178,7 @@ async fn measure(db: Database) -> Vec<(String, String)> {
         ),
     ));
     server.stop().await.unwrap();
-    out
+    (out, missed)
 }
 
 /// `CLIENTS` clients, each toggling Transcription-free Voice on agents of its own, one
@@ -200,24 +238,34 @@ async fn batches(http: &reqwest::Client, base: &str, ids: &[AgentId]) -> (f64, f
 async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let mut columns = Vec::new();
+    let mut missed = Vec::new();
     for (name, db) in common::bench_databases(dir.path(), "scale").await {
-        columns.push((name, measure(db.clone()).await));
+        let (figures, misses) = measure(db.clone()).await;
+        columns.push((name, figures));
+        missed.extend(misses.into_iter().map(|m| format!("{name} {m}")));
         common::drop_postgres_database(&db).await;
     }
-    let width = 46;
+    let width = 62;
     let mut header = format!("{:<width$}", "");
     for (name, _) in &columns {
-        header.push_str(&format!("{name:<48}"));
+        header.push_str(&format!("{name:<58}"));
     }
     println!("{header}");
     for (row, (label, _)) in columns[0].1.iter().enumerate() {
         let mut line = format!("{label:<width$}");
         for (_, figures) in &columns {
-            line.push_str(&format!("{:<48}", figures[row].1));
+            line.push_str(&format!("{:<58}", figures[row].1));
         }
         println!("{line}");
     }
     if columns.len() < 2 {
         println!("(PostgreSQL not measured: ALC_BENCH_POSTGRES is not set)");
+    }
+    if !missed.is_empty() {
+        println!(
+            "search missed its target (p95 ≤ 5 ms): {}",
+            missed.join("; ")
+        );
+        std::process::exit(1);
     }
 }

@@ -31,6 +31,7 @@ pub mod audit;
 mod directory;
 mod extensions;
 pub mod refresh_lock;
+mod search;
 pub mod sso;
 pub use directory::source_of;
 mod uniqueness;
@@ -421,10 +422,15 @@ impl Store {
                 let pool = AnyPoolOptions::new()
                     .max_connections(pool.max(MIN_POSTGRES_POOL))
                     // JIT compiling pays for long analytic queries only: on this one's
-                    // short statements it added milliseconds each.
+                    // short statements it added milliseconds each. A random page read
+                    // costs little more than a sequential one on the SSDs and caches
+                    // this runs on (the default, 4, models spinning disks); with it the
+                    // planner counts a broad search through the narrow index on
+                    // `search_text`, three times faster than reading the table's rows.
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             conn.execute("SET jit = off").await?;
+                            conn.execute("SET random_page_cost = 1.1").await?;
                             Ok(())
                         })
                     })
@@ -754,29 +760,33 @@ impl Store {
     }
 
     pub async fn list_agents(&self, query: &AgentQuery) -> Result<AgentPage, StoreError> {
-        let search = query.search().map(|q| contains_pattern(&q));
+        // One connection for every read: under WAL it sees one snapshot per statement,
+        // which is enough for a list a person pages through.
+        let mut conn = self.read.acquire().await?;
+        let search = match query.search() {
+            Some(q) => Some(search::Filter::new(&mut conn, self.backend(), &q).await?),
+            None => None,
+        };
         let filter = |qb: &mut Sql| {
             qb.push(match query.kind {
                 None => " WHERE TRUE",
                 Some(AgentKind::Phone) => " WHERE source <> 'webrtc'",
                 Some(AgentKind::Webrtc) => " WHERE source = 'webrtc'",
             });
-            if let Some(pattern) = &search {
-                qb.push(" AND (lower(name) LIKE ")
-                    .bind(pattern.clone())
-                    .push(" ESCAPE '\\' OR extension LIKE ")
-                    .bind(pattern.clone())
-                    .push(" ESCAPE '\\' OR lower(email) LIKE ")
-                    .bind(pattern.clone())
-                    .push(" ESCAPE '\\')");
+            if let Some(search) = &search {
+                search.push(qb);
             }
         };
-        // One connection for both reads: under WAL it sees one snapshot per statement,
-        // which is enough for a list a person pages through.
-        let mut conn = self.read.acquire().await?;
+        // PostgreSQL plans a search for its own pattern (an unnamed statement): a plan
+        // cached for one query would serve another that matches ten or all agents.
+        let persistent = search.is_none() || self.backend() == Backend::Sqlite;
         let mut count = Sql::new("SELECT COUNT(*) FROM agents");
         filter(&mut count);
-        let total: i64 = count.query_scalar()?.fetch_one(&mut *conn).await?;
+        let total: i64 = count
+            .query_scalar()?
+            .persistent(persistent)
+            .fetch_one(&mut *conn)
+            .await?;
 
         let mut rows = Sql::new(AGENT_COLUMNS);
         filter(&mut rows);
@@ -784,7 +794,11 @@ impl Store {
             .bind(i64::from(query.per_page()))
             .push(" OFFSET ")
             .bind(query.offset() as i64);
-        let rows = rows.query()?.fetch_all(&mut *conn).await?;
+        let rows = rows
+            .query()?
+            .persistent(persistent)
+            .fetch_all(&mut *conn)
+            .await?;
         let mut agents = rows
             .iter()
             .map(agent_from_row)
