@@ -21,11 +21,13 @@ CREATE VIRTUAL TABLE agents_search USING fts5 (
 );
 INSERT INTO agents_search (rowid, search_text) SELECT id, search_text FROM agents;
 
+-- A refresh's bulk insert writes search_text with the row (store::search::text, the
+-- same text): rewriting each of 50,000 new rows cost the first import about a second.
 CREATE TRIGGER agents_search_insert AFTER INSERT ON agents
 BEGIN
     UPDATE agents SET search_text =
         lower(NEW.name) || char(31) || lower(NEW.email) || char(31) || lower(NEW.extension)
-    WHERE id = NEW.id;
+    WHERE id = NEW.id AND NEW.search_text = '';
     INSERT INTO agents_search (rowid, search_text) VALUES (NEW.id,
         lower(NEW.name) || char(31) || lower(NEW.email) || char(31) || lower(NEW.extension));
 END;

@@ -333,10 +333,14 @@ impl Store {
             .map(|(key, k)| (key.as_str(), k.id))
             .collect();
         // New users, many to a statement; then their ids, by their keys.
+        // On SQLite the search text goes in with the row (PostgreSQL generates it).
+        let with_search_text = self.backend() == super::Backend::Sqlite;
         for chunk in changes.add.chunks(ROWS_PER_INSERT) {
-            let mut q = Sql::new(
-                "INSERT INTO agents (name, email, email_key, extension, source, directory_key, directory_status) VALUES ",
-            );
+            let mut q = Sql::new(if with_search_text {
+                "INSERT INTO agents (name, email, email_key, extension, source, directory_key, directory_status, search_text) VALUES "
+            } else {
+                "INSERT INTO agents (name, email, email_key, extension, source, directory_key, directory_status) VALUES "
+            });
             for (i, u) in chunk.iter().enumerate() {
                 q.push(if i == 0 { "(" } else { ", (" })
                     .bind(u.name.clone())
@@ -351,8 +355,12 @@ impl Store {
                     .push(", ")
                     .bind(u.key.clone())
                     .push(", ")
-                    .bind(u.status.clone())
-                    .push(")");
+                    .bind(u.status.clone());
+                if with_search_text {
+                    q.push(", ")
+                        .bind(super::search::text(&u.name, &u.email, &u.extension));
+                }
+                q.push(")");
             }
             q.query()?.execute(&mut *tx).await?;
         }

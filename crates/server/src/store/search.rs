@@ -28,6 +28,20 @@ use super::{Backend, Sql, contains_pattern};
 /// What joins the fields in `search_text` (migration 0011).
 const SEPARATOR: char = '\u{1f}';
 
+/// `search_text` of an agent, as migration 0011's triggers make it (`lower()` folds
+/// ASCII letters only, on both backends): for SQLite's bulk insert of a refresh, which
+/// writes it with the row instead of leaving the trigger to rewrite every new row.
+pub(crate) fn text(name: &str, email: &str, extension: &str) -> String {
+    let mut t = String::with_capacity(name.len() + email.len() + extension.len() + 2);
+    for (i, field) in [name, email, extension].into_iter().enumerate() {
+        if i > 0 {
+            t.push(SEPARATOR);
+        }
+        t.push_str(&field.to_ascii_lowercase());
+    }
+    t
+}
+
 /// How many index matches SQLite's search takes through the index; beyond this a scan
 /// of `search_text` is cheaper than looking each match up and sorting them.
 pub(crate) const BROAD: i64 = 2_000;
