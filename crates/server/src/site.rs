@@ -94,13 +94,13 @@ fn tag(content: &[u8]) -> HeaderValue {
     HeaderValue::from_str(&format!("W/\"{hex}\"")).expect("hex is a valid header value")
 }
 
-/// Whether a file name carries its content's hash: a run of at least 16 lowercase hex
-/// digits between `-`, `_` or `.` (Trunk's `…-1a2b…_bg.wasm`, the split chunks'
-/// `…-1a2b….wasm`). Such a name changes whenever its content does, so it is never
-/// revalidated; and names cannot mix across deployments.
+/// Whether a file's path carries its content's hash: a run of at least 16 lowercase hex
+/// digits between `/`, `-`, `_` or `.` (Trunk's `…-1a2b…_bg.wasm`, the split chunks'
+/// `…-1a2b….wasm`, wasm-bindgen's `snippets/<crate>-<hash>/…`). Such a path changes
+/// whenever its content does, so it is never revalidated; and names cannot mix across
+/// deployments.
 pub fn is_content_hashed(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    name.split(['-', '_', '.']).any(|part| {
+    path.split(['/', '-', '_', '.']).any(|part| {
         part.len() >= 16
             && part
                 .bytes()
