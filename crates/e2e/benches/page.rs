@@ -69,19 +69,6 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
-}
-
 async fn cdp(driver: &str, client: &Client, cmd: &str, params: Value) -> Value {
     let id = client.session_id().await.unwrap().expect("a session");
     let r: Value = reqwest::Client::new()
@@ -194,9 +181,9 @@ async fn main() {
     );
     let dir = tempfile::tempdir().unwrap();
     let site: PathBuf = dir.path().join("site");
-    copy_dir(&common::site_dir(), &site);
+    common::copy_dir(&common::site_dir(), &site);
     let vanilla = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/vanilla");
-    copy_dir(&vanilla, &site);
+    common::copy_dir(&vanilla, &site);
 
     let server = alc_server::start(Config {
         site_dir: Some(site.clone()),

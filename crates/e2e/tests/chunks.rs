@@ -11,21 +11,8 @@ use common::{Session, WAIT};
 /// A copy of the release build, to take a chunk away from.
 fn copy_site(to: &Path) -> PathBuf {
     let site = to.join("site");
-    copy_dir(&common::site_dir(), &site);
+    common::copy_dir(&common::site_dir(), &site);
     site
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
 }
 
 /// The chunk of the Audit Log and its precompressed twins.

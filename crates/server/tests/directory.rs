@@ -7,33 +7,14 @@ mod common;
 
 use alc_domain::ErrorCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 use alc_directory::{Connection, Secret};
 use alc_directory_sim::{Credentials, Directory, Faults, Sim, System};
-use alc_domain::directory::{ConflictKind, RefreshReport, RefreshStatus};
+use alc_domain::directory::ConflictKind;
 use alc_domain::*;
 use common::World;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-
-/// Starts a refresh and waits for its report.
-async fn refresh(w: &World) -> RefreshReport {
-    let (status, body) = w.send(Method::POST, "/directory/refresh", None).await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
-    wait_for_report(w).await
-}
-
-async fn wait_for_report(w: &World) -> RefreshReport {
-    for _ in 0..600 {
-        let s: RefreshStatus = w.get("/directory/refresh").await;
-        if s.running.is_none() {
-            return s.last.expect("a finished refresh has a report");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the refresh did not finish in 30 s");
-}
 
 async fn phone_users(w: &World) -> Vec<Agent> {
     common::every_agent(&w.http, &w.url(""), "kind=phone").await
@@ -55,7 +36,7 @@ async fn demo_refresh_reports_adds_changes_removals_and_held_licenses() {
     let olivia = by_name(&before, "Olivia Bennett").clone();
     assert!(!olivia.licenses.is_empty() && !olivia.gone);
 
-    let r = refresh(&w).await;
+    let r = w.refresh().await;
     assert_eq!(r.error, None);
     assert_eq!(r.source, Some(AgentSource::RingCentral));
     assert_eq!(r.users_read, 24 + 274);
@@ -186,12 +167,12 @@ async fn demo_refresh_reports_adds_changes_removals_and_held_licenses() {
     let (status, body) = w.post_changes(&release).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
-    let again = refresh(&w).await;
+    let again = w.refresh().await;
     assert_eq!(again.removed.items.len(), 1);
     assert_eq!(again.removed.items[0].name, "Olivia Bennett");
     assert!(again.added.is_empty() && again.changed.is_empty() && again.held.is_empty());
     assert!(again.groups_added.is_empty() && again.groups_changed.is_empty());
-    let third = refresh(&w).await;
+    let third = w.refresh().await;
     assert!(third.no_changes(), "{third:?}");
     w.server.stop().await.unwrap();
 }
@@ -239,7 +220,7 @@ async fn every_system_refreshes_through_the_api() {
             Faults::default(),
         )
         .await;
-        let r = refresh(&w).await;
+        let r = w.refresh().await;
         assert_eq!(r.error, None, "{system:?}");
         assert_eq!(
             (r.added.total, r.groups_added.total),
@@ -259,7 +240,7 @@ async fn credentials_never_leave_the_server() {
     let secrets = [&sim.credentials.client_secret, &sim.credentials.secret];
     let (_, summary) = w.send(Method::GET, "/directory", None).await;
     assert_eq!(summary["system"], "ring_central");
-    refresh(&w).await;
+    w.refresh().await;
     let (_, status) = w.send(Method::GET, "/directory/refresh", None).await;
     for body in [summary.to_string(), status.to_string()] {
         for s in secrets {
@@ -303,7 +284,7 @@ async fn a_malformed_page_aborts_the_refresh_and_changes_nothing() {
             Faults::default(),
         )
         .await;
-        assert_eq!(refresh(&w).await.error, None, "{system:?}");
+        assert_eq!(w.refresh().await.error, None, "{system:?}");
         {
             let mut d = sim.directory.lock().unwrap();
             d.people.truncate(2_000);
@@ -318,7 +299,7 @@ async fn a_malformed_page_aborts_the_refresh_and_changes_nothing() {
             ..Faults::default()
         };
         let before = phone_users(&w).await;
-        let r = refresh(&w).await;
+        let r = w.refresh().await;
         let error = r
             .error
             .unwrap_or_else(|| panic!("{system:?}: the refresh did not fail"));
@@ -347,7 +328,7 @@ async fn a_hostile_directory_fails_the_refresh_cleanly_and_the_server_keeps_answ
             Faults::default(),
         )
         .await;
-        assert_eq!(refresh(&w).await.error, None, "{system:?}");
+        assert_eq!(w.refresh().await.error, None, "{system:?}");
         let seen = sim
             .stats
             .data_requests
@@ -357,7 +338,8 @@ async fn a_hostile_directory_fails_the_refresh_cleanly_and_the_server_keeps_answ
             ..Faults::default()
         };
         let before = phone_users(&w).await;
-        let error = refresh(&w)
+        let error = w
+            .refresh()
             .await
             .error
             .unwrap_or_else(|| panic!("{system:?} {kind:?}: the refresh did not fail"));
@@ -402,11 +384,11 @@ async fn a_second_refresh_while_one_runs_is_refused_clearly() {
     let (_, status) = w.send(Method::GET, "/directory/refresh", None).await;
     assert_eq!(status["running"]["phase"], "reading");
 
-    let r = wait_for_report(&w).await;
+    let r = w.wait_for_report().await;
     assert_eq!(r.error, None);
     assert_eq!(r.added.total, 50);
     // Once it is over, refreshing works again.
-    let r = refresh(&w).await;
+    let r = w.refresh().await;
     assert!(r.no_changes(), "{r:?}");
     w.server.stop().await.unwrap();
 }
@@ -428,7 +410,7 @@ async fn a_user_disabled_in_the_directory_keeps_its_licenses_but_gets_no_new_one
     dir.people[0].status = "Disabled".into();
     let disabled_name = dir.people[0].full_name();
     let (w, _sim) = world_with_fake(dir, Faults::default()).await;
-    let r = refresh(&w).await;
+    let r = w.refresh().await;
     assert_eq!(r.error, None);
     assert!(
         r.notes
@@ -489,12 +471,12 @@ async fn a_queue_deleted_while_the_refresh_reads_it_is_skipped_with_a_note() {
     for system in [System::RingCentral, System::Netsapiens, System::Metaswitch] {
         let dir = Directory::generated(60, 3, 2001);
         let (w, sim) = world_with(system, dir.clone(), Faults::default()).await;
-        let r = refresh(&w).await;
+        let r = w.refresh().await;
         assert_eq!((r.error, r.groups_added.total), (None, 3), "{system:?}");
 
         // Queue 2 is listed, then gone when its members are read.
         sim.faults.lock().unwrap().vanished_queues = vec![dir.queues[1].id.clone()];
-        let r = refresh(&w).await;
+        let r = w.refresh().await;
         assert_eq!(r.error, None, "{system:?}");
         let kind = match system {
             System::Metaswitch => "hunt group",
@@ -540,7 +522,7 @@ async fn a_switch_saved_while_a_refresh_reads_the_old_directory_applies_nothing(
         .await;
     assert_eq!(saved, StatusCode::OK, "{body}");
 
-    let r = wait_for_report(&w).await;
+    let r = w.wait_for_report().await;
     let error = r.error.expect("the run applied nothing");
     assert_eq!(error.code, ErrorCode::DirectoryChanged, "{error:?}");
     assert!(error.message.contains("Refresh again"), "{}", error.message);

@@ -6,7 +6,6 @@
 mod common;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use alc_directory::{Connection, Secret, netsapiens};
 use alc_directory_sim::{Credentials, Directory, Sim, System};
@@ -15,23 +14,10 @@ use alc_domain::connection::{
     Credential, DirectoryAddress, DirectoryConnection, NetsapiensAuth, NetsapiensSettings,
     RingCentralSettings,
 };
-use alc_domain::directory::{DirectorySummary, RefreshReport, RefreshStatus};
+use alc_domain::directory::{DirectorySummary, RefreshReport};
 use alc_domain::*;
 use common::World;
 use reqwest::{Method, StatusCode};
-
-async fn refresh(w: &World) -> RefreshReport {
-    let (status, body) = w.send(Method::POST, "/directory/refresh", None).await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
-    for _ in 0..600 {
-        let s: RefreshStatus = w.get("/directory/refresh").await;
-        if s.running.is_none() {
-            return s.last.expect("a finished refresh has a report");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the refresh did not finish in 30 s");
-}
 
 async fn save(w: &World, conn: &DirectoryConnection) -> (StatusCode, serde_json::Value) {
     w.send(
@@ -142,7 +128,7 @@ async fn every_netsapiens_sign_in_method_is_stored_and_used_by_a_refresh() {
         );
 
         // ... and used: the refresh signs in that way and reads the directory.
-        let r = refresh(&w).await;
+        let r = w.refresh().await;
         assert_eq!(r.error, None, "{auth:?}");
         assert_eq!((r.added.total, r.groups_added.total), (7, 2), "{auth:?}");
         assert_eq!(
@@ -231,7 +217,7 @@ async fn the_first_refresh_after_a_switch_says_so_and_the_next_does_not() {
     // A first connection is no switch.
     assert_eq!(save(&w, &old).await.0, StatusCode::OK);
     assert_eq!(w.server.store.pending_switch().await.unwrap(), None);
-    let first = refresh(&w).await;
+    let first = w.refresh().await;
     assert_eq!(first.added.total, 4);
     assert!(!has_switch_note(&first), "{:?}", first.notes);
 
@@ -251,7 +237,7 @@ async fn the_first_refresh_after_a_switch_says_so_and_the_next_does_not() {
     // The same directory saved again (new credentials would be the same) is no switch.
     assert_eq!(save(&w, &old).await.0, StatusCode::OK);
     assert_eq!(w.server.store.pending_switch().await.unwrap(), None);
-    let same = refresh(&w).await;
+    let same = w.refresh().await;
     assert!(same.no_changes(), "{same:?}");
     assert!(!has_switch_note(&same), "{:?}", same.notes);
 
@@ -276,7 +262,7 @@ async fn the_first_refresh_after_a_switch_says_so_and_the_next_does_not() {
         Some(old_address)
     );
 
-    let switched = refresh(&w).await;
+    let switched = w.refresh().await;
     assert_eq!(switched.error, None);
     assert_eq!(switched.source, Some(AgentSource::Netsapiens));
     assert_eq!(
@@ -296,7 +282,7 @@ async fn the_first_refresh_after_a_switch_says_so_and_the_next_does_not() {
     assert_eq!(w.server.store.pending_switch().await.unwrap(), None);
 
     // Said once: the next refresh is an ordinary one (the licensed user still held).
-    let next = refresh(&w).await;
+    let next = w.refresh().await;
     assert!(
         next.added.is_empty() && next.removed.is_empty() && next.changed.is_empty(),
         "{next:?}"
@@ -314,7 +300,7 @@ async fn another_address_or_domain_of_the_same_system_is_a_switch_too() {
     let c = Credentials::default();
     let conn = netsapiens_with(&url, password_grant(&c));
     assert_eq!(save(&w, &conn).await.0, StatusCode::OK);
-    refresh(&w).await;
+    w.refresh().await;
 
     // The same address and domain, typed otherwise, with the other sign-in method: the
     // same directory.

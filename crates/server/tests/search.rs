@@ -7,11 +7,9 @@
 mod common;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use alc_directory_sim::{Directory, Sim, System};
 use alc_domain::api::AgentDetail;
-use alc_domain::directory::{RefreshReport, RefreshStatus};
 use alc_domain::*;
 use alc_server::NewAgent;
 use alc_server::store::{Backend, Database};
@@ -545,19 +543,6 @@ async fn the_index_follows_creation_edits_and_removal() {
     assert_eq!(search(&w, "agent 00", None).await.1, 3);
 }
 
-async fn refresh(w: &World) -> RefreshReport {
-    let (status, body) = w.send(Method::POST, "/directory/refresh", None).await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
-    for _ in 0..600 {
-        let s: RefreshStatus = w.get("/directory/refresh").await;
-        if s.running.is_none() {
-            return s.last.expect("a finished refresh has a report");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the refresh did not finish in 30 s");
-}
-
 #[tokio::test]
 async fn the_index_follows_a_directory_refresh() {
     let w = World::with([10, 10, 10, 10], true, 3).await;
@@ -576,7 +561,7 @@ async fn the_index_follows_a_directory_refresh() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(refresh(&w).await.error, None);
+    assert_eq!(w.refresh().await.error, None);
     let (first, renamed, removed) = {
         let d = sim.directory.lock().unwrap();
         (
@@ -596,7 +581,7 @@ async fn the_index_follows_a_directory_refresh() {
         d.people[1].email = "zyx@renamed.example".into();
         d.people.retain(|p| p.id != removed.id);
     }
-    let report = refresh(&w).await;
+    let report = w.refresh().await;
     assert_eq!(report.error, None);
     assert_eq!(report.removed.total, 1, "{report:?}");
     assert_eq!(names(&w, &removed.full_name()).await, Vec::<String>::new());

@@ -132,6 +132,20 @@ pub fn site_dir() -> PathBuf {
     dir
 }
 
+/// Copies a folder and everything in it (a test's own copy of the release build).
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
 impl Session {
     pub async fn start_signed_out() -> Session {
         Self::start_signed_out_on(site_dir()).await

@@ -127,6 +127,27 @@ impl World {
         r.json().await.unwrap()
     }
 
+    /// Starts "Refresh Users and Groups" and waits for its report.
+    pub async fn refresh(&self) -> alc_domain::directory::RefreshReport {
+        let (status, body) = self
+            .send(reqwest::Method::POST, "/directory/refresh", None)
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+        self.wait_for_report().await
+    }
+
+    /// Waits for the refresh running (if any) to end, and gives the last report.
+    pub async fn wait_for_report(&self) -> alc_domain::directory::RefreshReport {
+        for _ in 0..600 {
+            let s: alc_domain::directory::RefreshStatus = self.get("/directory/refresh").await;
+            if s.running.is_none() {
+                return s.last.expect("a finished refresh has a report");
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the refresh did not finish in 30 s");
+    }
+
     pub async fn summary(&self) -> LicenseSummary {
         self.get("/licenses").await
     }
