@@ -70,16 +70,13 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 async fn cdp(driver: &str, client: &Client, cmd: &str, params: Value) -> Value {
-    let id = client.session_id().await.unwrap().expect("a session");
-    let r: Value = reqwest::Client::new()
-        .post(format!("{driver}/session/{id}/goog/cdp/execute"))
-        .json(&json!({"cmd": cmd, "params": params}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r = common::driver_command(
+        driver,
+        client,
+        "goog/cdp/execute",
+        json!({"cmd": cmd, "params": params}),
+    )
+    .await;
     assert!(r["value"].get("error").is_none(), "{cmd}: {r}");
     r
 }

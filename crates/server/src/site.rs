@@ -99,7 +99,7 @@ fn tag(content: &[u8]) -> HeaderValue {
 /// `…-1a2b….wasm`, wasm-bindgen's `snippets/<crate>-<hash>/…`). Such a path changes
 /// whenever its content does, so it is never revalidated; and names cannot mix across
 /// deployments.
-pub fn is_content_hashed(path: &str) -> bool {
+fn is_content_hashed(path: &str) -> bool {
     path.split(['/', '-', '_', '.']).any(|part| {
         part.len() >= 16
             && part

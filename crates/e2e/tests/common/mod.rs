@@ -601,26 +601,37 @@ pub async fn connect(url: &str, profile: &std::path::Path) -> Client {
     }
 }
 
+/// A command of chromedriver's own for `client`'s session (`POST
+/// /session/{id}/{path}`: `se/log`, `goog/cdp/execute`), and its answer.
+pub async fn driver_command(
+    driver_url: &str,
+    client: &Client,
+    path: &str,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    let id = client
+        .session_id()
+        .await
+        .unwrap()
+        .expect("a WebDriver session");
+    reqwest::Client::new()
+        .post(format!("{driver_url}/session/{id}/{path}"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// What the Content-Security-Policy refused since the last look: the reports browsers
 /// sent to `server` (`report-uri`, every browser), and in Chromium also `client`'s log,
 /// read through the chromedriver at `driver_url` (reading it empties it).
 pub async fn csp_violations(server: &Running, driver_url: &str, client: &Client) -> Vec<String> {
     let mut found = server.csp_reports.take();
     if Browser::current() == Browser::Chromium {
-        let id = client
-            .session_id()
-            .await
-            .unwrap()
-            .expect("a WebDriver session");
-        let r: serde_json::Value = reqwest::Client::new()
-            .post(format!("{driver_url}/session/{id}/se/log"))
-            .json(&json!({"type": "browser"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let r = driver_command(driver_url, client, "se/log", json!({"type": "browser"})).await;
         let entries = r["value"]
             .as_array()
             .unwrap_or_else(|| panic!("chromedriver has no browser log: {r}"));
