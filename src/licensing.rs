@@ -3,23 +3,38 @@
 //! domain's `PendingChanges` and `Pool`, so the arithmetic itself is the shared Rust.
 
 use alc_domain::license::Room;
-use alc_domain::{Agent, Block, LicenseSet, LicenseSummary, LicenseType, PendingChanges, Pool};
+use alc_domain::{
+    Agent, AgentId, Block, LicenseSet, LicenseSummary, LicenseType, PendingChanges, Pool,
+};
 use leptos::prelude::*;
+
+/// One row showing an agent's boxes: what it shows, pushed to it when it changes.
+struct Shown {
+    slot: u64,
+    id: AgentId,
+    saved: LicenseSet,
+    shown: RwSignal<LicenseSet>,
+}
 
 #[derive(Clone, Copy)]
 pub struct LicenseEditor {
     /// The pool as last read from the server.
-    pub summary: RwSignal<Option<LicenseSummary>>,
+    summary: RwSignal<Option<LicenseSummary>>,
     /// Unsaved ticks, across pages and searches.
-    pub pending: RwSignal<PendingChanges>,
+    pending: RwSignal<PendingChanges>,
     /// A save is in flight: boxes and buttons wait for it.
     pub saving: RwSignal<bool>,
     /// The pool as it would be if the pending ticks were saved.
     pub live: Memo<Pool>,
-    /// Per type, what its boxes need of `live`: it changes only when the type's
-    /// availability reaches or leaves zero, so a tick re-checks the boxes of the row
-    /// ticked (its Voice/Transcription pair) and no column, most of the time.
-    room: [Memo<Room>; 4],
+    /// Per type, what its boxes need of `live`. Set (not derived) after every change,
+    /// and only when it differs: it changes when the type's availability reaches or
+    /// leaves zero, so most ticks re-check no column at all.
+    room: [RwSignal<Room>; 4],
+    /// The rows on the page, each with its own signal of what it shows. A tick sets
+    /// the ticked row's alone: a derived signal per row would have every row's
+    /// subscribers (a few dozen nodes each) marked and checked on every tick, which
+    /// cost 8 ms of a page of 200 (issue 13).
+    rows: StoredValue<(u64, Vec<Shown>)>,
 }
 
 impl LicenseEditor {
@@ -37,14 +52,54 @@ impl LicenseEditor {
             let saved = summary.with(|s| s.as_ref().map(LicenseSummary::pool).unwrap_or_default());
             pending.with(|p| saved.after(p.delta()))
         });
-        let room = LicenseType::ALL.map(|t| Memo::new(move |_| live.with(|p| p.room(t))));
+        let room = LicenseType::ALL.map(|t| RwSignal::new(live.with_untracked(|p| p.room(t))));
         LicenseEditor {
             summary,
             pending,
             saving: RwSignal::new(false),
             live,
             room,
+            rows: StoredValue::new((0, Vec::new())),
         }
+    }
+
+    /// The unsaved ticks (read-only: changes go through `update_pending`).
+    pub fn pending(&self) -> ReadSignal<PendingChanges> {
+        self.pending.read_only()
+    }
+
+    /// Replaces the pool as the server reports it.
+    pub fn set_summary(&self, summary: LicenseSummary) {
+        self.summary.set(Some(summary));
+        self.push();
+    }
+
+    /// Changes the unsaved ticks (a tick, a discard, a save's end) and pushes what
+    /// changed to the rows and columns showing it.
+    pub fn update_pending(&self, f: impl FnOnce(&mut PendingChanges)) {
+        self.pending.update(f);
+        self.push();
+    }
+
+    /// Sets each room and each row's shown licenses that differ from what they hold.
+    fn push(&self) {
+        for t in LicenseType::ALL {
+            let room = self.live.with_untracked(|p| p.room(t));
+            let r = self.room[t.index()];
+            if r.get_untracked() != room {
+                r.set(room);
+            }
+        }
+        self.pending.with_untracked(|p| {
+            self.rows.with_value(|(_, rows)| {
+                for row in rows {
+                    let w = p.wanted(row.id, row.saved);
+                    if row.shown.try_get_untracked().is_some_and(|s| s != w) {
+                        row.shown.set(w);
+                    }
+                }
+            })
+        });
     }
 
     /// Why the box `t` of `agent`, showing `shown`, cannot be flipped (tracks the
@@ -56,11 +111,27 @@ impl LicenseEditor {
             .err()
     }
 
-    /// What the page shows for `agent`: its pending licenses, or the saved ones.
-    pub fn wanted(&self, agent: &Agent) -> Memo<LicenseSet> {
+    /// What the page shows for `agent`: its pending licenses, or the saved ones. The
+    /// signal belongs to the calling view and follows every change until it is gone.
+    pub fn wanted(&self, agent: &Agent) -> ReadSignal<LicenseSet> {
         let (id, saved) = (agent.id, agent.licenses);
-        let pending = self.pending;
-        Memo::new(move |_| pending.with(|p| p.wanted(id, saved)))
+        let shown = RwSignal::new(self.pending.with_untracked(|p| p.wanted(id, saved)));
+        let mut slot = 0;
+        self.rows.update_value(|(next, rows)| {
+            slot = *next;
+            *next += 1;
+            rows.push(Shown {
+                slot,
+                id,
+                saved,
+                shown,
+            });
+        });
+        let rows = self.rows;
+        on_cleanup(move || {
+            rows.try_update_value(|(_, rows)| rows.retain(|r| r.slot != slot));
+        });
+        shown.read_only()
     }
 
     /// Ticks or unticks a box, if the rules allow it; returns whether it did.
@@ -76,7 +147,7 @@ impl LicenseEditor {
         {
             return false;
         }
-        self.pending.update(|p| {
+        self.update_pending(|p| {
             p.set(
                 agent.id,
                 &agent.name,

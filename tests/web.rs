@@ -70,7 +70,7 @@ fn mount(summary: LicenseSummary, rows: Vec<Agent>) -> Mounted {
         let editor = LicenseEditor::new(Some(summary));
         tx.send(editor).unwrap();
         let rows = RwSignal::new(rows);
-        let discard = Callback::new(move |()| editor.pending.update(|p| p.clear()));
+        let discard = Callback::new(move |()| editor.update_pending(|p| p.clear()));
         view! {
             <LicenseCounters editor />
             <AgentTable editor rows />
@@ -171,7 +171,7 @@ async fn counters_follow_ticks_before_anything_is_saved() {
 
     // Untick Ben again: his edit disappears, Ann's remains.
     m.click(&m.checkbox("Voice license for Ben")).await;
-    assert_eq!(m.editor.pending.with_untracked(|p| p.len()), 1);
+    assert_eq!(m.editor.pending().with_untracked(|p| p.len()), 1);
     assert!(m.counter("Voice").contains("-1 unsaved"));
 }
 

@@ -88,7 +88,7 @@ fn AgentRow(agent: Agent, editor: LicenseEditor) -> impl IntoView {
 fn LicenseCell(
     agent: Agent,
     t: LicenseType,
-    wanted: Memo<LicenseSet>,
+    wanted: ReadSignal<LicenseSet>,
     editor: LicenseEditor,
 ) -> impl IntoView {
     let saved = agent.licenses.has(t);
@@ -105,7 +105,7 @@ fn LicenseCell(
 pub fn LicenseBox(
     agent: Agent,
     t: LicenseType,
-    wanted: Memo<LicenseSet>,
+    wanted: ReadSignal<LicenseSet>,
     editor: LicenseEditor,
 ) -> impl IntoView {
     let block = Memo::new({

@@ -12,7 +12,7 @@ pub fn LicenseCounters(editor: LicenseEditor) -> impl IntoView {
         let purchased = move || pool.with(|p| p.entitlements.purchased[t]);
         let assigned = move || pool.with(|p| p.assigned[t]);
         let available = move || pool.with(|p| p.available(t));
-        let unsaved = move || editor.pending.with(|p| p.delta()[t]);
+        let unsaved = move || editor.pending().with(|p| p.delta()[t]);
         let no_channel =
             move || t == LicenseType::WebChat && !pool.with(|p| p.entitlements.web_chat_channel);
         view! {

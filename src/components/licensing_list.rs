@@ -77,7 +77,7 @@ pub fn LicensingList(
                     Ok::<_, ApiError>((summary?, agents?))
                 },
                 move |(summary, agents)| {
-                    editor.summary.set(Some(summary));
+                    editor.set_summary(summary);
                     rows.set(agents.agents.clone());
                     page.set(Some(agents));
                 },
@@ -100,13 +100,13 @@ pub fn LicensingList(
 
     // Leaving with unsaved ticks asks first (console links and the browser alike).
     nav.guard(Signal::derive(move || {
-        !editor.pending.with(|p| p.is_empty())
+        !editor.pending().with(|p| p.is_empty())
     }));
 
     let save = Callback::new({
         let api = api.clone();
         move |()| {
-            let batch = editor.pending.with_untracked(|p| p.to_batch());
+            let batch = editor.pending().with_untracked(|p| p.to_batch());
             if batch.changes.is_empty() || editor.saving.get_untracked() {
                 return;
             }
@@ -120,8 +120,8 @@ pub fn LicensingList(
                 editor.saving.set(false);
                 match result {
                     Ok(saved) => {
-                        editor.pending.update(|p| p.clear());
-                        editor.summary.set(Some(saved.summary));
+                        editor.update_pending(|p| p.clear());
+                        editor.set_summary(saved.summary);
                         rows.update(|rows| {
                             for row in rows.iter_mut() {
                                 if let Some(a) = saved.agents.iter().find(|a| a.id == row.id) {
@@ -142,7 +142,7 @@ pub fn LicensingList(
                         // The counts may have moved (another supervisor took seats):
                         // show them as they are, keeping every tick.
                         if let Ok(s) = api.licenses(&abort).await {
-                            editor.summary.set(Some(s));
+                            editor.set_summary(s);
                         }
                     }
                 }
@@ -150,15 +150,13 @@ pub fn LicensingList(
         }
     });
     let discard = Callback::new(move |()| {
-        editor.pending.update(|p| p.clear());
+        editor.update_pending(|p| p.clear());
         notice.set(None);
     });
     let reload_conflicts = {
         let reload = reload.clone();
         move |stale: BTreeSet<AgentId>| {
-            editor
-                .pending
-                .update(|p| stale.iter().for_each(|id| p.forget(*id)));
+            editor.update_pending(|p| stale.iter().for_each(|id| p.forget(*id)));
             notice.set(None);
             reload();
         }

@@ -10,7 +10,7 @@ pub fn SaveBar(
     on_save: Callback<()>,
     on_discard: Callback<()>,
 ) -> impl IntoView {
-    let count = move || editor.pending.with(|p| p.len());
+    let count = move || editor.pending().with(|p| p.len());
     let idle = move || count() == 0 || editor.saving.get();
     view! {
         <div class="alc-savebar" class:alc-savebar--dirty={move || count() > 0}>

@@ -90,7 +90,7 @@ struct Axe {
 /// Runs axe (`arguments`: the context or null for the whole document, the tags) and
 /// answers its violations, the rules that held, and what it left for a person to
 /// review. Text whose contrast axe could not judge because something lay over it (the
-/// sticky table header or save bar, in a scrolled window) is scrolled to the middle
+/// sticky save bar, in a scrolled window) is scrolled to the middle
 /// of the window and judged again; still undecided, it is `undecided`, which fails too.
 const RUN: &str = r#"
     const [context, tags, done] = arguments;

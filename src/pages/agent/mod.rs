@@ -91,7 +91,7 @@ impl AgentPage {
         };
         // Leaving with unsaved edits or ticks asks first.
         page.nav.guard(Signal::derive(move || {
-            page.form.changed() || !page.editor.pending.with(|p| p.is_empty())
+            page.form.changed() || !page.editor.pending().with(|p| p.is_empty())
         }));
         page
     }
@@ -126,8 +126,8 @@ impl AgentPage {
                 Ok::<_, ApiError>((summary?, ranges?, next?, agent?))
             },
             move |(summary, ranges, next, agent)| {
-                self.editor.summary.set(Some(summary));
-                self.editor.pending.update(|p| p.clear());
+                self.editor.set_summary(summary);
+                self.editor.update_pending(|p| p.clear());
                 self.ranges.set(ranges);
                 self.next_extension.set(next.extension);
                 self.form.load(
@@ -152,7 +152,7 @@ impl AgentPage {
         }
         let licenses = self
             .editor
-            .pending
+            .pending()
             .with_untracked(|p| p.wanted(agent.id, agent.licenses));
         self.editor.saving.set(true);
         self.notice.set(None);
@@ -189,7 +189,7 @@ impl AgentPage {
                         return;
                     };
                     if let Ok(s) = api.licenses(&abort).await {
-                        self.editor.summary.set(Some(s));
+                        self.editor.set_summary(s);
                     }
                 }
             }
@@ -201,7 +201,7 @@ impl AgentPage {
     fn back_to_list(&self, message: String) {
         self.flash.set(message);
         self.form.load(self.form.profile());
-        self.editor.pending.update(|p| p.clear());
+        self.editor.update_pending(|p| p.clear());
         self.nav.go("/agents", false);
     }
 
