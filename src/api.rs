@@ -223,7 +223,19 @@ pub struct Api {
     on_error: Arc<RwLock<Option<ErrorHook>>>,
     /// Calls under way (the shell's `alc-ready` waits for the first screen's).
     inflight: Arc<AtomicUsize>,
+    /// GETs started ahead of the page that will make them ([`Api::warm`]).
+    warm: Arc<SendWrapper<RefCell<Vec<Warm>>>>,
 }
+
+/// A GET started ahead: its path, when it started (ms since the epoch), its answer.
+struct Warm {
+    path: String,
+    started: f64,
+    answer: Shared<LocalBoxFuture<'static, Result<String, ApiError>>>,
+}
+
+/// How long a warm answer stays good for the page that asks for it.
+const WARM_MS: f64 = 10_000.0;
 
 /// Counts one call under way for as long as it lives (an abandoned call too).
 struct InFlight(Arc<AtomicUsize>);
@@ -305,7 +317,59 @@ impl Api {
             on_unauthorized: Arc::default(),
             on_error: Arc::default(),
             inflight: Arc::default(),
+            warm: Arc::new(SendWrapper::new(RefCell::new(Vec::new()))),
         }
+    }
+
+    /// Starts the first screen's two list calls now, beside the session check rather
+    /// than after it (issue 13): the list asks for the same paths and gets these
+    /// answers. Signed out, they are refused and never used.
+    pub fn warm_list(&self, query: &AgentQuery) {
+        self.warm("/licenses".to_string());
+        if let Ok(path) = agents_path(query) {
+            self.warm(path);
+        }
+    }
+
+    /// Sends GET `path` now; the first call for the same path within [`WARM_MS`]
+    /// takes its answer instead of sending its own. Any other call (a sign-in, a save)
+    /// drops what was not taken: it may change the answers.
+    fn warm(&self, path: String) {
+        let this = self.clone();
+        let p = path.clone();
+        let answer = async move {
+            let _counted = InFlight::new(&this.inflight);
+            let token = this.bearer.get();
+            this.send("GET", &p, None, &Abort::new(), token.as_deref())
+                .await
+        }
+        .boxed_local()
+        .shared();
+        // A shared future runs only when polled: start it now.
+        leptos::task::spawn_local({
+            let answer = answer.clone();
+            async move {
+                let _ = answer.await;
+            }
+        });
+        self.warm.borrow_mut().push(Warm {
+            path,
+            started: js_sys::Date::now(),
+            answer,
+        });
+    }
+
+    /// The warm answer for a call, if one was started for it and is fresh.
+    fn take_warm(&self, method: &str, path: &str) -> Option<Warm> {
+        let mut warm = self.warm.borrow_mut();
+        if method != "GET" {
+            warm.clear();
+            return None;
+        }
+        let now = js_sys::Date::now();
+        warm.retain(|w| now - w.started < WARM_MS);
+        let at = warm.iter().position(|w| w.path == path)?;
+        Some(warm.remove(at))
     }
 
     /// Whether any call is under way.
@@ -356,15 +420,7 @@ impl Api {
     }
 
     pub async fn agents(&self, query: &AgentQuery, abort: &Abort) -> Result<AgentPage, ApiError> {
-        // The page and its size as the server will use them, the search trimmed.
-        let query = AgentQuery {
-            q: query.search(),
-            page: Some(query.page()),
-            per_page: Some(query.per_page()),
-            kind: query.kind,
-        };
-        self.call("GET", &with_query("/agents", &query)?, None, abort)
-            .await
+        self.call("GET", &agents_path(query)?, None, abort).await
     }
 
     pub async fn save_license_changes(
@@ -613,9 +669,13 @@ impl Api {
     ) -> Result<String, ApiError> {
         let _counted = InFlight::new(&self.inflight);
         let token = self.bearer.get();
-        let mut result = self
-            .send(method, path, body.as_deref(), abort, token.as_deref())
-            .await;
+        let mut result = match self.take_warm(method, path) {
+            Some(warm) => warm.answer.await,
+            None => {
+                self.send(method, path, body.as_deref(), abort, token.as_deref())
+                    .await
+            }
+        };
         if let (Some(refused), Err(ApiError::Server { status: 401, .. })) = (&token, &result)
             && let Some(renewed) = self.bearer.renewed(refused).await
         {
@@ -703,6 +763,18 @@ impl Api {
         });
         Err(ApiError::Server { status, body })
     }
+}
+
+/// `/agents?…` for a page of agents: the page and its size as the server will use
+/// them, the search trimmed.
+fn agents_path(query: &AgentQuery) -> Result<String, ApiError> {
+    let query = AgentQuery {
+        q: query.search(),
+        page: Some(query.page()),
+        per_page: Some(query.per_page()),
+        kind: query.kind,
+    };
+    with_query("/agents", &query)
 }
 
 /// `path?query`, the query serialized from the same struct the server deserializes it

@@ -144,6 +144,16 @@ pub fn App(#[prop(optional)] config: AppConfig) -> impl IntoView {
         Navigator::new(&config.base_path)
     };
     provide_context(nav);
+    // A licensing screen's two list calls start now, beside the session check, not
+    // once it has answered (issue 13); the list takes their answers.
+    let first_list = match nav.route() {
+        Route::Agents => Some(None),
+        Route::PhoneUsers => Some(Some(alc_domain::AgentKind::Phone)),
+        _ => None,
+    };
+    if let Some(kind) = first_list {
+        api.warm_list(&crate::components::list_query(&nav.location(), kind));
+    }
     let flash = Flash::default();
     provide_context(flash);
     let dirty = DirtyCount(RwSignal::new(0));

@@ -14,7 +14,7 @@ use crate::api::{Abort, Api, ApiError};
 use crate::components::{AgentTable, LicenseCounters, SaveBar};
 use crate::flash::use_flash;
 use crate::licensing::LicenseEditor;
-use crate::router::{encode, use_navigator};
+use crate::router::{Location, encode, use_navigator};
 use crate::task::{Load, Loader};
 
 /// The outcome of the last Save, shown above the table.
@@ -25,6 +25,17 @@ enum Notice {
     Failed(ApiError),
     /// Someone else changed these agents: offer to reload them.
     Conflict(ApiError, BTreeSet<AgentId>),
+}
+
+/// The page of agents a licensing list at `l` shows.
+pub fn list_query(l: &Location, kind: Option<AgentKind>) -> AgentQuery {
+    AgentQuery {
+        q: l.get("q"),
+        page: l.get("page").and_then(|p| p.parse().ok()),
+        // Not offered on screen yet (issue 14 brings a choice); a link may ask.
+        per_page: l.get("per_page").and_then(|p| p.parse().ok()),
+        kind,
+    }
 }
 
 #[component]
@@ -44,16 +55,7 @@ pub fn LicensingList(
 ) -> impl IntoView {
     let api = expect_context::<Api>();
     let nav = use_navigator();
-    let query = Memo::new(move |_| {
-        let l = nav.location();
-        AgentQuery {
-            q: l.get("q"),
-            page: l.get("page").and_then(|p| p.parse().ok()),
-            // Not offered on screen yet (issue 14 brings a choice); a link may ask.
-            per_page: l.get("per_page").and_then(|p| p.parse().ok()),
-            kind,
-        }
-    });
+    let query = Memo::new(move |_| list_query(&nav.location(), kind));
 
     let editor = LicenseEditor::new(None);
     let rows = RwSignal::new(Vec::<Agent>::new());

@@ -15,7 +15,7 @@ pub use agent_form::AgentForm;
 pub use agent_table::{AgentTable, LicenseBox};
 pub use form_field::{FormField, PASSWORD_HINT, Refusals, focus_first_invalid};
 pub use license_counters::LicenseCounters;
-pub use licensing_list::LicensingList;
+pub use licensing_list::{LicensingList, list_query};
 pub use new_user_form::NewUserForm;
 pub use password_form::PasswordChangeForm;
 pub use refresh_report::RefreshReportView;

@@ -121,6 +121,7 @@ pub fn install(tools: &Tools, dist: &Path) -> Result {
     copy(&main_bg, &format!("{APP_PACKAGE}_bg.wasm"))?;
     fs::write(dist.join(format!("{APP_PACKAGE}.js")), glue).map_err(|e| e.to_string())?;
     fs::write(dist.join(&link_name), link_js).map_err(|e| e.to_string())?;
+    preload_link_module(dist, &link_name)?;
     let mut total = 0;
     for (name, data) in &installed {
         total += data.len();
@@ -136,6 +137,23 @@ pub fn install(tools: &Tools, dist: &Path) -> Result {
         total as f64 / 1000.0
     );
     Ok(())
+}
+
+/// Adds a modulepreload of the link module to `index.html`, beside the glue's: the
+/// glue imports it, and without one the browser asks for it only once it has parsed
+/// the glue (issue 13).
+fn preload_link_module(dist: &Path, link_name: &str) -> Result {
+    let index = dist.join("index.html");
+    let html = fs::read_to_string(&index).map_err(|e| format!("cannot read index.html: {e}"))?;
+    let glue = format!("{APP_PACKAGE}.js\"");
+    let tag = html
+        .match_indices("<link rel=\"modulepreload\"")
+        .map(|(at, _)| &html[at..at + html[at..].find('>').map_or(0, |e| e + 1)])
+        .find(|tag| tag.contains(&glue))
+        .ok_or("index.html has no modulepreload of the glue (Trunk.toml pattern_preload)")?;
+    let ours = tag.replace(&glue, &format!("{link_name}\""));
+    let html = html.replacen(tag, &format!("{tag}{ours}"), 1);
+    fs::write(&index, html).map_err(|e| format!("cannot write index.html: {e}"))
 }
 
 /// wasm-opt at Trunk's level (`data-wasm-opt="z"`), in place. Its output is shown only

@@ -63,6 +63,7 @@ const MEASURE: &str = r#"
     }
     if (!rowsSeen && wanted && rows() >= wanted) {
       rowsSeen = true;
+      window.__rowsBuilt = performance.now();
       afterFrame(() => { window.__rowsAt = performance.now(); });
     }
   }).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
@@ -121,7 +122,7 @@ async fn load_to_rows(client: &Client, url: &str, rows: usize) -> f64 {
         .unwrap();
     let n = number(client, "window.__rowsAt").await;
     if std::env::var_os("ALC_BENCH_TRACE").is_some() {
-        let t = client.execute("return JSON.stringify(performance.getEntriesByType('resource').map(e => [e.name.split('/').pop().slice(0, 40), Math.round(e.startTime), Math.round(e.responseEnd)]).concat([['domInteractive', performance.timing.domInteractive - performance.timing.navigationStart]]))", vec![]).await.unwrap();
+        let t = client.execute("return JSON.stringify(performance.getEntriesByType('resource').map(e => [e.name.split('/').pop().slice(0, 40), Math.round(e.startTime), Math.round(e.responseEnd)]).concat([['built', Math.round(window.__rowsBuilt)]]))", vec![]).await.unwrap();
         println!("{url} rows at {n:.1}: {}", t.as_str().unwrap_or(""));
     }
     n

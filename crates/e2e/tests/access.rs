@@ -201,3 +201,46 @@ async fn the_page_downloads_its_wasm_once() {
     assert_eq!(wasm, serde_json::json!(["fetch"]), "wasm downloads: {wasm}");
     s.finish().await;
 }
+
+/// Opened on Agent Licensing, the console sends its two list calls beside the session
+/// check rather than after its answer, and each only once: the list takes the answers
+/// the shell asked for at start (issue 13).
+#[tokio::test]
+async fn the_first_list_calls_go_with_the_session_check_once() {
+    let s = Session::start().await;
+    s.open("/agents?q=a").await;
+    s.wait_for_text("Showing 1–").await;
+    let calls = s
+        .browser
+        .execute(
+            "return performance.getEntriesByType('resource')
+                 .filter(e => new URL(e.name).pathname.startsWith('/api/'))
+                 .map(e => [new URL(e.name).pathname + new URL(e.name).search, e.startTime, e.responseEnd])",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let calls: Vec<(String, f64, f64)> = serde_json::from_value(calls).unwrap();
+    let of = |path: &str| -> Vec<&(String, f64, f64)> {
+        calls.iter().filter(|c| c.0.starts_with(path)).collect()
+    };
+    let (session, licenses, agents) = (
+        of("/api/v1/auth/session"),
+        of("/api/v1/licenses"),
+        of("/api/v1/agents?"),
+    );
+    assert_eq!(
+        (session.len(), licenses.len(), agents.len()),
+        (1, 1, 1),
+        "{calls:?}"
+    );
+    // The page's own search went with the early call.
+    assert!(agents[0].0.contains("q=a"), "{calls:?}");
+    for early in [licenses[0], agents[0]] {
+        assert!(
+            early.1 < session[0].2,
+            "not sent before the session answered: {calls:?}"
+        );
+    }
+    s.finish().await;
+}
