@@ -227,10 +227,12 @@ pub struct Api {
     warm: Arc<SendWrapper<RefCell<Vec<Warm>>>>,
 }
 
-/// A GET started ahead: its path, when it started (ms since the epoch), its answer.
+/// A GET started ahead: its path, when it started (ms since the epoch), the token it
+/// carries (a refusal is renewed from that one), its answer.
 struct Warm {
     path: String,
     started: f64,
+    token: Option<String>,
     answer: Shared<LocalBoxFuture<'static, Result<String, ApiError>>>,
 }
 
@@ -337,10 +339,11 @@ impl Api {
     fn warm(&self, path: String) {
         let this = self.clone();
         let p = path.clone();
+        let token = self.bearer.get();
+        let t = token.clone();
         let answer = async move {
             let _counted = InFlight::new(&this.inflight);
-            let token = this.bearer.get();
-            this.send("GET", &p, None, &Abort::new(), token.as_deref())
+            this.send("GET", &p, None, &Abort::new(), t.as_deref())
                 .await
         }
         .boxed_local()
@@ -355,6 +358,7 @@ impl Api {
         self.warm.borrow_mut().push(Warm {
             path,
             started: js_sys::Date::now(),
+            token,
             answer,
         });
     }
@@ -668,12 +672,14 @@ impl Api {
         abort: &Abort,
     ) -> Result<String, ApiError> {
         let _counted = InFlight::new(&self.inflight);
-        let token = self.bearer.get();
-        let mut result = match self.take_warm(method, path) {
-            Some(warm) => warm.answer.await,
+        let (token, mut result) = match self.take_warm(method, path) {
+            Some(warm) => (warm.token, warm.answer.await),
             None => {
-                self.send(method, path, body.as_deref(), abort, token.as_deref())
-                    .await
+                let token = self.bearer.get();
+                let result = self
+                    .send(method, path, body.as_deref(), abort, token.as_deref())
+                    .await;
+                (token, result)
             }
         };
         if let (Some(refused), Err(ApiError::Server { status: 401, .. })) = (&token, &result)
