@@ -6,14 +6,14 @@
 //! The wire strings never change (clients and stored refresh reports hold them); the
 //! variant names may.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 
 macro_rules! error_codes {
     ($($(#[$doc:meta])* $variant:ident = $wire:literal,)*) => {
         /// A stable, machine-readable code (`exceeds_purchased`, `stale_agent`, ...).
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum ErrorCode {
-            $($(#[$doc])* #[serde(rename = $wire)] $variant,)*
+            $($(#[$doc])* $variant,)*
         }
 
         impl ErrorCode {
@@ -165,6 +165,35 @@ error_codes! {
     // The operator's secret keys.
     NoSecretKey = "no_secret_key",
     UnknownSecretKey = "unknown_secret_key",
+}
+
+/// The wire string, written by hand rather than derived: the derive's string match
+/// was 7 KB of the console's first-load wasm (issue 13); this is a lookup in
+/// [`ErrorCode::ALL`].
+impl Serialize for ErrorCode {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ErrorCode {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Code;
+        impl de::Visitor<'_> for Code {
+            type Value = ErrorCode;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an error code")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ErrorCode, E> {
+                ErrorCode::ALL
+                    .iter()
+                    .copied()
+                    .find(|c| c.as_str() == v)
+                    .ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
+            }
+        }
+        d.deserialize_str(Code)
+    }
 }
 
 impl std::fmt::Display for ErrorCode {
