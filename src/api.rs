@@ -228,12 +228,13 @@ pub struct Api {
 }
 
 /// A GET started ahead: its path, when it started (ms since the epoch), the token it
-/// carries (a refusal is renewed from that one), its answer.
+/// carries (a refusal is renewed from that one), and the browser's `fetch()` of it
+/// (its answer is read when the call is made).
 struct Warm {
     path: String,
     started: f64,
     token: Option<String>,
-    answer: Shared<LocalBoxFuture<'static, Result<String, ApiError>>>,
+    response: Result<js_sys::Promise, ApiError>,
 }
 
 /// How long a warm answer stays good for the page that asks for it.
@@ -337,29 +338,13 @@ impl Api {
     /// takes its answer instead of sending its own. Any other call (a sign-in, a save)
     /// drops what was not taken: it may change the answers.
     fn warm(&self, path: String) {
-        let this = self.clone();
-        let p = path.clone();
         let token = self.bearer.get();
-        let t = token.clone();
-        let answer = async move {
-            let _counted = InFlight::new(&this.inflight);
-            this.send("GET", &p, None, &Abort::new(), t.as_deref())
-                .await
-        }
-        .boxed_local()
-        .shared();
-        // A shared future runs only when polled: start it now.
-        leptos::task::spawn_local({
-            let answer = answer.clone();
-            async move {
-                let _ = answer.await;
-            }
-        });
+        let response = self.start("GET", &path, None, &Abort::new(), token.as_deref());
         self.warm.borrow_mut().push(Warm {
             path,
             started: js_sys::Date::now(),
             token,
-            answer,
+            response,
         });
     }
 
@@ -673,7 +658,7 @@ impl Api {
     ) -> Result<String, ApiError> {
         let _counted = InFlight::new(&self.inflight);
         let (token, mut result) = match self.take_warm(method, path) {
-            Some(warm) => (warm.token, warm.answer.await),
+            Some(warm) => (warm.token, answer(warm.response?).await),
             None => {
                 let token = self.bearer.get();
                 let result = self
@@ -714,6 +699,18 @@ impl Api {
         abort: &Abort,
         token: Option<&str>,
     ) -> Result<String, ApiError> {
+        answer(self.start(method, path, body, abort, token)?).await
+    }
+
+    /// Hands the request to the browser's `fetch()`: its pending response.
+    fn start(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        abort: &Abort,
+        token: Option<&str>,
+    ) -> Result<js_sys::Promise, ApiError> {
         let init = RequestInit::new();
         init.set_method(method);
         init.set_signal(abort.signal().as_ref());
@@ -734,41 +731,44 @@ impl Api {
         let request = Request::new_with_str_and_init(&format!("{}{path}", self.base), &init)
             .map_err(|e| ApiError::Network(describe(&e)))?;
         let window = web_sys::window().ok_or_else(|| ApiError::Network("no window".into()))?;
-        let response = JsFuture::from(window.fetch_with_request(&request))
-            .await
-            .map_err(network_or_abort)?;
-        let response: Response = response
-            .dyn_into()
-            .map_err(|e| ApiError::Decode(describe(&e)))?;
-        let text = JsFuture::from(
-            response
-                .text()
-                .map_err(|e| ApiError::Decode(describe(&e)))?,
-        )
-        .await
-        .map_err(network_or_abort)?
-        .as_string()
-        .unwrap_or_default();
-        if response.ok() {
-            return Ok(text);
-        }
-        let status = response.status();
-        // A body with a code this app does not know (a newer server) keeps its message.
-        #[derive(serde::Deserialize)]
-        struct MessageOnly {
-            message: String,
-        }
-        let body = serde_json::from_str::<ErrorBody>(&text).unwrap_or_else(|_| ErrorBody {
-            code: ErrorCode::HttpError,
-            message: serde_json::from_str::<MessageOnly>(&text)
-                .map(|m| m.message)
-                .unwrap_or_else(|_| {
-                    format!("The server answered {status} {}.", response.status_text())
-                }),
-            fields: vec![],
-        });
-        Err(ApiError::Server { status, body })
+        Ok(window.fetch_with_request(&request))
     }
+}
+
+/// The body of a 2xx answer to a request [`Api::start`]ed, or the error.
+async fn answer(response: js_sys::Promise) -> Result<String, ApiError> {
+    let response = JsFuture::from(response).await.map_err(network_or_abort)?;
+    let response: Response = response
+        .dyn_into()
+        .map_err(|e| ApiError::Decode(describe(&e)))?;
+    let text = JsFuture::from(
+        response
+            .text()
+            .map_err(|e| ApiError::Decode(describe(&e)))?,
+    )
+    .await
+    .map_err(network_or_abort)?
+    .as_string()
+    .unwrap_or_default();
+    if response.ok() {
+        return Ok(text);
+    }
+    let status = response.status();
+    // A body with a code this app does not know (a newer server) keeps its message.
+    #[derive(serde::Deserialize)]
+    struct MessageOnly {
+        message: String,
+    }
+    let body = serde_json::from_str::<ErrorBody>(&text).unwrap_or_else(|_| ErrorBody {
+        code: ErrorCode::HttpError,
+        message: serde_json::from_str::<MessageOnly>(&text)
+            .map(|m| m.message)
+            .unwrap_or_else(|_| {
+                format!("The server answered {status} {}.", response.status_text())
+            }),
+        fields: vec![],
+    });
+    Err(ApiError::Server { status, body })
 }
 
 /// `/agents?…` for a page of agents: the page and its size as the server will use
