@@ -658,7 +658,13 @@ impl Api {
     ) -> Result<String, ApiError> {
         let _counted = InFlight::new(&self.inflight);
         let (token, mut result) = match self.take_warm(method, path) {
-            Some(warm) => (warm.token, answer(warm.response?).await),
+            Some(warm) => {
+                let result = match warm.response {
+                    Ok(response) => answer(response).await,
+                    Err(e) => Err(e),
+                };
+                (warm.token, result)
+            }
             None => {
                 let token = self.bearer.get();
                 let result = self

@@ -146,13 +146,14 @@ pub fn App(#[prop(optional)] config: AppConfig) -> impl IntoView {
     provide_context(nav);
     // A licensing screen's two list calls start now, beside the session check, not
     // once it has answered (issue 13); the list takes their answers.
-    let first_list = match nav.route() {
+    let (route, location) = untrack(|| (nav.route(), nav.location()));
+    let first_list = match route {
         Route::Agents => Some(None),
         Route::PhoneUsers => Some(Some(alc_domain::AgentKind::Phone)),
         _ => None,
     };
     if let Some(kind) = first_list {
-        api.warm_list(&crate::components::list_query(&nav.location(), kind));
+        api.warm_list(&crate::components::list_query(&location, kind));
     }
     let flash = Flash::default();
     provide_context(flash);
