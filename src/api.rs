@@ -658,27 +658,17 @@ impl Api {
     ) -> Result<String, ApiError> {
         let _counted = InFlight::new(&self.inflight);
         let (token, mut result) = match self.take_warm(method, path) {
-            Some(warm) => {
-                let result = match warm.response {
-                    Ok(response) => answer(response).await,
-                    Err(e) => Err(e),
-                };
-                (warm.token, result)
-            }
+            Some(warm) => (warm.token, answer(warm.response).await),
             None => {
                 let token = self.bearer.get();
-                let result = self
-                    .send(method, path, body.as_deref(), abort, token.as_deref())
-                    .await;
-                (token, result)
+                let started = self.start(method, path, body.as_deref(), abort, token.as_deref());
+                (token, answer(started).await)
             }
         };
         if let (Some(refused), Err(ApiError::Server { status: 401, .. })) = (&token, &result)
             && let Some(renewed) = self.bearer.renewed(refused).await
         {
-            result = self
-                .send(method, path, body.as_deref(), abort, Some(&renewed))
-                .await;
+            result = answer(self.start(method, path, body.as_deref(), abort, Some(&renewed))).await;
         }
         match &result {
             Err(ApiError::Server { status: 401, .. }) => {
@@ -696,19 +686,8 @@ impl Api {
         result
     }
 
-    /// One request, with `token` or else the cookie (and its CSRF token).
-    async fn send(
-        &self,
-        method: &str,
-        path: &str,
-        body: Option<&str>,
-        abort: &Abort,
-        token: Option<&str>,
-    ) -> Result<String, ApiError> {
-        answer(self.start(method, path, body, abort, token)?).await
-    }
-
-    /// Hands the request to the browser's `fetch()`: its pending response.
+    /// Hands one request, with `token` or else the cookie (and its CSRF token), to the
+    /// browser's `fetch()`: its pending response, read by [`answer`].
     fn start(
         &self,
         method: &str,
@@ -741,9 +720,10 @@ impl Api {
     }
 }
 
-/// The body of a 2xx answer to a request [`Api::start`]ed, or the error.
-async fn answer(response: js_sys::Promise) -> Result<String, ApiError> {
-    let response = JsFuture::from(response).await.map_err(network_or_abort)?;
+/// The body of a 2xx answer to a request [`Api::start`]ed, or the error (that of the
+/// start too, when the request could not be made).
+async fn answer(started: Result<js_sys::Promise, ApiError>) -> Result<String, ApiError> {
+    let response = JsFuture::from(started?).await.map_err(network_or_abort)?;
     let response: Response = response
         .dyn_into()
         .map_err(|e| ApiError::Decode(describe(&e)))?;

@@ -61,6 +61,13 @@ async fn names(w: &World, q: &str) -> Vec<String> {
         .collect()
 }
 
+/// Asserts that `q` finds exactly `want`, in the list's order (by lowercased name).
+async fn assert_finds(w: &World, q: &str, want: Vec<&str>) {
+    let mut want: Vec<String> = want.into_iter().map(String::from).collect();
+    want.sort_by_key(|n| n.to_ascii_lowercase());
+    assert_eq!(names(w, q).await, want, "q={q:?}");
+}
+
 /// What the search must answer, worked out in plain Rust over every agent: a field
 /// that contains the query, both lowercased as the database does (the fields' ASCII
 /// letters; the query entirely), sorted by lowercased name then id.
@@ -275,9 +282,7 @@ async fn prefixes_and_infixes_of_each_field_without_regard_to_case() {
         ("4101liam", vec![]),
         ("zzzq", vec![]),
     ] {
-        let mut want: Vec<String> = want.into_iter().map(String::from).collect();
-        want.sort_by_key(|n| n.to_ascii_lowercase());
-        assert_eq!(names(&w, q).await, want, "q={q:?}");
+        assert_finds(&w, q, want).await;
     }
 }
 
@@ -321,9 +326,7 @@ async fn every_special_character_is_literal() {
         ("^save", vec![]),
         ("back:", vec![]),
     ] {
-        let mut want: Vec<String> = want.into_iter().map(String::from).collect();
-        want.sort_by_key(|n| n.to_ascii_lowercase());
-        assert_eq!(names(&w, q).await, want, "q={q:?}");
+        assert_finds(&w, q, want).await;
     }
 }
 
