@@ -60,8 +60,10 @@ impl AgentPage {
     }
 }
 
-/// Query string of `GET /api/v1/agents`. Anything out of range is clamped, not refused:
-/// a hand-edited URL still shows a sensible page.
+/// Query string of `GET /api/v1/agents`, and of the licensing screens' addresses.
+/// Anything out of range is clamped, not refused: a hand-edited URL still shows a
+/// sensible page. The filters combine with each other and with the search (all must
+/// hold); the order is stable, ties broken by id.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgentQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -73,6 +75,34 @@ pub struct AgentQuery {
     /// Only agents of this kind (all when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<AgentKind>,
+    /// Only agents holding every one of these licenses (`holds=voice,sms`).
+    #[serde(default, skip_serializing_if = "LicenseKeys::is_empty")]
+    pub holds: LicenseKeys,
+    /// Only agents holding none of these licenses.
+    #[serde(default, skip_serializing_if = "LicenseKeys::is_empty")]
+    pub lacks: LicenseKeys,
+    /// Only agents holding no license at all.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub unlicensed: bool,
+    /// Only agents from this source (WebRTC, or one UC system).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<AgentSource>,
+    /// Only phone users gone from the directory whose licenses are held for review.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub held: bool,
+    /// Only licensed agents who receive no queue calls (see [`Agent::no_queue`]).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub no_queue: bool,
+    /// What the list is ordered by (name when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort: Option<SortKey>,
+    /// Ascending when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<SortOrder>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// Phone (UC) users or WebRTC agents.
@@ -83,9 +113,92 @@ pub enum AgentKind {
     Webrtc,
 }
 
+/// A list's order: by one column, then by id.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortKey {
+    /// Case-insensitive (ASCII letters, as both backends' `lower()`).
+    #[default]
+    Name,
+    /// Numeric for extensions of digits: shorter first, then digit by digit.
+    Extension,
+    /// Case-insensitive.
+    Email,
+    /// By source, and within one source by name.
+    Source,
+}
+
+impl SortKey {
+    pub const ALL: [SortKey; 4] = [
+        SortKey::Name,
+        SortKey::Extension,
+        SortKey::Email,
+        SortKey::Source,
+    ];
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortOrder {
+    #[default]
+    Asc,
+    Desc,
+}
+
+impl SortOrder {
+    #[must_use]
+    pub const fn reversed(self) -> Self {
+        match self {
+            SortOrder::Asc => SortOrder::Desc,
+            SortOrder::Desc => SortOrder::Asc,
+        }
+    }
+}
+
+/// A set of license types in a query string: their keys joined by commas
+/// (`voice,web_chat`). An unknown key is refused, naming it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct LicenseKeys(pub LicenseSet);
+
+impl LicenseKeys {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Reads `voice,sms`; `Err` names the first key that is no license type.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut set = LicenseSet::EMPTY;
+        for key in text.split(',').map(str::trim).filter(|k| !k.is_empty()) {
+            let t = LicenseType::from_key(key).ok_or_else(|| key.to_string())?;
+            set.set(t, true);
+        }
+        Ok(LicenseKeys(set))
+    }
+}
+
+impl Serialize for LicenseKeys {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let keys: Vec<&str> = self.0.iter().map(LicenseType::key).collect();
+        s.serialize_str(&keys.join(","))
+    }
+}
+
+impl<'de> Deserialize<'de> for LicenseKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        LicenseKeys::parse(&text).map_err(|key| {
+            serde::de::Error::custom(format_args!(
+                "`{key}` is not a license type (voice, web_chat, sms, transcription)"
+            ))
+        })
+    }
+}
+
 impl AgentQuery {
     pub const DEFAULT_PER_PAGE: u32 = 50;
     pub const MAX_PER_PAGE: u32 = 200;
+    /// The page sizes the licensing screens offer.
+    pub const PAGE_SIZES: [u32; 3] = [50, 100, 200];
     pub const MAX_SEARCH_CHARS: usize = 100;
 
     /// The search text, trimmed and bounded; `None` when there is nothing to search for.
@@ -107,6 +220,37 @@ impl AgentQuery {
     /// Rows to skip for this page.
     pub fn offset(&self) -> u64 {
         u64::from(self.page() - 1) * u64::from(self.per_page())
+    }
+
+    pub fn sort(&self) -> SortKey {
+        self.sort.unwrap_or_default()
+    }
+
+    pub fn order(&self) -> SortOrder {
+        self.order.unwrap_or_default()
+    }
+
+    /// Whether any filter (beyond the search and the kind) narrows the list.
+    pub fn is_filtered(&self) -> bool {
+        !self.holds.is_empty()
+            || !self.lacks.is_empty()
+            || self.unlicensed
+            || self.source.is_some()
+            || self.held
+            || self.no_queue
+    }
+
+    /// The same query without its filters (the search, order and page size kept).
+    #[must_use]
+    pub fn unfiltered(&self) -> Self {
+        AgentQuery {
+            q: self.q.clone(),
+            per_page: self.per_page,
+            kind: self.kind,
+            sort: self.sort,
+            order: self.order,
+            ..AgentQuery::default()
+        }
     }
 }
 
@@ -278,7 +422,7 @@ mod tests {
             q: Some("   ".into()),
             page: Some(0),
             per_page: Some(10_000),
-            kind: None,
+            ..AgentQuery::default()
         };
         assert_eq!(q.search(), None);
         assert_eq!(q.page(), 1);
@@ -292,6 +436,47 @@ mod tests {
         };
         assert_eq!(q.search().unwrap().len(), AgentQuery::MAX_SEARCH_CHARS);
         assert_eq!(q.offset(), 100);
+    }
+
+    #[test]
+    fn filters_and_order_round_trip_through_a_query_string() {
+        let q = AgentQuery {
+            q: Some("ana & co".into()),
+            per_page: Some(100),
+            holds: LicenseKeys(LicenseSet::EMPTY.with(LicenseType::Voice, true)),
+            lacks: LicenseKeys::parse("transcription, sms").unwrap(),
+            source: Some(AgentSource::RingCentral),
+            no_queue: true,
+            sort: Some(SortKey::Extension),
+            order: Some(SortOrder::Desc),
+            ..AgentQuery::default()
+        };
+        let text = serde_urlencoded::to_string(&q).unwrap();
+        assert_eq!(
+            text,
+            "q=ana+%26+co&per_page=100&holds=voice&lacks=sms%2Ctranscription\
+             &source=ring_central&no_queue=true&sort=extension&order=desc"
+        );
+        assert_eq!(serde_urlencoded::from_str::<AgentQuery>(&text).unwrap(), q);
+        assert!(q.is_filtered());
+        let plain = q.unfiltered();
+        assert!(!plain.is_filtered());
+        assert_eq!(
+            (plain.q, plain.per_page, plain.sort),
+            (q.q, q.per_page, q.sort)
+        );
+        // Nothing set, nothing written.
+        assert_eq!(
+            serde_urlencoded::to_string(AgentQuery::default()).unwrap(),
+            ""
+        );
+    }
+
+    #[test]
+    fn an_unknown_license_key_is_named() {
+        let e = serde_urlencoded::from_str::<AgentQuery>("holds=voice,fax").unwrap_err();
+        assert!(e.to_string().contains("`fax` is not a license type"), "{e}");
+        assert_eq!(LicenseKeys::parse(" , ").unwrap(), LicenseKeys::default());
     }
 
     #[test]

@@ -17,8 +17,8 @@ pub mod vocab;
 
 pub use api::{
     Agent, AgentId, AgentKind, AgentPage, AgentQuery, AgentSource, ErrorBody, FieldError,
-    LicenseChange, LicenseChangeBatch, LicenseChangeResult, LicenseCount, LicenseSummary,
-    Purchases, Version,
+    LicenseChange, LicenseChangeBatch, LicenseChangeResult, LicenseCount, LicenseKeys,
+    LicenseSummary, Purchases, SortKey, SortOrder, Version,
 };
 pub use batch::{
     AgentUpdate, BatchError, Current, MAX_BATCH_CHANGES, PendingAgent, PendingChanges, Plan, plan,

@@ -20,9 +20,8 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Any, AnyPool, Arguments, Executor, Row, Transaction};
 
 use alc_domain::{
-    Agent, AgentId, AgentKind, AgentPage, AgentQuery, AgentSource, BatchError, Counts, Current,
-    Entitlements, LicenseChange, LicenseChangeResult, LicenseSet, LicenseSummary, LicenseType,
-    Pool, Standing,
+    Agent, AgentId, AgentSource, BatchError, Counts, Current, Entitlements, LicenseChange,
+    LicenseChangeResult, LicenseSet, LicenseSummary, LicenseType, Pool, Standing,
 };
 
 pub mod access;
@@ -30,6 +29,7 @@ mod agents;
 pub mod audit;
 mod directory;
 mod extensions;
+mod list;
 pub mod refresh_lock;
 mod search;
 pub mod sso;
@@ -37,13 +37,24 @@ pub use directory::source_of;
 mod uniqueness;
 pub mod users;
 
-/// An agent as lists show it: `gone` and `no_queue` are worked out here, once.
-const AGENT_COLUMNS: &str = "SELECT id, name, email, extension, source, version,
-        gone_since IS NOT NULL AS gone, directory_status,
-        (source <> 'webrtc'
+/// Whether an agent of `agents` receives no queue calls ([`Agent::no_queue`]): a
+/// licensed phone user in no UC group. The list's column and its filter alike.
+macro_rules! no_queue {
+    () => {
+        "(source <> 'webrtc'
          AND EXISTS (SELECT 1 FROM agent_licenses l WHERE l.agent_id = agents.id)
-         AND NOT EXISTS (SELECT 1 FROM uc_group_members m WHERE m.agent_id = agents.id)) AS no_queue
-    FROM agents";
+         AND NOT EXISTS (SELECT 1 FROM uc_group_members m WHERE m.agent_id = agents.id))"
+    };
+}
+use no_queue;
+
+/// An agent as lists show it: `gone` and `no_queue` are worked out here, once.
+const AGENT_COLUMNS: &str = concat!(
+    "SELECT id, name, email, extension, source, version,
+        gone_since IS NOT NULL AS gone, directory_status, ",
+    no_queue!(),
+    " AS no_queue FROM agents"
+);
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -757,63 +768,6 @@ impl Store {
     pub async fn license_summary(&self) -> Result<LicenseSummary, StoreError> {
         let mut conn = self.read.acquire().await?;
         Ok(LicenseSummary::from_pool(&load_pool(&mut conn).await?))
-    }
-
-    pub async fn list_agents(&self, query: &AgentQuery) -> Result<AgentPage, StoreError> {
-        // One connection for every read: under WAL it sees one snapshot per statement,
-        // which is enough for a list a person pages through.
-        let mut conn = self.read.acquire().await?;
-        let search = match query.search() {
-            Some(q) => Some(search::Filter::new(&mut conn, self.backend(), &q).await?),
-            None => None,
-        };
-        let filter = |qb: &mut Sql| {
-            qb.push(match query.kind {
-                None => " WHERE TRUE",
-                Some(AgentKind::Phone) => " WHERE source <> 'webrtc'",
-                Some(AgentKind::Webrtc) => " WHERE source = 'webrtc'",
-            });
-            if let Some(search) = &search {
-                search.push(qb);
-            }
-        };
-        // PostgreSQL plans a search for its own pattern (an unnamed statement): a plan
-        // cached for one query would serve another that matches ten or all agents.
-        let persistent = search.is_none() || self.backend() == Backend::Sqlite;
-        let mut count = Sql::new("SELECT COUNT(*) FROM agents");
-        filter(&mut count);
-        let total: i64 = count
-            .query_scalar()?
-            .persistent(persistent)
-            .fetch_one(&mut *conn)
-            .await?;
-
-        let mut rows = Sql::new(AGENT_COLUMNS);
-        filter(&mut rows);
-        rows.push(" ORDER BY lower(name), id LIMIT ")
-            .bind(i64::from(query.per_page()))
-            .push(" OFFSET ")
-            .bind(query.offset() as i64);
-        let rows = rows
-            .query()?
-            .persistent(persistent)
-            .fetch_all(&mut *conn)
-            .await?;
-        let mut agents = rows
-            .iter()
-            .map(agent_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        let ids: Vec<AgentId> = agents.iter().map(|a| a.id).collect();
-        let licenses = load_licenses(&mut conn, &ids).await?;
-        for a in &mut agents {
-            a.licenses = licenses.get(&a.id).copied().unwrap_or_default();
-        }
-        Ok(AgentPage {
-            agents,
-            total: total as u64,
-            page: query.page(),
-            per_page: query.per_page(),
-        })
     }
 
     /// Applies a batch of license changes atomically: all of them, or none.

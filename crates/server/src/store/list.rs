@@ -1,0 +1,139 @@
+//! The licensing lists (`GET /agents`): which agents a query's kind, filters and
+//! search admit, how many there are, and one page of them in the query's order.
+//!
+//! Every condition is the same SQL on both backends but the search's (store/search.rs).
+//! Each order ends in `id`, so that a page never repeats or skips an agent whose sort
+//! key ties with another's; a descending order reverses every term, so it is the
+//! ascending one read backwards, through the same index (migration 0012).
+
+use alc_domain::{AgentId, AgentKind, AgentPage, AgentQuery, LicenseType, SortKey, SortOrder};
+
+use super::{AGENT_COLUMNS, Backend, Sql, Store, StoreError, load_licenses, no_queue, search};
+
+impl Store {
+    pub async fn list_agents(&self, query: &AgentQuery) -> Result<AgentPage, StoreError> {
+        // One connection for every read: under WAL it sees one snapshot per statement,
+        // which is enough for a list a person pages through.
+        let mut conn = self.read.acquire().await?;
+        let search = match query.search() {
+            Some(q) => Some(search::Filter::new(&mut conn, self.backend(), &q).await?),
+            None => None,
+        };
+        let filter = |qb: &mut Sql| {
+            conditions(qb, query);
+            if let Some(search) = &search {
+                search.push(qb);
+            }
+        };
+        // PostgreSQL plans a search for its own pattern (an unnamed statement): a plan
+        // cached for one query would serve another that matches ten or all agents.
+        let persistent = search.is_none() || self.backend() == Backend::Sqlite;
+        let mut count = Sql::new("SELECT COUNT(*) FROM agents");
+        filter(&mut count);
+        let total: i64 = count
+            .query_scalar()?
+            .persistent(persistent)
+            .fetch_one(&mut *conn)
+            .await?;
+
+        let mut rows = Sql::new(AGENT_COLUMNS);
+        filter(&mut rows);
+        rows.push(&order_by(query.sort(), query.order()))
+            .push(" LIMIT ")
+            .bind(i64::from(query.per_page()))
+            .push(" OFFSET ")
+            .bind(query.offset() as i64);
+        let rows = rows
+            .query()?
+            .persistent(persistent)
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut agents = rows
+            .iter()
+            .map(super::agent_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let ids: Vec<AgentId> = agents.iter().map(|a| a.id).collect();
+        let licenses = load_licenses(&mut conn, &ids).await?;
+        for a in &mut agents {
+            a.licenses = licenses.get(&a.id).copied().unwrap_or_default();
+        }
+        Ok(AgentPage {
+            agents,
+            total: total as u64,
+            page: query.page(),
+            per_page: query.per_page(),
+        })
+    }
+}
+
+/// ` WHERE …` for the query's kind and filters (the search is added after).
+fn conditions(qb: &mut Sql, query: &AgentQuery) {
+    qb.push(match query.kind {
+        None => " WHERE TRUE",
+        Some(AgentKind::Phone) => " WHERE source <> 'webrtc'",
+        Some(AgentKind::Webrtc) => " WHERE source = 'webrtc'",
+    });
+    let holding = |qb: &mut Sql, t: LicenseType, held: bool| {
+        qb.push(if held { " AND id IN" } else { " AND id NOT IN" })
+            .push(" (SELECT agent_id FROM agent_licenses WHERE license = ")
+            .bind(t.key())
+            .push(")");
+    };
+    for t in query.holds.0.iter() {
+        holding(qb, t, true);
+    }
+    for t in query.lacks.0.iter() {
+        holding(qb, t, false);
+    }
+    if query.unlicensed {
+        qb.push(" AND id NOT IN (SELECT agent_id FROM agent_licenses)");
+    }
+    if let Some(source) = query.source {
+        qb.push(" AND source = ").bind(source.key());
+    }
+    if query.held {
+        qb.push(" AND gone_since IS NOT NULL");
+    }
+    if query.no_queue {
+        qb.push(concat!(" AND ", no_queue!()));
+    }
+}
+
+/// ` ORDER BY …` for a sort key and direction, ending in `id`.
+fn order_by(key: SortKey, order: SortOrder) -> String {
+    let terms: &[&str] = match key {
+        SortKey::Name => &["lower(name)"],
+        SortKey::Extension => &["length(extension)", "extension"],
+        SortKey::Email => &["lower(email)"],
+        SortKey::Source => &["source", "lower(name)"],
+    };
+    let dir = match order {
+        SortOrder::Asc => "",
+        SortOrder::Desc => " DESC",
+    };
+    let mut sql = String::from(" ORDER BY ");
+    for term in terms.iter().chain(&["id"]) {
+        sql.push_str(term);
+        sql.push_str(dir);
+        sql.push_str(", ");
+    }
+    sql.truncate(sql.len() - 2);
+    sql
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_order_ends_in_id_and_reverses_whole() {
+        assert_eq!(
+            order_by(SortKey::Name, SortOrder::Asc),
+            " ORDER BY lower(name), id"
+        );
+        assert_eq!(
+            order_by(SortKey::Source, SortOrder::Desc),
+            " ORDER BY source DESC, lower(name) DESC, id DESC"
+        );
+    }
+}
