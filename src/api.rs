@@ -758,13 +758,13 @@ async fn answer(started: Result<js_sys::Promise, ApiError>) -> Result<String, Ap
 }
 
 /// `/agents?…` for a page of agents: the page and its size as the server will use
-/// them, the search trimmed.
+/// them, the search trimmed, the filters and order as they are.
 fn agents_path(query: &AgentQuery) -> Result<String, ApiError> {
     let query = AgentQuery {
         q: query.search(),
         page: Some(query.page()),
         per_page: Some(query.per_page()),
-        kind: query.kind,
+        ..query.clone()
     };
     with_query("/agents", &query)
 }

@@ -7,7 +7,7 @@
 use agent_licensing_console::api::{Abort, Api};
 use alc_domain::access::{AuditKind, AuditQuery};
 use alc_domain::api::AvailabilityQuery;
-use alc_domain::{AgentId, AgentKind, AgentQuery};
+use alc_domain::{AgentId, AgentKind, AgentQuery, AgentSource, LicenseKeys, SortKey, SortOrder};
 use serde::de::DeserializeOwned;
 use wasm_bindgen_test::*;
 
@@ -53,11 +53,23 @@ const AWKWARD: &str = "Zoë & Co = 1+1 100% #2 ?";
 async fn a_search_reaches_the_server_as_typed() {
     fake_api();
     let api = Api::new(BASE);
+    let filters = AgentQuery {
+        holds: LicenseKeys::parse("voice,sms").unwrap(),
+        lacks: LicenseKeys::parse("transcription").unwrap(),
+        source: Some(AgentSource::Webrtc),
+        unlicensed: false,
+        held: true,
+        no_queue: true,
+        sort: Some(SortKey::Email),
+        order: Some(SortOrder::Desc),
+        ..AgentQuery::default()
+    };
     let query = AgentQuery {
         q: Some(format!("  {AWKWARD}  ")),
         page: Some(3),
         per_page: None,
         kind: Some(AgentKind::Webrtc),
+        ..filters.clone()
     };
     let _ = api.agents(&query, &Abort::new()).await;
     let (path, raw, read) = last_call::<AgentQuery>();
@@ -71,6 +83,8 @@ async fn a_search_reaches_the_server_as_typed() {
             page: Some(3),
             per_page: Some(AgentQuery::DEFAULT_PER_PAGE),
             kind: Some(AgentKind::Webrtc),
+            // Filters and order as they were.
+            ..filters
         }
     );
 

@@ -1,11 +1,19 @@
 //! The agents with one license box per type. Rows are keyed: ticking a box updates
 //! that box and the counters, never the table.
 
-use alc_domain::{Agent, LicenseSet, LicenseType};
+use alc_domain::{Agent, LicenseSet, LicenseType, SortKey, SortOrder};
 use leptos::prelude::*;
 
 use crate::licensing::LicenseEditor;
 use crate::router::Link;
+
+/// The table's order and what a click on a column's heading asks for.
+#[derive(Clone, Copy)]
+pub struct Sorting {
+    pub current: Signal<(SortKey, SortOrder)>,
+    /// The heading of this column was pressed.
+    pub on_sort: Callback<SortKey>,
+}
 
 #[component]
 pub fn AgentTable(
@@ -14,7 +22,40 @@ pub fn AgentTable(
     /// A newer list is loading: the old one stays, marked busy.
     #[prop(into, optional)]
     busy: Signal<bool>,
+    /// Headings that sort the list; plain headings when absent.
+    #[prop(optional)]
+    sorting: Option<Sorting>,
 ) -> impl IntoView {
+    let heading = move |key: SortKey, label: &'static str, class: &'static str| {
+        let Some(sorting) = sorting else {
+            return view! { <th scope="col" class=class>{label}</th> }.into_any();
+        };
+        let dir = move || {
+            let (now, order) = sorting.current.get();
+            (now == key).then_some(order)
+        };
+        view! {
+            <th
+                scope="col"
+                class=class
+                aria-sort=move || match dir() {
+                    Some(SortOrder::Asc) => Some("ascending"),
+                    Some(SortOrder::Desc) => Some("descending"),
+                    None => None,
+                }
+            >
+                <button
+                    type="button"
+                    class="alc-sort"
+                    data-dir=move || dir().map(SortOrder::key)
+                    on:click=move |_| sorting.on_sort.run(key)
+                >
+                    {label}
+                </button>
+            </th>
+        }
+        .into_any()
+    };
     view! {
         <div class="alc-table-wrap" role="region" aria-label="Agents and their licenses" tabindex="0">
             <table class="alc-table" aria-busy=move || busy.get().to_string()>
@@ -23,10 +64,10 @@ pub fn AgentTable(
                 </caption>
                 <thead>
                     <tr>
-                        <th scope="col" class="alc-name-col">"Name"</th>
-                        <th scope="col">"Extension"</th>
-                        <th scope="col">"Email"</th>
-                        <th scope="col">"Source"</th>
+                        {heading(SortKey::Name, "Name", "alc-name-col")}
+                        {heading(SortKey::Extension, "Extension", "")}
+                        {heading(SortKey::Email, "Email", "")}
+                        {heading(SortKey::Source, "Source", "")}
                         {LicenseType::ALL
                             .map(|t| view! { <th scope="col" class="alc-lic-col">{t.label()}</th> })}
                     </tr>

@@ -6,15 +6,18 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use alc_domain::{Agent, AgentId, AgentKind, AgentPage, AgentQuery, FieldPath};
+use alc_domain::{
+    Agent, AgentId, AgentKind, AgentPage, AgentQuery, AgentSource, FieldPath, LicenseKeys,
+    LicenseType, SortKey, SortOrder,
+};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::{Abort, Api, ApiError};
-use crate::components::{AgentTable, LicenseCounters, SaveBar};
+use crate::components::{AgentTable, LicenseCounters, SaveBar, Sorting};
 use crate::flash::use_flash;
 use crate::licensing::LicenseEditor;
-use crate::router::{Location, encode, use_navigator};
+use crate::router::{Location, use_navigator};
 use crate::task::{Load, Loader};
 
 /// The outcome of the last Save, shown above the table.
@@ -27,14 +30,43 @@ enum Notice {
     Conflict(ApiError, BTreeSet<AgentId>),
 }
 
-/// The page of agents a licensing list at `l` shows.
+/// The page of agents a licensing list at `l` shows. A value it cannot read (a
+/// hand-edited address) is left out, as if absent.
 pub fn list_query(l: &Location, kind: Option<AgentKind>) -> AgentQuery {
+    let flag = |key| l.get(key).is_some_and(|v| v == "true");
+    let licenses = |key| {
+        l.get(key)
+            .and_then(|v| LicenseKeys::parse(&v).ok())
+            .unwrap_or_default()
+    };
     AgentQuery {
         q: l.get("q"),
         page: l.get("page").and_then(|p| p.parse().ok()),
-        // Not offered on screen yet (issue 14 brings a choice); a link may ask.
         per_page: l.get("per_page").and_then(|p| p.parse().ok()),
         kind,
+        holds: licenses("holds"),
+        lacks: licenses("lacks"),
+        unlicensed: flag("unlicensed"),
+        source: l.get("source").and_then(|s| AgentSource::from_key(&s)),
+        held: flag("held"),
+        no_queue: flag("no_queue"),
+        sort: l.get("sort").and_then(|s| SortKey::from_key(&s)),
+        order: l.get("order").and_then(|o| SortOrder::from_key(&o)),
+    }
+}
+
+/// The address of a licensing list at `path` showing `query`: the same query string
+/// the server reads (its kind is the page's own, page 1 is left out).
+fn list_url(path: &str, query: &AgentQuery) -> String {
+    let query = AgentQuery {
+        q: query.search(),
+        page: query.page.filter(|p| *p > 1),
+        kind: None,
+        ..query.clone()
+    };
+    match serde_urlencoded::to_string(&query) {
+        Ok(text) if !text.is_empty() => format!("{path}?{text}"),
+        _ => path.to_string(),
     }
 }
 
@@ -164,26 +196,31 @@ pub fn LicensingList(
         }
     };
 
-    let go = move |q: Option<String>, page: u32| {
-        let mut url = String::from(path);
-        let mut sep = '?';
-        if let Some(q) = q.filter(|q| !q.trim().is_empty()) {
-            url.push_str(&format!("?q={}", encode(q.trim())));
-            sep = '&';
-        }
-        if page > 1 {
-            url.push_str(&format!("{sep}page={page}"));
-            sep = '&';
-        }
-        if let Some(per_page) = query.get_untracked().per_page {
-            url.push_str(&format!("{sep}per_page={per_page}"));
-        }
-        nav.go(&url, true);
+    // Every change of search, filter, order or page is a new address (so Back and a
+    // reload show it again); the list follows the address.
+    let go = Callback::new(move |next: AgentQuery| nav.go(&list_url(path, &next), true));
+    let sorting = Sorting {
+        current: Signal::derive(move || query.with(|q| (q.sort(), q.order()))),
+        on_sort: Callback::new(move |key: SortKey| {
+            let q = query.get_untracked();
+            let order = if q.sort() == key {
+                q.order().reversed()
+            } else {
+                SortOrder::Asc
+            };
+            go.run(AgentQuery {
+                sort: Some(key).filter(|k| *k != SortKey::Name || order != SortOrder::Asc),
+                order: Some(order).filter(|o| *o != SortOrder::Asc),
+                page: None,
+                ..q
+            });
+        }),
     };
 
     view! {
         <LicenseCounters editor />
         <SearchBox query go noun />
+        <Filters query go kind />
         <Notices notice reload_conflicts />
         {move || match load.get() {
             Load::Failed(e) => {
@@ -210,14 +247,21 @@ pub fn LicensingList(
         }}
         <Show when=move || page.with(|p| p.as_ref().is_some_and(|p| p.total == 0))>
             <p class="alc-empty" role="status">
-                {move || match query.with(AgentQuery::search) {
-                    Some(q) => format!("No {noun} match “{q}”."),
-                    None => format!("There are no {noun} yet."),
+                {move || match query.with(|q| (q.search(), q.is_filtered())) {
+                    (Some(q), true) => format!("No {noun} match “{q}” with these filters."),
+                    (Some(q), false) => format!("No {noun} match “{q}”."),
+                    (None, true) => format!("No {noun} match these filters."),
+                    (None, false) => format!("There are no {noun} yet."),
                 }}
             </p>
         </Show>
         <Show when=move || page.with(|p| p.as_ref().is_some_and(|p| p.total > 0))>
-            <AgentTable editor rows busy=Signal::derive(move || load.is_loading()) />
+            <AgentTable
+                editor
+                rows
+                busy=Signal::derive(move || load.is_loading())
+                sorting
+            />
             <Pager page query go noun />
         </Show>
         {children.map(|c| view! { <div class="alc-list-actions">{c()}</div> })}
@@ -243,7 +287,7 @@ fn conflicting_agents(e: &ApiError, changes: &[alc_domain::LicenseChange]) -> BT
 #[component]
 fn SearchBox(
     query: Memo<AgentQuery>,
-    go: impl Fn(Option<String>, u32) + Clone + 'static,
+    go: Callback<AgentQuery>,
     noun: &'static str,
 ) -> impl IntoView {
     let timer = StoredValue::new_local(None::<TimeoutHandle>);
@@ -252,10 +296,15 @@ fn SearchBox(
         if let Some(t) = timer.get_value() {
             t.clear();
         }
-        let go = go.clone();
         // Search on the server once typing pauses, not on every key.
-        let handle =
-            set_timeout_with_handle(move || go(Some(text), 1), Duration::from_millis(250)).ok();
+        let search = move || {
+            go.run(AgentQuery {
+                q: Some(text),
+                page: None,
+                ..query.get_untracked()
+            })
+        };
+        let handle = set_timeout_with_handle(search, Duration::from_millis(250)).ok();
         timer.set_value(handle);
     };
     view! {
@@ -319,7 +368,7 @@ fn Notices(
 fn Pager(
     page: RwSignal<Option<AgentPage>>,
     query: Memo<AgentQuery>,
-    go: impl Fn(Option<String>, u32) + Clone + 'static,
+    go: Callback<AgentQuery>,
     noun: &'static str,
 ) -> impl IntoView {
     let info = move || {
@@ -331,16 +380,37 @@ fn Pager(
     let current = move || info().map(|i| i.0).unwrap_or(1);
     let count = move || info().map(|i| i.1).unwrap_or(1);
     let to = move |delta: i64| {
-        let go = go.clone();
         move |_| {
             // Clamped to the pages that exist, so that Previous also rescues a hand-edited page=999.
             let target = (i64::from(current()) + delta).clamp(1, i64::from(count()));
-            go(query.with_untracked(|q| q.q.clone()), target as u32)
+            go.run(AgentQuery {
+                page: Some(target as u32),
+                ..query.get_untracked()
+            })
+        }
+    };
+    // The sizes on offer, and a hand-edited one as it is.
+    let sizes = move || {
+        let mut sizes = AgentQuery::PAGE_SIZES.to_vec();
+        let now = query.with(AgentQuery::per_page);
+        if !sizes.contains(&now) {
+            sizes.push(now);
+            sizes.sort_unstable();
+        }
+        sizes
+    };
+    let on_size = move |ev: leptos::ev::Event| {
+        if let Ok(size) = event_target_value(&ev).parse::<u32>() {
+            go.run(AgentQuery {
+                per_page: Some(size).filter(|s| *s != AgentQuery::DEFAULT_PER_PAGE),
+                page: None,
+                ..query.get_untracked()
+            });
         }
     };
     view! {
         <nav class="alc-pager" aria-label=format!("Pages of {noun}")>
-            <p class="alc-pager__range">
+            <p class="alc-pager__range" role="status">
                 {move || {
                     info().map(|(page, _, total, per_page, shown)| {
                         let first = u64::from(page - 1) * u64::from(per_page) + 1;
@@ -348,6 +418,24 @@ fn Pager(
                     })
                 }}
             </p>
+            <span class="alc-pager__size">
+                <label for="alc-per-page">"Rows per page"</label>
+                <select id="alc-per-page" on:change=on_size>
+                    {move || {
+                        let now = query.with(AgentQuery::per_page);
+                        sizes()
+                            .into_iter()
+                            .map(|n| {
+                                view! {
+                                    <option value=n.to_string() prop:selected=n == now>
+                                        {n.to_string()}
+                                    </option>
+                                }
+                            })
+                            .collect_view()
+                    }}
+                </select>
+            </span>
             <button type="button" class="alc-button" disabled={move || current() <= 1} on:click=to(-1)>
                 "Previous page"
             </button>
@@ -356,5 +444,152 @@ fn Pager(
                 "Next page"
             </button>
         </nav>
+    }
+}
+
+/// The list's filters, each a part of the address: per license type "holds" or
+/// "doesn't hold", the source, and the flags a supervisor looks for.
+#[component]
+fn Filters(
+    query: Memo<AgentQuery>,
+    go: Callback<AgentQuery>,
+    kind: Option<AgentKind>,
+) -> impl IntoView {
+    let change = move |edit: Box<dyn FnOnce(&mut AgentQuery)>| {
+        let mut next = query.get_untracked();
+        edit(&mut next);
+        next.page = None;
+        go.run(next);
+    };
+    let license = move |t: LicenseType| {
+        let id = format!("alc-filter-{}", t.key());
+        let state = move || {
+            query.with(|q| {
+                if q.holds.0.has(t) {
+                    "holds"
+                } else if q.lacks.0.has(t) {
+                    "lacks"
+                } else {
+                    ""
+                }
+            })
+        };
+        let on_change = move |ev: leptos::ev::Event| {
+            let value = event_target_value(&ev);
+            change(Box::new(move |q| {
+                q.holds.0.set(t, value == "holds");
+                q.lacks.0.set(t, value == "lacks");
+            }));
+        };
+        view! {
+            <span class="alc-filter">
+                <label for=id.clone()>{t.label()}</label>
+                <select id=id on:change=on_change>
+                    <option value="" prop:selected=move || state().is_empty()>"Any"</option>
+                    <option value="holds" prop:selected=move || state() == "holds">"Holds"</option>
+                    <option value="lacks" prop:selected=move || state() == "lacks">"Doesn't hold"</option>
+                </select>
+            </span>
+        }
+    };
+    let sources: Vec<AgentSource> = AgentSource::ALL
+        .into_iter()
+        .filter(|s| kind != Some(AgentKind::Phone) || s.is_uc())
+        .filter(|s| kind != Some(AgentKind::Webrtc) || !s.is_uc())
+        .collect();
+    let on_source = move |ev: leptos::ev::Event| {
+        let source = AgentSource::from_key(&event_target_value(&ev));
+        change(Box::new(move |q| q.source = source));
+    };
+    let flag = move |flag: Flag| {
+        let (label, id) = flag.label_and_id();
+        let on_change = move |ev: leptos::ev::Event| {
+            let on = event_target_checked(&ev);
+            change(Box::new(move |q| *flag.of(q) = on));
+        };
+        view! {
+            <span class="alc-filter alc-filter--flag">
+                <input
+                    type="checkbox"
+                    id=id
+                    prop:checked=move || query.with(|q| flag.is_on(q))
+                    on:change=on_change
+                />
+                <label for=id>{label}</label>
+            </span>
+        }
+    };
+    view! {
+        <fieldset class="alc-filters">
+            <legend class="alc-sr-only">"Filters"</legend>
+            {LicenseType::ALL.map(license)}
+            <span class="alc-filter">
+                <label for="alc-filter-source">"Source"</label>
+                <select id="alc-filter-source" on:change=on_source>
+                    <option value="" prop:selected=move || query.with(|q| q.source.is_none())>
+                        "Any"
+                    </option>
+                    {sources
+                        .into_iter()
+                        .map(|s| {
+                            view! {
+                                <option
+                                    value=s.key()
+                                    prop:selected=move || query.with(|q| q.source == Some(s))
+                                >
+                                    {s.label()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </span>
+            {flag(Flag::Unlicensed)}
+            {(kind != Some(AgentKind::Webrtc)).then(|| flag(Flag::Held))}
+            {flag(Flag::NoQueue)}
+            <Show when=move || query.with(AgentQuery::is_filtered)>
+                <button
+                    type="button"
+                    class="alc-button alc-button--small"
+                    on:click=move |_| go.run(query.get_untracked().unfiltered())
+                >
+                    "Clear filters"
+                </button>
+            </Show>
+        </fieldset>
+    }
+}
+
+/// A filter that is on or off.
+#[derive(Clone, Copy)]
+enum Flag {
+    Unlicensed,
+    Held,
+    NoQueue,
+}
+
+impl Flag {
+    fn label_and_id(self) -> (&'static str, &'static str) {
+        match self {
+            Flag::Unlicensed => ("Unlicensed", "alc-filter-unlicensed"),
+            Flag::Held => ("Held for review", "alc-filter-held"),
+            Flag::NoQueue => ("Receives no queue calls", "alc-filter-no-queue"),
+        }
+    }
+
+    fn is_on(self, q: &AgentQuery) -> bool {
+        match self {
+            Flag::Unlicensed => q.unlicensed,
+            Flag::Held => q.held,
+            Flag::NoQueue => q.no_queue,
+        }
+    }
+
+    fn of(self, q: &mut AgentQuery) -> &mut bool {
+        match self {
+            Flag::Unlicensed => &mut q.unlicensed,
+            Flag::Held => &mut q.held,
+            Flag::NoQueue => &mut q.no_queue,
+        }
     }
 }

@@ -12,7 +12,7 @@ mod save_bar;
 mod user_table;
 
 pub use agent_form::AgentForm;
-pub use agent_table::{AgentTable, LicenseBox};
+pub use agent_table::{AgentTable, LicenseBox, Sorting};
 pub use form_field::{FormField, PASSWORD_HINT, Refusals, focus_first_invalid};
 pub use license_counters::LicenseCounters;
 pub use licensing_list::{LicensingList, list_query};

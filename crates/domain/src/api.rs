@@ -135,6 +135,20 @@ impl SortKey {
         SortKey::Email,
         SortKey::Source,
     ];
+
+    /// The key in a query string (as serde writes it).
+    pub const fn key(self) -> &'static str {
+        match self {
+            SortKey::Name => "name",
+            SortKey::Extension => "extension",
+            SortKey::Email => "email",
+            SortKey::Source => "source",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.key() == key)
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -146,6 +160,19 @@ pub enum SortOrder {
 }
 
 impl SortOrder {
+    pub const fn key(self) -> &'static str {
+        match self {
+            SortOrder::Asc => "asc",
+            SortOrder::Desc => "desc",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        [SortOrder::Asc, SortOrder::Desc]
+            .into_iter()
+            .find(|o| o.key() == key)
+    }
+
     #[must_use]
     pub const fn reversed(self) -> Self {
         match self {
@@ -465,6 +492,17 @@ mod tests {
             (plain.q, plain.per_page, plain.sort),
             (q.q, q.per_page, q.sort)
         );
+        // The keys the app reads an address with are serde's.
+        for k in SortKey::ALL {
+            let text = serde_urlencoded::to_string([("sort", k)]).unwrap();
+            assert_eq!(text, format!("sort={}", k.key()));
+            assert_eq!(SortKey::from_key(k.key()), Some(k));
+        }
+        for o in [SortOrder::Asc, SortOrder::Desc] {
+            let text = serde_urlencoded::to_string([("order", o)]).unwrap();
+            assert_eq!(text, format!("order={}", o.key()));
+            assert_eq!(SortOrder::from_key(o.key()), Some(o));
+        }
         // Nothing set, nothing written.
         assert_eq!(
             serde_urlencoded::to_string(AgentQuery::default()).unwrap(),

@@ -177,6 +177,132 @@ async fn search_is_in_the_url_and_survives_a_reload() {
     s.finish().await;
 }
 
+/// The query string of the page's address now.
+async fn address_query(s: &Session) -> String {
+    let url = s.browser.current_url().await.unwrap();
+    url.query().unwrap_or_default().to_string()
+}
+
+/// Waits until the address's query string is `want`.
+async fn wait_for_query(s: &Session, want: &str) {
+    for _ in 0..100 {
+        if address_query(s).await == want {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the address is ?{}, not ?{want}", address_query(s).await);
+}
+
+/// Chooses `value` in the list a `<label>` names, scrolled into view first as a person
+/// would (the save bar is sticky at the bottom).
+async fn choose(s: &Session, label: &str, value: &str) {
+    let select = s.labelled(label).await;
+    s.browser
+        .execute(
+            "arguments[0].scrollIntoView({block: 'center'})",
+            vec![serde_json::to_value(&select).unwrap()],
+        )
+        .await
+        .unwrap();
+    select.select_by_value(value).await.unwrap();
+}
+
+/// The names of the rows shown, top to bottom.
+async fn row_names(s: &Session) -> Vec<String> {
+    let rows = s
+        .browser
+        .find_all(fantoccini::Locator::Css("tbody th.alc-name a"))
+        .await
+        .unwrap();
+    let mut names = Vec::new();
+    for r in rows {
+        names.push(s.text_of(&r).await.trim().to_string());
+    }
+    names
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filters_order_and_page_size_are_in_the_url_and_match_the_server() {
+    let s = Session::start().await;
+    s.open("/agents").await;
+    s.wait_for_text("Showing 1–40 of 40 agents").await;
+
+    // "Doesn't hold" Voice: only agents without Voice, as the server counts them.
+    let want = s.api_agents("lacks=voice&per_page=200").await;
+    assert!(
+        want.total > 0 && want.total < 40,
+        "the demo mixes Voice: {}",
+        want.total
+    );
+    choose(&s, "Voice", "lacks").await;
+    wait_for_query(&s, "lacks=voice").await;
+    s.wait_for_text(&format!("of {} agents", want.total)).await;
+    let names: Vec<String> = want.agents.iter().map(|a| a.name.clone()).collect();
+    assert_eq!(row_names(&s).await, names);
+    for name in &names {
+        let voice = s.checkbox(&format!("Voice license for {name}")).await;
+        assert!(!voice.is_selected().await.unwrap(), "{name} holds Voice");
+    }
+
+    // With a second filter, and kept over a reload.
+    s.click(&s.labelled("Receives no queue calls").await).await;
+    wait_for_query(&s, "lacks=voice&no_queue=true").await;
+    let both = s.api_agents("lacks=voice&no_queue=true").await;
+    if both.total == 0 {
+        s.wait_for_text("No agents match these filters.").await;
+    } else {
+        s.wait_for_text(&format!("of {} agents", both.total)).await;
+    }
+    s.browser.refresh().await.unwrap();
+    s.wait_for_text("Clear filters").await;
+    assert_eq!(s.value("Voice").await, "lacks");
+    assert!(
+        s.labelled("Receives no queue calls")
+            .await
+            .is_selected()
+            .await
+            .unwrap()
+    );
+
+    // Clear filters: every agent again.
+    s.click(&s.button("Clear filters").await).await;
+    wait_for_query(&s, "").await;
+    s.wait_for_text("Showing 1–40 of 40 agents").await;
+
+    // A heading sorts: by email, then the other way.
+    s.click(&s.button("Email").await).await;
+    wait_for_query(&s, "sort=email").await;
+    let by_email = s.api_agents("sort=email&per_page=200").await;
+    let want: Vec<String> = by_email.agents.iter().map(|a| a.name.clone()).collect();
+    let mut shown = Vec::new();
+    for _ in 0..50 {
+        shown = row_names(&s).await;
+        if shown == want {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(shown, want);
+    let email_th = s.find("thead th[aria-sort]").await;
+    assert_eq!(
+        email_th.attr("aria-sort").await.unwrap().as_deref(),
+        Some("ascending")
+    );
+    assert_eq!(s.text_of(&email_th).await.trim(), "Email");
+    s.click(&s.button("Email").await).await;
+    wait_for_query(&s, "sort=email&order=desc").await;
+    let email_th = s.find("thead th[aria-sort=descending]").await;
+    assert_eq!(s.text_of(&email_th).await.trim(), "Email");
+
+    // Rows per page: 100 at once, kept in the address beside the order.
+    choose(&s, "Rows per page", "100").await;
+    wait_for_query(&s, "per_page=100&sort=email&order=desc").await;
+    s.wait_for_text("Showing 1–40 of 40 agents").await;
+    assert_eq!(s.value("Rows per page").await, "100");
+    s.finish().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_search_with_reserved_characters_finds_exactly_its_agent() {
     let s = Session::start().await;

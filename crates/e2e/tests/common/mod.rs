@@ -332,6 +332,14 @@ impl Session {
             .unwrap()
     }
 
+    /// A page of `GET /api/v1/agents?{query}`, as the server answers it.
+    pub async fn api_agents(&self, query: &str) -> AgentPage {
+        let url = format!("{}/api/v1/agents?{query}", self.server.url());
+        let r = self.http.get(url).send().await.unwrap();
+        assert!(r.status().is_success(), "{query}: {}", r.status());
+        r.json().await.unwrap()
+    }
+
     pub async fn api_agent(&self, name: &str) -> alc_domain::Agent {
         let url = format!(
             "{}/api/v1/agents?q={}",
