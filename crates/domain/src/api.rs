@@ -40,6 +40,14 @@ pub struct AgentPage {
     pub per_page: u32,
 }
 
+/// `GET /api/v1/agents/selection`: every agent a list's query admits (all its pages),
+/// in its order, for a bulk change to "all N matching". At most
+/// [`crate::MAX_BATCH_CHANGES`]: one batch could not change more.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentSelection {
+    pub agents: Vec<Agent>,
+}
+
 impl Agent {
     /// Where the agent stands in its directory, for [`crate::Block::check_standing`].
     pub fn standing(&self) -> crate::license::Standing {

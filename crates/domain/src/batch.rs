@@ -4,7 +4,9 @@
 use crate::error_code::ErrorCode;
 use std::collections::{BTreeMap, HashMap};
 
-use crate::api::{AgentId, FieldError, FieldPath, LicenseChange, LicenseChangeBatch, Version};
+use crate::api::{
+    Agent, AgentId, FieldError, FieldPath, LicenseChange, LicenseChangeBatch, Version,
+};
 use crate::license::{Block, Counts, LicenseSet, LicenseType, Pool, Standing};
 
 /// More changes than this in one request is refused: it bounds the work one request can
@@ -262,6 +264,23 @@ pub fn plan<C: Into<Current>>(
     })
 }
 
+/// What [`PendingChanges::set_many`] did with each agent: changed, left as it was
+/// (it already showed the license so), or refused.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BulkOutcome {
+    pub changed: usize,
+    pub unchanged: usize,
+    pub refused: Vec<Refusal>,
+}
+
+/// An agent a bulk change could not reach, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    pub agent_id: AgentId,
+    pub name: String,
+    pub block: Block,
+}
+
 /// One agent with unsaved edits.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PendingAgent {
@@ -349,6 +368,44 @@ impl PendingChanges {
             }
         }
         delta
+    }
+
+    /// Sets license `t` to `want` for each of `agents` in turn, as ticking each one's
+    /// box would: each is checked against `saved` (the pool as the server reported it)
+    /// with every edit before it, so when seats run out they go to the agents first in
+    /// order. An agent that already shows `want` is left as it is; one the rules refuse
+    /// is listed with the reason, never skipped silently.
+    pub fn set_many<'a>(
+        &mut self,
+        saved: &Pool,
+        agents: impl IntoIterator<Item = &'a Agent>,
+        t: LicenseType,
+        want: bool,
+    ) -> BulkOutcome {
+        let mut live = saved.after(self.delta());
+        let mut outcome = BulkOutcome::default();
+        for a in agents {
+            let shown = self.wanted(a.id, a.licenses);
+            if shown.has(t) == want {
+                outcome.unchanged += 1;
+                continue;
+            }
+            let check = Block::check_standing(a.standing(), shown, t, want)
+                .and_then(|()| live.check_toggle(shown, t, want));
+            match check {
+                Ok(()) => {
+                    self.set(a.id, &a.name, a.version, a.licenses, t, want);
+                    live.assigned[t] += if want { 1 } else { -1 };
+                    outcome.changed += 1;
+                }
+                Err(block) => outcome.refused.push(Refusal {
+                    agent_id: a.id,
+                    name: a.name.clone(),
+                    block,
+                }),
+            }
+        }
+        outcome
     }
 
     /// The request that saves these edits.

@@ -21,7 +21,8 @@ pub use api::{
     LicenseSummary, Purchases, SortKey, SortOrder, Version,
 };
 pub use batch::{
-    AgentUpdate, BatchError, Current, MAX_BATCH_CHANGES, PendingAgent, PendingChanges, Plan, plan,
+    AgentUpdate, BatchError, BulkOutcome, Current, MAX_BATCH_CHANGES, PendingAgent, PendingChanges,
+    Plan, Refusal, plan,
 };
 pub use error_code::ErrorCode;
 pub use license::{Block, Counts, Entitlements, LicenseSet, LicenseType, Pool, Standing};

@@ -313,4 +313,76 @@ proptest! {
             }
         }
     }
+
+    /// Bulk Assign and Remove, mixed with single ticks: every agent is changed, left,
+    /// or refused with the reason a tick of its box would meet; the page never goes
+    /// past what was purchased, and the server accepts the result with the same counts.
+    #[test]
+    fn bulk_changes_agree_with_ticks_and_the_server(
+        (start, holdings) in world(),
+        standings in proptest::collection::vec(0usize..3, 8),
+        actions in proptest::collection::vec(
+            (proptest::collection::vec(0usize..8, 0..10), 0usize..4, any::<bool>()),
+            1..6,
+        ),
+    ) {
+        let standing = |i: usize| [Standing::Listed, Standing::Disabled, Standing::Gone][standings[i]];
+        let roster: Vec<Agent> = holdings
+            .iter()
+            .enumerate()
+            .map(|(i, set)| Agent {
+                id: AgentId(i as i64),
+                name: format!("Agent {i}"),
+                email: String::new(),
+                extension: String::new(),
+                source: AgentSource::RingCentral,
+                licenses: *set,
+                version: Version(1),
+                gone: standing(i) == Standing::Gone,
+                disabled: standing(i) == Standing::Disabled,
+                no_queue: false,
+            })
+            .collect();
+        let mut pending = PendingChanges::default();
+        for (who, which, want) in actions {
+            let t = LicenseType::ALL[which];
+            let mut picked: Vec<&Agent> = who.iter().map(|w| &roster[w % roster.len()]).collect();
+            picked.dedup_by_key(|a| a.id);
+            let before = pending.clone();
+            let outcome = pending.set_many(&start, picked.iter().copied(), t, want);
+            prop_assert_eq!(outcome.changed + outcome.unchanged + outcome.refused.len(), picked.len());
+            for r in &outcome.refused {
+                let a = &roster[r.agent_id.0 as usize];
+                let shown = pending.wanted(a.id, a.licenses);
+                prop_assert_eq!(shown, before.wanted(a.id, a.licenses), "a refused agent is untouched");
+                prop_assert!(shown.has(t) != want);
+                // The reason a tick meets: its standing, or the rule on the live pool.
+                let tick = Block::check_standing(a.standing(), shown, t, want)
+                    .and_then(|()| start.after(pending.delta()).check_toggle(shown, t, want));
+                prop_assert!(tick.is_err(), "{:?} refused, yet a tick would pass", r);
+            }
+            for a in &picked {
+                let shown = pending.wanted(a.id, a.licenses);
+                let refused = outcome.refused.iter().any(|r| r.agent_id == a.id);
+                prop_assert!(refused || shown.has(t) == want);
+            }
+        }
+        let live = start.after(pending.delta());
+        for t in LicenseType::ALL {
+            prop_assert!(live.assigned[t] <= start.entitlements.purchased[t].max(start.assigned[t]));
+        }
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let current = |id: AgentId| {
+            holdings.get(id.0 as usize).map(|s| Current {
+                version: Version(1),
+                licenses: *s,
+                standing: standing(id.0 as usize),
+            })
+        };
+        let plan = plan(&start, current, &pending.to_batch().changes);
+        prop_assert!(plan.is_ok(), "{:?}", plan);
+        prop_assert_eq!(plan.unwrap().pool_after, live);
+    }
 }

@@ -83,6 +83,7 @@ pub fn table() -> Vec<Route> {
         route("/agents", POST, Console, create_agent),
         route("/agents/availability", GET, Console, availability),
         route("/agents/next-extension", GET, Console, next_extension),
+        route("/agents/selection", GET, Console, selection),
         route("/agents/{id}", GET, Console, agent),
         route("/agents/{id}", PUT, Console, update_agent),
         route("/agents/{id}", DELETE, Console, remove_agent),
@@ -251,6 +252,27 @@ async fn agents(
     Query(query): Query<AgentQuery>,
 ) -> Result<Json<AgentPage>, ApiError> {
     Ok(Json(store.list_agents(&query).await?))
+}
+
+/// Every agent a list's query admits, for a bulk change to all of them.
+async fn selection(
+    State(store): State<Store>,
+    Query(query): Query<AgentQuery>,
+) -> Result<Json<alc_domain::api::AgentSelection>, ApiError> {
+    match store
+        .select_agents(&query, alc_domain::MAX_BATCH_CHANGES)
+        .await?
+    {
+        Some(agents) => Ok(Json(alc_domain::api::AgentSelection { agents })),
+        None => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::BatchTooLarge,
+            format!(
+                "More than {} agents match: one save can change at most that many. Narrow the search or the filters.",
+                alc_domain::MAX_BATCH_CHANGES
+            ),
+        )),
+    }
 }
 
 async fn license_changes(

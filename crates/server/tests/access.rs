@@ -40,6 +40,7 @@ fn routes(agent: AgentId, version: Version, user: i64) -> Vec<(Method, String, O
             None,
         ),
         (Method::GET, "/agents/next-extension".into(), None),
+        (Method::GET, "/agents/selection?lacks=voice".into(), None),
         (Method::GET, format!("/agents/{agent}"), None),
         (
             Method::PUT,

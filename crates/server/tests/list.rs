@@ -352,3 +352,56 @@ async fn a_bad_filter_or_order_is_refused_by_name() {
     let page: AgentPage = w.get("/agents?holds=&lacks=").await;
     assert_eq!(page.total, 3);
 }
+
+#[tokio::test]
+async fn a_selection_is_every_agent_the_query_admits_in_its_order() {
+    let (w, every) = roster().await;
+    for query in [
+        AgentQuery {
+            lacks: licenses(&[LicenseType::Voice]),
+            sort: Some(SortKey::Email),
+            // Paging does not narrow a selection.
+            page: Some(3),
+            per_page: Some(5),
+            ..AgentQuery::default()
+        },
+        AgentQuery {
+            q: Some("ann".into()),
+            kind: Some(AgentKind::Phone),
+            no_queue: true,
+            ..AgentQuery::default()
+        },
+        AgentQuery::default(),
+    ] {
+        let text = serde_urlencoded::to_string(&query).unwrap();
+        let got: alc_domain::api::AgentSelection =
+            w.get(&format!("/agents/selection?{text}")).await;
+        let ids: Vec<AgentId> = got.agents.iter().map(|a| a.id).collect();
+        assert_eq!(ids, expected(&every, &query), "{text}");
+        // Each as the list shows it: licenses, versions and flags.
+        for a in &got.agents {
+            assert_eq!(Some(a), every.iter().find(|e| e.id == a.id));
+        }
+    }
+    // More than a batch can hold: none, and the API says why.
+    let store = &w.server.store;
+    assert!(
+        store
+            .select_agents(&AgentQuery::default(), 239)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        store
+            .select_agents(&AgentQuery::default(), 240)
+            .await
+            .unwrap()
+            .map(|a| a.len()),
+        Some(240)
+    );
+    let (status, body) = w
+        .send(reqwest::Method::GET, "/agents/selection?holds=fax", None)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+}

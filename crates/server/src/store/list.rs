@@ -6,7 +6,9 @@
 //! key ties with another's; a descending order reverses every term, so it is the
 //! ascending one read backwards, through the same index (migration 0012).
 
-use alc_domain::{AgentId, AgentKind, AgentPage, AgentQuery, LicenseType, SortKey, SortOrder};
+use alc_domain::{
+    Agent, AgentId, AgentKind, AgentPage, AgentQuery, LicenseType, SortKey, SortOrder,
+};
 
 use super::{AGENT_COLUMNS, Backend, Sql, Store, StoreError, load_licenses, no_queue, search};
 
@@ -63,6 +65,49 @@ impl Store {
             page: query.page(),
             per_page: query.per_page(),
         })
+    }
+}
+
+impl Store {
+    /// Every agent `query` admits, in its order (its page and page size ignored), up to
+    /// `limit`: the selection of a bulk change. `None` when more than `limit` match.
+    pub async fn select_agents(
+        &self,
+        query: &AgentQuery,
+        limit: usize,
+    ) -> Result<Option<Vec<Agent>>, StoreError> {
+        let mut conn = self.read.acquire().await?;
+        let search = match query.search() {
+            Some(q) => Some(search::Filter::new(&mut conn, self.backend(), &q).await?),
+            None => None,
+        };
+        let mut rows = Sql::new(AGENT_COLUMNS);
+        conditions(&mut rows, query);
+        if let Some(search) = &search {
+            search.push(&mut rows);
+        }
+        rows.push(&order_by(query.sort(), query.order()))
+            .push(" LIMIT ")
+            .bind(limit as i64 + 1);
+        let persistent = search.is_none() || self.backend() == Backend::Sqlite;
+        let rows = rows
+            .query()?
+            .persistent(persistent)
+            .fetch_all(&mut *conn)
+            .await?;
+        if rows.len() > limit {
+            return Ok(None);
+        }
+        let mut agents = rows
+            .iter()
+            .map(super::agent_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let ids: Vec<AgentId> = agents.iter().map(|a| a.id).collect();
+        let licenses = load_licenses(&mut conn, &ids).await?;
+        for a in &mut agents {
+            a.licenses = licenses.get(&a.id).copied().unwrap_or_default();
+        }
+        Ok(Some(agents))
     }
 }
 
