@@ -412,6 +412,27 @@ impl Api {
         self.call("GET", &agents_path(query)?, None, abort).await
     }
 
+    /// Every agent `query` admits, over all its pages: "select all N matching".
+    pub async fn selection(
+        &self,
+        query: &AgentQuery,
+        abort: &Abort,
+    ) -> Result<alc_domain::api::AgentSelection, ApiError> {
+        let query = AgentQuery {
+            q: query.search(),
+            page: None,
+            per_page: None,
+            ..query.clone()
+        };
+        self.call(
+            "GET",
+            &with_query("/agents/selection", &query)?,
+            None,
+            abort,
+        )
+        .await
+    }
+
     pub async fn save_license_changes(
         &self,
         batch: &LicenseChangeBatch,

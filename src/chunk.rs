@@ -13,6 +13,7 @@ use alc_domain::access::{ConsoleUser, SessionInfo};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::components::bulk::{BulkActions, BulkArgs, BulkOutcomeView};
 use crate::pages::{
     AddAgentPage, AuditLogPage, ChangePasswordPage, ChoosePasswordPage, EditAgentPage,
     PhoneUsersPage, SettingsPage, UsersPage,
@@ -95,6 +96,24 @@ screen!(choose_password_screen, password, |args: ChooseArgs| {
     } = args;
     view! { <ChoosePasswordPage user on_changed on_sign_out /> }.into_any()
 });
+
+screen!(bulk_actions_screen, bulk, |args: BulkArgs| {
+    view! { <BulkActions args /> }.into_any()
+});
+screen!(bulk_notice_screen, bulk, |args: BulkArgs| {
+    view! { <BulkOutcomeView args /> }.into_any()
+});
+
+/// Assign / Remove for the agents picked on a licensing list: loaded the first time a
+/// row is picked.
+pub fn bulk_actions(args: BulkArgs) -> AnyView {
+    lazy(bulk_actions_screen, args)
+}
+
+/// What the last bulk change did (the same chunk as [`bulk_actions`]).
+pub fn bulk_notice(args: BulkArgs) -> AnyView {
+    lazy(bulk_notice_screen, args)
+}
 
 /// The page of a route that lives in a chunk, or `None` for one the first load has.
 pub fn view_of(route: &Route) -> Option<AnyView> {

@@ -4,7 +4,8 @@
 
 use alc_domain::license::Room;
 use alc_domain::{
-    Agent, AgentId, Block, LicenseSet, LicenseSummary, LicenseType, PendingChanges, Pool,
+    Agent, AgentId, Block, BulkOutcome, LicenseSet, LicenseSummary, LicenseType, PendingChanges,
+    Pool,
 };
 use leptos::prelude::*;
 
@@ -132,6 +133,18 @@ impl LicenseEditor {
             rows.try_update_value(|(_, rows)| rows.retain(|r| r.slot != slot));
         });
         shown.read_only()
+    }
+
+    /// Sets license `t` to `want` for each of `agents`, as ticks of their boxes would
+    /// (see `PendingChanges::set_many`): what changed, what was already so, and who was
+    /// refused and why.
+    pub fn set_many(&self, agents: &[Agent], t: LicenseType, want: bool) -> BulkOutcome {
+        let saved = self
+            .summary
+            .with_untracked(|s| s.as_ref().map(LicenseSummary::pool).unwrap_or_default());
+        let mut outcome = BulkOutcome::default();
+        self.update_pending(|p| outcome = p.set_many(&saved, agents, t, want));
+        outcome
     }
 
     /// Ticks or unticks a box, if the rules allow it; returns whether it did.

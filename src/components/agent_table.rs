@@ -1,7 +1,9 @@
 //! The agents with one license box per type. Rows are keyed: ticking a box updates
 //! that box and the counters, never the table.
 
-use alc_domain::{Agent, LicenseSet, LicenseType, SortKey, SortOrder};
+use std::collections::BTreeMap;
+
+use alc_domain::{Agent, AgentId, LicenseSet, LicenseType, SortKey, SortOrder};
 use leptos::prelude::*;
 
 use crate::licensing::LicenseEditor;
@@ -15,6 +17,94 @@ pub struct Sorting {
     pub on_sort: Callback<SortKey>,
 }
 
+/// The agents picked for a bulk change: by row (kept as loaded, across pages), or
+/// every agent the list's query admits.
+#[derive(Clone, Copy)]
+pub struct Picking {
+    pub picked: RwSignal<BTreeMap<AgentId, Agent>>,
+    pub all_matching: RwSignal<bool>,
+    /// The row of the last click: where a Shift-click's range starts.
+    anchor: StoredValue<Option<AgentId>>,
+}
+
+impl Default for Picking {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Picking {
+    pub fn new() -> Self {
+        Picking {
+            picked: RwSignal::new(BTreeMap::new()),
+            all_matching: RwSignal::new(false),
+            anchor: StoredValue::new(None),
+        }
+    }
+
+    pub fn clear(&self) {
+        self.picked.set(BTreeMap::new());
+        self.all_matching.set(false);
+        self.anchor.set_value(None);
+    }
+
+    /// How many are picked, given how many the query admits.
+    pub fn count(&self, total: u64) -> u64 {
+        if self.all_matching.get() {
+            total
+        } else {
+            self.picked.with(|p| p.len() as u64)
+        }
+    }
+
+    fn is_picked(&self, id: AgentId) -> bool {
+        self.all_matching.get() || self.picked.with(|p| p.contains_key(&id))
+    }
+
+    /// A row's box was set to `on`; with Shift, every row from the last one clicked
+    /// to this one is set so.
+    fn click(&self, rows: &[Agent], id: AgentId, on: bool, shift: bool) {
+        if self.all_matching.get_untracked() {
+            // Out of "all matching": the page's rows stay picked but this one.
+            self.all_matching.set(false);
+            self.picked
+                .set(rows.iter().map(|a| (a.id, a.clone())).collect());
+        }
+        let at = |id: Option<AgentId>| id.and_then(|id| rows.iter().position(|a| a.id == id));
+        let range = match (shift, at(self.anchor.get_value()), at(Some(id))) {
+            (true, Some(a), Some(b)) => &rows[a.min(b)..=a.max(b)],
+            (_, _, Some(b)) => &rows[b..=b],
+            _ => &[],
+        };
+        self.picked.update(|p| {
+            for a in range {
+                if on {
+                    p.insert(a.id, a.clone());
+                } else {
+                    p.remove(&a.id);
+                }
+            }
+        });
+        self.anchor.set_value(Some(id));
+    }
+
+    /// The page's heading box: every row of the page picked, or none.
+    fn set_page(&self, rows: &[Agent], on: bool) {
+        if !on {
+            self.all_matching.set(false);
+        }
+        self.picked.update(|p| {
+            for a in rows {
+                if on {
+                    p.insert(a.id, a.clone());
+                } else {
+                    p.remove(&a.id);
+                }
+            }
+        });
+    }
+}
+
 #[component]
 pub fn AgentTable(
     editor: LicenseEditor,
@@ -25,10 +115,37 @@ pub fn AgentTable(
     /// Headings that sort the list; plain headings when absent.
     #[prop(optional)]
     sorting: Option<Sorting>,
+    /// A box per row to pick it for a bulk change; none when absent.
+    #[prop(optional)]
+    picking: Option<Picking>,
 ) -> impl IntoView {
+    let page_box = move || {
+        picking.map(|picking| {
+            let state = move || {
+                rows.with(|r| {
+                    let n = r.iter().filter(|a| picking.is_picked(a.id)).count();
+                    (n, r.len())
+                })
+            };
+            view! {
+                <input
+                    type="checkbox"
+                    class="alc-pick"
+                    aria-label="Select every agent on this page"
+                    prop:checked=move || { let (n, len) = state(); len > 0 && n == len }
+                    prop:indeterminate=move || { let (n, len) = state(); n > 0 && n < len }
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        rows.with_untracked(|r| picking.set_page(r, on));
+                    }
+                />
+            }
+        })
+    };
     let heading = move |key: SortKey, label: &'static str, class: &'static str| {
+        let lead = (key == SortKey::Name).then(page_box).flatten();
         let Some(sorting) = sorting else {
-            return view! { <th scope="col" class=class>{label}</th> }.into_any();
+            return view! { <th scope="col" class=class>{lead}{label}</th> }.into_any();
         };
         let dir = move || {
             let (now, order) = sorting.current.get();
@@ -44,6 +161,7 @@ pub fn AgentTable(
                     None => None,
                 }
             >
+                {lead}
                 <button
                     type="button"
                     class="alc-sort"
@@ -76,7 +194,7 @@ pub fn AgentTable(
                     <For
                         each=move || rows.get()
                         key=|a| (a.id, a.version)
-                        children=move |agent| view! { <AgentRow agent editor /> }
+                        children=move |agent| view! { <AgentRow agent editor rows picking /> }
                     />
                 </tbody>
             </table>
@@ -85,14 +203,35 @@ pub fn AgentTable(
 }
 
 #[component]
-fn AgentRow(agent: Agent, editor: LicenseEditor) -> impl IntoView {
+fn AgentRow(
+    agent: Agent,
+    editor: LicenseEditor,
+    rows: Signal<Vec<Agent>>,
+    picking: Option<Picking>,
+) -> impl IntoView {
     let wanted = editor.wanted(&agent);
+    let id = agent.id;
+    let pick = picking.map(|picking| {
+        view! {
+            <input
+                type="checkbox"
+                class="alc-pick"
+                aria-label=format!("Select {}", agent.name)
+                prop:checked=move || picking.is_picked(id)
+                on:click=move |ev: leptos::ev::MouseEvent| {
+                    let on = event_target_checked(&ev);
+                    rows.with_untracked(|r| picking.click(r, id, on, ev.shift_key()));
+                }
+            />
+        }
+    });
     let edited = move || wanted.get() != agent.licenses;
     let cells =
         LicenseType::ALL.map(|t| view! { <LicenseCell agent=agent.clone() t wanted editor /> });
     view! {
         <tr class:alc-row--edited=edited>
             <th scope="row" class="alc-name">
+                {pick}
                 <Link href=format!("/agents/{}", agent.id)>{agent.name.clone()}</Link>
                 <Show when=edited>
                     <span class="alc-badge" title="This agent has unsaved changes">

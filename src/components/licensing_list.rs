@@ -14,7 +14,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::{Abort, Api, ApiError};
-use crate::components::{AgentTable, LicenseCounters, SaveBar, Sorting};
+use crate::components::bulk::{Bulk, BulkArgs, BulkBar};
+use crate::components::{AgentTable, LicenseCounters, Picking, SaveBar, Sorting};
 use crate::flash::use_flash;
 use crate::licensing::LicenseEditor;
 use crate::router::{Location, use_navigator};
@@ -53,6 +54,18 @@ pub fn list_query(l: &Location, kind: Option<AgentKind>) -> AgentQuery {
         sort: l.get("sort").and_then(|s| SortKey::from_key(&s)),
         order: l.get("order").and_then(|o| SortOrder::from_key(&o)),
     }
+}
+
+/// Whether two queries list the same agents in the same order (another page of it, or
+/// another page size, is the same list).
+fn same_list(a: &AgentQuery, b: &AgentQuery) -> bool {
+    let list = |q: &AgentQuery| AgentQuery {
+        q: q.search(),
+        page: None,
+        per_page: None,
+        ..q.clone()
+    };
+    list(a) == list(b)
 }
 
 /// The address of a licensing list at `path` showing `query`: the same query string
@@ -96,6 +109,10 @@ pub fn LicensingList(
     // "Added Priya Raman." and the like, from the form we came back from.
     let notice = RwSignal::new(use_flash().take().map(Notice::Flash));
     let saving_call = StoredValue::new_local(None::<Abort>);
+    // Rows picked for a bulk change: kept across pages, dropped when a search, filter
+    // or order is chosen (what "all matching" means changes with them; see `go`).
+    let picking = Picking::new();
+    let bulk = RwSignal::new(None::<Bulk>);
 
     // Loads the counts and the page of agents the URL asks for, replacing (and so
     // cancelling) any load still running.
@@ -163,6 +180,15 @@ pub fn LicensingList(
                                 }
                             }
                         });
+                        // Picked rows keep their new versions for the next bulk change.
+                        picking.picked.update(|p| {
+                            for a in &saved.agents {
+                                if let Some(picked) = p.get_mut(&a.id) {
+                                    *picked = a.clone();
+                                }
+                            }
+                        });
+                        bulk.set(None);
                         notice.set(Some(Notice::Saved(batch.changes.len())));
                     }
                     Err(ApiError::Aborted) => {}
@@ -186,6 +212,7 @@ pub fn LicensingList(
     let discard = Callback::new(move |()| {
         editor.update_pending(|p| p.clear());
         notice.set(None);
+        bulk.set(None);
     });
     let reload_conflicts = {
         let reload = reload.clone();
@@ -198,7 +225,13 @@ pub fn LicensingList(
 
     // Every change of search, filter, order or page is a new address (so Back and a
     // reload show it again); the list follows the address.
-    let go = Callback::new(move |next: AgentQuery| nav.go(&list_url(path, &next), true));
+    let go = Callback::new(move |next: AgentQuery| {
+        if !same_list(&next, &query.get_untracked()) {
+            picking.clear();
+            bulk.set(None);
+        }
+        nav.go(&list_url(path, &next), true)
+    });
     let sorting = Sorting {
         current: Signal::derive(move || query.with(|q| (q.sort(), q.order()))),
         on_sort: Callback::new(move |key: SortKey| {
@@ -256,11 +289,13 @@ pub fn LicensingList(
             </p>
         </Show>
         <Show when=move || page.with(|p| p.as_ref().is_some_and(|p| p.total > 0))>
+            <BulkBar args=BulkArgs { picking, bulk, page, query, editor, noun } />
             <AgentTable
                 editor
                 rows
                 busy=Signal::derive(move || load.is_loading())
                 sorting
+                picking
             />
             <Pager page query go noun />
         </Show>

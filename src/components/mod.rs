@@ -2,6 +2,7 @@
 
 mod agent_form;
 mod agent_table;
+pub mod bulk;
 mod form_field;
 mod license_counters;
 mod licensing_list;
@@ -12,7 +13,7 @@ mod save_bar;
 mod user_table;
 
 pub use agent_form::AgentForm;
-pub use agent_table::{AgentTable, LicenseBox, Sorting};
+pub use agent_table::{AgentTable, LicenseBox, Picking, Sorting};
 pub use form_field::{FormField, PASSWORD_HINT, Refusals, focus_first_invalid};
 pub use license_counters::LicenseCounters;
 pub use licensing_list::{LicensingList, list_query};

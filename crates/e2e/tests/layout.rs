@@ -61,11 +61,12 @@ for (const el of [document.documentElement, document.body, ...document.body.quer
 
 // 2. No two controls' rectangles intersect (touching is fine). What stays put while
 // the page scrolls under it (the sticky save bar) is compared only with what moves
-// with it.
+// with it. (Sticky only sideways, as the name column is, scrolls with the page.)
 const pinned = (el) => {
   for (let e = el; e; e = e.parentElement) {
-    const p = getComputedStyle(e).position;
-    if (p === 'sticky' || p === 'fixed') return e;
+    const s = getComputedStyle(e);
+    if (s.position === 'fixed') return e;
+    if (s.position === 'sticky' && (s.top !== 'auto' || s.bottom !== 'auto')) return e;
   }
   return null;
 };

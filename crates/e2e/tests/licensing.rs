@@ -303,6 +303,191 @@ async fn filters_order_and_page_size_are_in_the_url_and_match_the_server() {
     s.finish().await;
 }
 
+/// Clicks `el` with Shift held, as a person extends a selection (WebDriver actions:
+/// the key goes down, the pointer clicks, the key comes up).
+async fn shift_click(s: &Session, el: &fantoccini::elements::Element) {
+    use fantoccini::actions::{
+        InputSource, KeyAction, KeyActions, MOUSE_BUTTON_LEFT, MouseActions, PointerAction,
+    };
+    use fantoccini::key::Key;
+    let pause = std::time::Duration::from_millis(10);
+    let keys = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down {
+            value: Key::Shift.into(),
+        })
+        .then(KeyAction::Pause { duration: pause })
+        .then(KeyAction::Pause { duration: pause })
+        .then(KeyAction::Pause { duration: pause })
+        .then(KeyAction::Up {
+            value: Key::Shift.into(),
+        });
+    let mouse = MouseActions::new("mouse".into())
+        .then(PointerAction::Pause { duration: pause })
+        .then(PointerAction::MoveToElement {
+            element: el.clone(),
+            duration: None,
+            x: 0.0,
+            y: 0.0,
+        })
+        .then(PointerAction::Down {
+            button: MOUSE_BUTTON_LEFT,
+        })
+        .then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        })
+        .then(PointerAction::Pause { duration: pause });
+    s.browser
+        .perform_actions(fantoccini::actions::Actions::from(keys).and(mouse))
+        .await
+        .unwrap();
+    s.browser.release_actions().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bulk_assign_lists_every_agent_it_cannot_reach_and_saves_as_one_batch() {
+    let s = Session::start().await;
+    let without = s.api_agents("lacks=voice&per_page=200").await;
+    let free = s.api_summary().await.pool().available(LicenseType::Voice);
+    assert!(
+        without.total as i64 > free,
+        "the demo has more agents without Voice than seats"
+    );
+    s.open("/agents?lacks=voice").await;
+    s.wait_for_text(&format!("of {} agents", without.total))
+        .await;
+    s.wait_for_text("No agents selected").await;
+
+    // Every agent on the page: the count is announced.
+    s.click(&s.checkbox("Select every agent on this page").await)
+        .await;
+    s.wait_for_text(&format!("{} selected", without.total))
+        .await;
+    let status = s.find(".alc-bulk__count[role=status]").await;
+    assert_eq!(
+        s.text_of(&status).await,
+        format!("{} selected", without.total)
+    );
+
+    choose(&s, "License", "voice").await;
+    s.click(&s.button("Assign").await).await;
+    // The seats left go first in the list's order; everyone else is named with why.
+    let given: Vec<&str> = without
+        .agents
+        .iter()
+        .filter(|a| !a.gone && !a.disabled)
+        .take(free as usize)
+        .map(|a| a.name.as_str())
+        .collect();
+    s.wait_for_text(&format!(
+        "Voice added for {} agents: save to apply.",
+        given.len()
+    ))
+    .await;
+    assert!(s.counter("Voice").await.contains("0 available"));
+    let refused = s
+        .browser
+        .find_all(fantoccini::Locator::Css(".alc-refusals li"))
+        .await
+        .unwrap();
+    assert_eq!(refused.len() + given.len(), without.agents.len());
+    let mut reasons = Vec::new();
+    for li in &refused {
+        reasons.push(s.text_of(li).await);
+    }
+    for a in &without.agents {
+        let line = reasons
+            .iter()
+            .find(|r| r.starts_with(&format!("{}:", a.name)));
+        if given.contains(&a.name.as_str()) {
+            assert!(line.is_none(), "{} got Voice, yet is listed", a.name);
+            continue;
+        }
+        let line = line.unwrap_or_else(|| panic!("{} is not listed: {reasons:?}", a.name));
+        let why = if a.gone {
+            "gone from the directory"
+        } else if a.disabled {
+            "disabled in the directory"
+        } else {
+            "No Voice licenses are available"
+        };
+        assert!(line.contains(why), "{line}");
+    }
+
+    // Saved as one batch: exactly those agents hold Voice now.
+    s.click(&s.button("Save").await).await;
+    s.wait_for_text(&format!("Saved {} changes.", given.len()))
+        .await;
+    assert_eq!(
+        s.api_summary().await.pool().available(LicenseType::Voice),
+        0
+    );
+    for name in &given {
+        assert!(
+            s.api_agent(name).await.licenses.has(LicenseType::Voice),
+            "{name}"
+        );
+    }
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shift_click_picks_a_range_and_all_matching_reaches_past_the_page() {
+    let s = Session::start().await;
+    // Ten to a page (a size a link may ask for), so that 40 agents take four pages.
+    s.open("/agents?per_page=10").await;
+    s.wait_for_text("Showing 1–10 of 40 agents").await;
+    let names = row_names(&s).await;
+    s.click(&s.checkbox(&format!("Select {}", names[1])).await)
+        .await;
+    let last = s.checkbox(&format!("Select {}", names[4])).await;
+    shift_click(&s, &last).await;
+    s.wait_for_text("4 selected").await;
+    for (i, name) in names.iter().enumerate() {
+        let picked = s.checkbox(&format!("Select {name}")).await;
+        assert_eq!(
+            picked.is_selected().await.unwrap(),
+            (1..=4).contains(&i),
+            "{name}"
+        );
+    }
+
+    // The whole page, then every agent matching.
+    s.click(&s.checkbox("Select every agent on this page").await)
+        .await;
+    s.wait_for_text("10 selected").await;
+    s.click(&s.button("Select all 40 matching agents").await)
+        .await;
+    s.wait_for_text("All 40 matching agents selected").await;
+    let holding_sms = s.api_agents("holds=sms").await.total;
+    choose(&s, "License", "sms").await;
+    s.click(&s.button("Remove").await).await;
+    s.wait_for_text(&format!(
+        "SMS removed from {holding_sms} agents: save to apply."
+    ))
+    .await;
+    s.wait_for_text(&format!(
+        "{} agents already did not hold SMS.",
+        40 - holding_sms
+    ))
+    .await;
+    assert!(s.counter("SMS").await.contains("0 of 5 assigned"));
+    s.wait_for_text(&format!("{holding_sms} unsaved change"))
+        .await;
+
+    // Picking is for one list: a new search drops it, the unsaved changes stay.
+    s.labelled("Search agents")
+        .await
+        .send_keys("a")
+        .await
+        .unwrap();
+    s.wait_for_text("No agents selected").await;
+    s.wait_for_text(&format!("{holding_sms} unsaved change"))
+        .await;
+    s.click(&s.button("Discard").await).await;
+    s.wait_for_text("No unsaved changes").await;
+    s.finish().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_search_with_reserved_characters_finds_exactly_its_agent() {
     let s = Session::start().await;
