@@ -211,6 +211,19 @@ async fn measure(db: Database) -> (Vec<(String, String)>, Vec<String>) {
             format!("{:6.1} ms", ms(t.elapsed())),
         ));
     }
+    let (per_sec, p50, p99) = batches(&http, &base, &ids).await;
+    out.push((
+        format!("license batches, {CLIENTS} clients, 1 change each"),
+        format!(
+            "{per_sec:6.0}/s  p50 {p50:5.1} ms  p99 {p99:5.1} ms  {}",
+            if per_sec >= TARGET_PER_SEC && p99 <= TARGET_P99_MS {
+                "(target met)"
+            } else {
+                "(target: ≥ 500/s, p99 ≤ 50 ms)"
+            }
+        ),
+    ));
+    // After the batches, so that the WAL this leaves behind does not weigh on them.
     let (bulk_ms, bulk_n) = bulk_save(&http, &base, &ids).await;
     let bulk_met = bulk_ms <= TARGET_BULK_SAVE_MS;
     if !bulk_met && matches!(db_for_vacuum, Database::Sqlite(_)) {
@@ -224,19 +237,6 @@ async fn measure(db: Database) -> (Vec<(String, String)>, Vec<String>) {
                 "(target met)"
             } else {
                 "(target on SQLite: ≤ 1 s)"
-            }
-        ),
-    ));
-
-    let (per_sec, p50, p99) = batches(&http, &base, &ids).await;
-    out.push((
-        format!("license batches, {CLIENTS} clients, 1 change each"),
-        format!(
-            "{per_sec:6.0}/s  p50 {p50:5.1} ms  p99 {p99:5.1} ms  {}",
-            if per_sec >= TARGET_PER_SEC && p99 <= TARGET_P99_MS {
-                "(target met)"
-            } else {
-                "(target: ≥ 500/s, p99 ≤ 50 ms)"
             }
         ),
     ));

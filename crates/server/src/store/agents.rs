@@ -144,18 +144,42 @@ pub(super) async fn write_licenses(
     conn: &mut AnyConnection,
     plan: &alc_domain::Plan,
 ) -> Result<(), StoreError> {
+    // A few statements however many changes (a bulk Assign saves thousands): the rows
+    // added in multi-row INSERTs, those removed per license type by id.
+    let mut added = Vec::new();
+    let mut removed: [Vec<AgentId>; 4] = Default::default();
     for u in &plan.updates {
         for t in u.before.differences(u.after) {
-            let sql = if u.after.has(t) {
-                "INSERT INTO agent_licenses (agent_id, license) VALUES ($1, $2)"
+            if u.after.has(t) {
+                added.push((u.agent_id, t));
             } else {
-                "DELETE FROM agent_licenses WHERE agent_id = $1 AND license = $2"
-            };
-            sqlx::query(sql)
-                .bind(u.agent_id)
+                removed[t.index()].push(u.agent_id);
+            }
+        }
+    }
+    for chunk in added.chunks(super::IN_CHUNK) {
+        let mut qb = super::Sql::new("INSERT INTO agent_licenses (agent_id, license) VALUES ");
+        for (i, (id, t)) in chunk.iter().enumerate() {
+            qb.push(if i == 0 { "(" } else { ", (" })
+                .bind(*id)
+                .push(", ")
                 .bind(t.key())
-                .execute(&mut *conn)
-                .await?;
+                .push(")");
+        }
+        qb.query()?.execute(&mut *conn).await?;
+    }
+    for t in alc_domain::LicenseType::ALL {
+        for chunk in removed[t.index()].chunks(super::IN_CHUNK) {
+            let mut qb = super::Sql::new("DELETE FROM agent_licenses WHERE license = ");
+            qb.bind(t.key()).push(" AND agent_id IN (");
+            for (i, id) in chunk.iter().enumerate() {
+                if i > 0 {
+                    qb.push(", ");
+                }
+                qb.bind(*id);
+            }
+            qb.push(")");
+            qb.query()?.execute(&mut *conn).await?;
         }
     }
     Ok(())

@@ -74,6 +74,39 @@ pub async fn record(
     Ok(())
 }
 
+/// Entries in order, a hundred to a statement: a bulk change writes one per agent.
+pub async fn record_many<'a>(
+    conn: &mut sqlx::AnyConnection,
+    actor: &Actor,
+    entries: impl IntoIterator<Item = Entry<'a>>,
+) -> Result<(), StoreError> {
+    let entries: Vec<Entry<'a>> = entries.into_iter().collect();
+    for chunk in entries.chunks(100) {
+        let mut qb = super::Sql::new(
+            "INSERT INTO audit_log (actor_id, actor, kind, agent_id, subject, before, after) VALUES ",
+        );
+        for (i, e) in chunk.iter().enumerate() {
+            qb.push(if i == 0 { "(" } else { ", (" })
+                .bind(actor.id)
+                .push(", ")
+                .bind(actor.name.clone())
+                .push(", ")
+                .bind(e.kind.key())
+                .push(", ")
+                .bind(e.agent_id)
+                .push(", ")
+                .bind(e.subject.to_string())
+                .push(", ")
+                .bind(e.before.as_ref().map(|v| v.to_string()))
+                .push(", ")
+                .bind(e.after.as_ref().map(|v| v.to_string()))
+                .push(")");
+        }
+        qb.query()?.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// `2026-11-23` as the first or last instant of that day; anything else as it is.
 fn bound(value: &str, end: bool) -> String {
     let v = value.trim();

@@ -788,34 +788,37 @@ impl Store {
         let current = load_current(&mut tx, &ids).await?;
         let plan = alc_domain::plan(&pool, |id| current.get(&id).copied(), changes)?;
         agents::write_licenses(&mut tx, &plan).await?;
-        for update in &plan.updates {
-            sqlx::query(
-                "UPDATE agents SET version = version + 1, updated_at = CURRENT_TIMESTAMP WHERE id = $1",
-            )
-            .bind(update.agent_id)
-            .execute(&mut *tx)
-            .await?;
-        }
         let changed: Vec<AgentId> = plan.updates.iter().map(|u| u.agent_id).collect();
+        for chunk in changed.chunks(IN_CHUNK) {
+            let mut qb = Sql::new(
+                "UPDATE agents SET version = version + 1, updated_at = CURRENT_TIMESTAMP WHERE id IN (",
+            );
+            for (i, id) in chunk.iter().enumerate() {
+                if i > 0 {
+                    qb.push(", ");
+                }
+                qb.bind(*id);
+            }
+            qb.push(")");
+            qb.query()?.execute(&mut *tx).await?;
+        }
         // Their licenses are the plan's: only their rows are read back.
         let mut agents = load_agent_rows(&mut tx, &changed).await?;
         for (update, agent) in plan.updates.iter().zip(agents.iter_mut()) {
             agent.licenses = update.after;
         }
-        for (update, agent) in plan.updates.iter().zip(&agents) {
-            audit::record(
-                &mut tx,
-                actor,
-                audit::Entry {
-                    kind: alc_domain::access::AuditKind::Licenses,
-                    agent_id: Some(update.agent_id),
-                    subject: &agent.name,
-                    before: serde_json::to_value(update.before).ok(),
-                    after: serde_json::to_value(update.after).ok(),
-                },
-            )
-            .await?;
-        }
+        let entries = plan
+            .updates
+            .iter()
+            .zip(&agents)
+            .map(|(update, agent)| audit::Entry {
+                kind: alc_domain::access::AuditKind::Licenses,
+                agent_id: Some(update.agent_id),
+                subject: &agent.name,
+                before: serde_json::to_value(update.before).ok(),
+                after: serde_json::to_value(update.after).ok(),
+            });
+        audit::record_many(&mut tx, actor, entries).await?;
         // Counted inside the lock from what was read and what was written.
         let summary = LicenseSummary::from_pool(&plan.pool_after);
         tx.commit().await?;
