@@ -143,9 +143,8 @@ pub fn AgentTable(
         })
     };
     let heading = move |key: SortKey, label: &'static str, class: &'static str| {
-        let lead = (key == SortKey::Name).then(page_box).flatten();
         let Some(sorting) = sorting else {
-            return view! { <th scope="col" class=class>{lead}{label}</th> }.into_any();
+            return view! { <th scope="col" class=class>{label}</th> }.into_any();
         };
         let dir = move || {
             let (now, order) = sorting.current.get();
@@ -161,7 +160,6 @@ pub fn AgentTable(
                     None => None,
                 }
             >
-                {lead}
                 <button
                     type="button"
                     class="alc-sort"
@@ -182,6 +180,7 @@ pub fn AgentTable(
                 </caption>
                 <thead>
                     <tr>
+                        {picking.is_some().then(|| view! { <th scope="col" class="alc-pick-col">{page_box}</th> })}
                         {heading(SortKey::Name, "Name", "alc-name-col")}
                         {heading(SortKey::Extension, "Extension", "")}
                         {heading(SortKey::Email, "Email", "")}
@@ -230,8 +229,8 @@ fn AgentRow(
         LicenseType::ALL.map(|t| view! { <LicenseCell agent=agent.clone() t wanted editor /> });
     view! {
         <tr class:alc-row--edited=edited>
+            {pick.map(|pick| view! { <td class="alc-pick-col">{pick}</td> })}
             <th scope="row" class="alc-name">
-                {pick}
                 <Link href=format!("/agents/{}", agent.id)>{agent.name.clone()}</Link>
                 <Show when=edited>
                     <span class="alc-badge" title="This agent has unsaved changes">
