@@ -16,7 +16,8 @@ async fn a_supervisor_refreshes_the_directory_and_licenses_a_new_phone_user() {
     s.wait_for_text("Directory: RingCentral at http://127.0.0.1:")
         .await;
     // Samuel Adeyemi is licensed but in no queue yet: flagged.
-    s.wait_for_text("Receives no queue calls: in no queue or skill").await;
+    s.wait_for_text("Receives no queue calls: in no queue or skill")
+        .await;
 
     let refresh = s.button("Refresh Users and Groups").await;
     s.click(&refresh).await;
@@ -34,7 +35,11 @@ async fn a_supervisor_refreshes_the_directory_and_licenses_a_new_phone_user() {
     // Samuel is in Billing now: no flag any more.
     search.send_keys("Samuel Adeyemi").await.unwrap();
     s.wait_for_text("Showing 1–1 of 1 phone users").await;
-    assert!(!s.page_text().await.contains("Receives no queue calls: in no queue or skill"));
+    assert!(
+        !s.page_text()
+            .await
+            .contains("Receives no queue calls: in no queue or skill")
+    );
 
     // The held user keeps its licenses but cannot get a new one: the box says why.
     search.clear().await.unwrap();
