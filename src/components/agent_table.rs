@@ -76,15 +76,7 @@ impl Picking {
             (_, _, Some(b)) => &rows[b..=b],
             _ => &[],
         };
-        self.picked.update(|p| {
-            for a in range {
-                if on {
-                    p.insert(a.id, a.clone());
-                } else {
-                    p.remove(&a.id);
-                }
-            }
-        });
+        self.picked.update(|p| pick_rows(p, range, on));
         self.anchor.set_value(Some(id));
     }
 
@@ -93,15 +85,18 @@ impl Picking {
         if !on {
             self.all_matching.set(false);
         }
-        self.picked.update(|p| {
-            for a in rows {
-                if on {
-                    p.insert(a.id, a.clone());
-                } else {
-                    p.remove(&a.id);
-                }
-            }
-        });
+        self.picked.update(|p| pick_rows(p, rows, on));
+    }
+}
+
+/// Picks `rows` (`on`) or drops them.
+fn pick_rows(picked: &mut BTreeMap<AgentId, Agent>, rows: &[Agent], on: bool) {
+    for a in rows {
+        if on {
+            picked.insert(a.id, a.clone());
+        } else {
+            picked.remove(&a.id);
+        }
     }
 }
 

@@ -240,7 +240,13 @@ async fn the_example_portal_embeds_the_console_with_a_token_and_unmounts_it() {
     assert_eq!(before, after);
 
     // The console's own handlers run inside the shadow root: a box, then a button.
-    click_inside(&s, ELEMENT, "input[type=checkbox]:not(:disabled)", "").await;
+    click_inside(
+        &s,
+        ELEMENT,
+        "input[type=checkbox][aria-label*=' license for ']:not(:disabled)",
+        "",
+    )
+    .await;
     wait_for_console_text(&s, ELEMENT, "1 unsaved change").await;
     click_inside(&s, ELEMENT, ".alc-button", "Discard").await;
     wait_for_console_text(&s, ELEMENT, "No unsaved changes").await;
@@ -541,7 +547,7 @@ async fn a_portal_on_another_origin_embeds_the_console_by_single_sign_on() {
     let label = js(
         &p,
         "const box = [...document.querySelector(arguments[0]).shadowRoot
-            .querySelectorAll('input[type=checkbox]:not(:disabled):not(:checked)')][0];
+            .querySelectorAll('input[type=checkbox][aria-label*=\" license for \"]:not(:disabled):not(:checked)')][0];
          box.click();
          return box.getAttribute('aria-label');",
         vec![json!(ELEMENT)],

@@ -8,21 +8,8 @@ mod common;
 use alc_domain::*;
 use alc_server::store::Database;
 use alc_server::{NewAgent, NewGroup};
-use common::World;
+use common::{Lcg, World};
 use reqwest::StatusCode;
-
-/// A small, fixed pseudo-random sequence (the same agents on every run).
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, n: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        ((self.0 >> 33) % n as u64) as usize
-    }
-}
 
 /// 240 agents of every source, with every mix of licenses, names that tie (ties go by
 /// id), mixed case, extensions of several lengths, some phone users in a queue, some

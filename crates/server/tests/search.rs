@@ -13,7 +13,7 @@ use alc_domain::api::AgentDetail;
 use alc_domain::*;
 use alc_server::NewAgent;
 use alc_server::store::{Backend, Database};
-use common::World;
+use common::{Lcg, World};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -115,23 +115,6 @@ fn agent(name: &str, email: &str, extension: &str, phone: bool) -> NewAgent {
         },
         licenses: LicenseSet::EMPTY,
         directory_key: phone.then(|| format!("key-{name}-{extension}")),
-    }
-}
-
-/// A small, fixed pseudo-random sequence (the same agents on every run).
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, n: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        ((self.0 >> 33) % n as u64) as usize
-    }
-
-    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
-        from[self.next(from.len())]
     }
 }
 

@@ -171,14 +171,7 @@ pub(super) async fn write_licenses(
     for t in alc_domain::LicenseType::ALL {
         for chunk in removed[t.index()].chunks(super::IN_CHUNK) {
             let mut qb = super::Sql::new("DELETE FROM agent_licenses WHERE license = ");
-            qb.bind(t.key()).push(" AND agent_id IN (");
-            for (i, id) in chunk.iter().enumerate() {
-                if i > 0 {
-                    qb.push(", ");
-                }
-                qb.bind(*id);
-            }
-            qb.push(")");
+            qb.bind(t.key()).push(" AND agent_id").push_ids(chunk);
             qb.query()?.execute(&mut *conn).await?;
         }
     }

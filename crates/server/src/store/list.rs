@@ -17,10 +17,7 @@ impl Store {
         // One connection for every read: under WAL it sees one snapshot per statement,
         // which is enough for a list a person pages through.
         let mut conn = self.read.acquire().await?;
-        let search = match query.search() {
-            Some(q) => Some(search::Filter::new(&mut conn, self.backend(), &q).await?),
-            None => None,
-        };
+        let search = self.search_of(&mut conn, query).await?;
         let filter = |qb: &mut Sql| {
             conditions(qb, query);
             if let Some(search) = &search {
@@ -50,15 +47,7 @@ impl Store {
             .persistent(persistent)
             .fetch_all(&mut *conn)
             .await?;
-        let mut agents = rows
-            .iter()
-            .map(super::agent_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        let ids: Vec<AgentId> = agents.iter().map(|a| a.id).collect();
-        let licenses = load_licenses(&mut conn, &ids).await?;
-        for a in &mut agents {
-            a.licenses = licenses.get(&a.id).copied().unwrap_or_default();
-        }
+        let agents = with_licenses(&mut conn, &rows).await?;
         Ok(AgentPage {
             agents,
             total: total as u64,
@@ -77,10 +66,7 @@ impl Store {
         limit: usize,
     ) -> Result<Option<Vec<Agent>>, StoreError> {
         let mut conn = self.read.acquire().await?;
-        let search = match query.search() {
-            Some(q) => Some(search::Filter::new(&mut conn, self.backend(), &q).await?),
-            None => None,
-        };
+        let search = self.search_of(&mut conn, query).await?;
         let mut rows = Sql::new(AGENT_COLUMNS);
         conditions(&mut rows, query);
         if let Some(search) = &search {
@@ -98,17 +84,40 @@ impl Store {
         if rows.len() > limit {
             return Ok(None);
         }
-        let mut agents = rows
-            .iter()
-            .map(super::agent_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        let ids: Vec<AgentId> = agents.iter().map(|a| a.id).collect();
-        let licenses = load_licenses(&mut conn, &ids).await?;
-        for a in &mut agents {
-            a.licenses = licenses.get(&a.id).copied().unwrap_or_default();
-        }
+        let agents = with_licenses(&mut conn, &rows).await?;
         Ok(Some(agents))
     }
+}
+
+impl Store {
+    /// The condition of `query`'s search, if it has one.
+    async fn search_of(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        query: &AgentQuery,
+    ) -> Result<Option<search::Filter>, StoreError> {
+        Ok(match query.search() {
+            Some(q) => Some(search::Filter::new(conn, self.backend(), &q).await?),
+            None => None,
+        })
+    }
+}
+
+/// The agents of `rows` (read with `AGENT_COLUMNS`), each with its licenses.
+async fn with_licenses(
+    conn: &mut sqlx::AnyConnection,
+    rows: &[sqlx::any::AnyRow],
+) -> Result<Vec<Agent>, StoreError> {
+    let mut agents = rows
+        .iter()
+        .map(super::agent_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    let ids: Vec<AgentId> = agents.iter().map(|a| a.id).collect();
+    let licenses = load_licenses(conn, &ids).await?;
+    for a in &mut agents {
+        a.licenses = licenses.get(&a.id).copied().unwrap_or_default();
+    }
+    Ok(agents)
 }
 
 /// ` WHERE …` for the query's kind and filters (the search is added after).

@@ -791,15 +791,9 @@ impl Store {
         let changed: Vec<AgentId> = plan.updates.iter().map(|u| u.agent_id).collect();
         for chunk in changed.chunks(IN_CHUNK) {
             let mut qb = Sql::new(
-                "UPDATE agents SET version = version + 1, updated_at = CURRENT_TIMESTAMP WHERE id IN (",
+                "UPDATE agents SET version = version + 1, updated_at = CURRENT_TIMESTAMP WHERE id",
             );
-            for (i, id) in chunk.iter().enumerate() {
-                if i > 0 {
-                    qb.push(", ");
-                }
-                qb.bind(*id);
-            }
-            qb.push(")");
+            qb.push_ids(chunk);
             qb.query()?.execute(&mut *tx).await?;
         }
         // Their licenses are the plan's: only their rows are read back.
@@ -953,14 +947,7 @@ async fn select_in(
     let mut out = Vec::new();
     for chunk in ids.chunks(IN_CHUNK) {
         let mut qb = Sql::new(head);
-        qb.push(" IN (");
-        for (i, id) in chunk.iter().enumerate() {
-            if i > 0 {
-                qb.push(", ");
-            }
-            qb.bind(*id);
-        }
-        qb.push(")");
+        qb.push_ids(chunk);
         out.extend(qb.query()?.fetch_all(&mut *conn).await?);
     }
     Ok(out)
@@ -1121,6 +1108,18 @@ impl Sql {
         self.n += 1;
         self.text.push_str(&format!("${}", self.n));
         self
+    }
+
+    /// Appends ` IN ($a, $b, …)` for `ids` (keep them to [`IN_CHUNK`]).
+    pub(crate) fn push_ids(&mut self, ids: &[AgentId]) -> &mut Sql {
+        self.push(" IN (");
+        for (i, id) in ids.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.bind(*id);
+        }
+        self.push(")")
     }
 
     /// The query, its values taken (build it once).
