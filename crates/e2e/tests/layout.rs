@@ -205,7 +205,7 @@ for (const [x, y] of points) {
 }
 // The name column stays in view while the table scrolls sideways.
 const table = th.closest('table');
-for (const cell of [table.querySelector('thead th'), table.querySelector('tbody th[scope=row]')]) {
+for (const cell of [table.querySelector('thead th.alc-name-col'), table.querySelector('tbody th[scope=row]')]) {
   if (!cell) continue;
   const n = cell.getBoundingClientRect();
   if (n.left < box.left - 1 || n.right > box.right + 1) {
