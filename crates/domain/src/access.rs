@@ -205,6 +205,9 @@ pub enum AuditKind {
     AgentCreated,
     AgentUpdated,
     AgentRemoved,
+    /// A CSV import applied: its file and what it did (each agent it changed has an
+    /// entry of its own, `via` the import).
+    Import,
     DirectoryRefresh,
     Settings,
     UserAdded,
@@ -220,11 +223,12 @@ pub enum AuditKind {
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 16] = [
+    pub const ALL: [AuditKind; 17] = [
         AuditKind::Licenses,
         AuditKind::AgentCreated,
         AuditKind::AgentUpdated,
         AuditKind::AgentRemoved,
+        AuditKind::Import,
         AuditKind::DirectoryRefresh,
         AuditKind::Settings,
         AuditKind::UserAdded,
@@ -245,6 +249,7 @@ impl AuditKind {
             AuditKind::AgentCreated => "agent_created",
             AuditKind::AgentUpdated => "agent_updated",
             AuditKind::AgentRemoved => "agent_removed",
+            AuditKind::Import => "import",
             AuditKind::DirectoryRefresh => "directory_refresh",
             AuditKind::Settings => "settings",
             AuditKind::UserAdded => "user_added",
@@ -270,6 +275,7 @@ impl AuditKind {
             AuditKind::AgentCreated => "Agent added",
             AuditKind::AgentUpdated => "Agent edited",
             AuditKind::AgentRemoved => "Agent removed",
+            AuditKind::Import => "CSV import",
             AuditKind::DirectoryRefresh => "Directory refresh",
             AuditKind::Settings => "Settings changed",
             AuditKind::UserAdded => "Console user added",
@@ -300,6 +306,10 @@ pub struct AuditEntry {
     pub subject: String,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
+    /// What the change came through, when not a screen of its own: "Import of
+    /// roster.csv".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
 }
 
 /// `GET /audit`: filters and paging. Out-of-range values are clamped.

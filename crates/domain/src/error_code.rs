@@ -99,6 +99,22 @@ error_codes! {
     GoneFromDirectory = "gone_from_directory",
     DisabledInDirectory = "disabled_in_directory",
 
+    // A CSV import (`POST /agents/import`).
+    /// Not a CSV file we can read (its header, its encoding, a broken quote).
+    InvalidCsv = "invalid_csv",
+    /// More rows than one import may hold.
+    TooManyRows = "too_many_rows",
+    /// A license cell that is neither yes nor no.
+    InvalidValue = "invalid_value",
+    /// The same agent on more than one row.
+    DuplicateRow = "duplicate_row",
+    /// A row whose email and extension name different agents.
+    AmbiguousRow = "ambiguous_row",
+    /// Some rows are in error and the request did not leave them out.
+    ImportHasErrors = "import_has_errors",
+    /// The file or the agents changed since the preview (409).
+    ImportChanged = "import_changed",
+
     // Purchases.
     InvalidPurchases = "invalid_purchases",
     OutOfRange = "out_of_range",

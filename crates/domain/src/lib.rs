@@ -10,6 +10,7 @@ pub mod batch;
 pub mod connection;
 pub mod directory;
 pub mod error_code;
+pub mod import;
 pub mod license;
 pub mod password;
 pub mod profile;

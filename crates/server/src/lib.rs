@@ -11,6 +11,7 @@ pub mod error;
 pub mod logging;
 pub mod reconcile;
 pub mod refresh;
+pub mod roster_csv;
 pub mod routes;
 pub mod secrets;
 pub mod security;

@@ -930,7 +930,7 @@ fn check_config_and_migrate_explain_the_database() {
     let out = run(&["check-config", "--db", dbs], "");
     assert!(out.status.success(), "{}", text(&out));
     assert!(
-        text(&out).contains("12 of 12 migrations applied"),
+        text(&out).contains("13 of 13 migrations applied"),
         "{}",
         text(&out)
     );

@@ -186,6 +186,31 @@ fn no_answer_columns(n: &NoAnswer) -> (&'static str, Option<&str>) {
     }
 }
 
+/// Writes a new WebRTC agent of a cleaned, checked profile (no licenses yet).
+pub(super) async fn insert_webrtc(
+    conn: &mut AnyConnection,
+    profile: &AgentProfile,
+) -> Result<AgentId, StoreError> {
+    let (kind, target) = no_answer_columns(&profile.no_answer);
+    let id: AgentId = sqlx::query_scalar(
+        "INSERT INTO agents (name, email, email_key, extension, source, preferred_name,
+                no_answer_kind, no_answer_extension, recording_mode, review_own_recordings)
+             VALUES ($1, $2, $3, $4, 'webrtc', $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(&profile.name)
+    .bind(&profile.email)
+    .bind(email_key(&profile.email))
+    .bind(&profile.extension)
+    .bind(&profile.preferred_name)
+    .bind(kind)
+    .bind(target)
+    .bind(profile.recording.key())
+    .bind(profile.review_own_recordings)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
 impl Store {
     pub async fn agent_detail(&self, id: AgentId) -> Result<Option<AgentDetail>, StoreError> {
         let mut conn = self.read.acquire().await?;
@@ -208,23 +233,7 @@ impl Store {
         if !problems.is_empty() {
             return Err(refuse(problems));
         }
-        let (kind, target) = no_answer_columns(&profile.no_answer);
-        let id: AgentId = sqlx::query_scalar(
-            "INSERT INTO agents (name, email, email_key, extension, source, preferred_name,
-                no_answer_kind, no_answer_extension, recording_mode, review_own_recordings)
-             VALUES ($1, $2, $3, $4, 'webrtc', $5, $6, $7, $8, $9) RETURNING id",
-        )
-        .bind(&profile.name)
-        .bind(&profile.email)
-        .bind(email_key(&profile.email))
-        .bind(&profile.extension)
-        .bind(&profile.preferred_name)
-        .bind(kind)
-        .bind(target)
-        .bind(profile.recording.key())
-        .bind(profile.review_own_recordings)
-        .fetch_one(&mut *tx)
-        .await?;
+        let id = insert_webrtc(&mut tx, &profile).await?;
         let new = Current {
             version: Version(1),
             licenses: LicenseSet::EMPTY,

@@ -80,10 +80,20 @@ pub async fn record_many<'a>(
     actor: &Actor,
     entries: impl IntoIterator<Item = Entry<'a>>,
 ) -> Result<(), StoreError> {
+    record_many_via(conn, actor, entries, None).await
+}
+
+/// [`record_many`], each entry noting what the change came through ("Import of …").
+pub async fn record_many_via<'a>(
+    conn: &mut sqlx::AnyConnection,
+    actor: &Actor,
+    entries: impl IntoIterator<Item = Entry<'a>>,
+    via: Option<&str>,
+) -> Result<(), StoreError> {
     let entries: Vec<Entry<'a>> = entries.into_iter().collect();
     for chunk in entries.chunks(100) {
         let mut qb = super::Sql::new(
-            "INSERT INTO audit_log (actor_id, actor, kind, agent_id, subject, before, after) VALUES ",
+            "INSERT INTO audit_log (actor_id, actor, kind, agent_id, subject, before, after, via) VALUES ",
         );
         for (i, e) in chunk.iter().enumerate() {
             qb.push(if i == 0 { "(" } else { ", (" })
@@ -100,6 +110,8 @@ pub async fn record_many<'a>(
                 .bind(e.before.as_ref().map(|v| v.to_string()))
                 .push(", ")
                 .bind(e.after.as_ref().map(|v| v.to_string()))
+                .push(", ")
+                .bind(via.map(str::to_string))
                 .push(")");
         }
         qb.query()?.execute(&mut *conn).await?;
@@ -157,8 +169,9 @@ impl Store {
         filter(&mut count);
         let total: i64 = count.query_scalar()?.fetch_one(&mut *conn).await?;
         let per_page = AuditQuery::PER_PAGE;
-        let mut rows =
-            Sql::new("SELECT id, at, actor, kind, agent_id, subject, before, after FROM audit_log");
+        let mut rows = Sql::new(
+            "SELECT id, at, actor, kind, agent_id, subject, before, after, via FROM audit_log",
+        );
         filter(&mut rows);
         rows.push(" ORDER BY id DESC LIMIT ")
             .bind(i64::from(per_page))
@@ -182,6 +195,7 @@ impl Store {
                     subject: r.try_get("subject")?,
                     before: json(r.try_get("before")?),
                     after: json(r.try_get("after")?),
+                    via: r.try_get("via")?,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;

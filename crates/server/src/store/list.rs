@@ -90,6 +90,52 @@ impl Store {
 }
 
 impl Store {
+    /// Every agent `query` admits, in its order (no page, no limit), sent to `out` a
+    /// few hundred at a time as they are read: a CSV export. One read transaction, so
+    /// the file is one moment of the roster (PostgreSQL: repeatable read). Stops early,
+    /// without error, when `out` is closed (the client went away).
+    pub async fn export_agents(
+        &self,
+        query: &AgentQuery,
+        out: tokio::sync::mpsc::Sender<Result<Vec<Agent>, StoreError>>,
+    ) {
+        let result = async {
+            use sqlx::Connection;
+            let mut conn = self.read.acquire().await?;
+            let mut tx = conn.begin().await?;
+            if self.backend() == Backend::Postgres {
+                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let search = self.search_of(&mut tx, query).await?;
+            let mut ids = Sql::new("SELECT id FROM agents");
+            conditions(&mut ids, query);
+            if let Some(search) = &search {
+                search.push(&mut ids);
+            }
+            ids.push(&order_by(query.sort(), query.order()));
+            let persistent = search.is_none() || self.backend() == Backend::Sqlite;
+            let ids: Vec<AgentId> = ids
+                .query_scalar()?
+                .persistent(persistent)
+                .fetch_all(&mut *tx)
+                .await?;
+            for chunk in ids.chunks(super::IN_CHUNK) {
+                let agents = super::load_agents(&mut tx, chunk).await?;
+                if out.send(Ok(agents)).await.is_err() {
+                    return Ok(());
+                }
+            }
+            tx.commit().await?;
+            Ok::<(), StoreError>(())
+        }
+        .await;
+        if let Err(e) = result {
+            let _ = out.send(Err(e)).await;
+        }
+    }
+
     /// The condition of `query`'s search, if it has one.
     async fn search_of(
         &self,

@@ -34,7 +34,9 @@ pub mod refresh_lock;
 mod search;
 pub mod sso;
 pub use directory::source_of;
+mod import;
 mod uniqueness;
+pub use import::ImportRefused;
 pub mod users;
 
 /// Whether an agent of `agents` receives no queue calls ([`Agent::no_queue`]): a
