@@ -30,6 +30,13 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal, Headers, Request, RequestInit, Response};
 
+/// What a request sends: JSON, or a file as it is (a CSV import).
+#[derive(Clone)]
+enum Payload {
+    Json(String),
+    Csv(web_sys::Blob),
+}
+
 /// Every way a call can fail, so that every page can say the same things.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ApiError {
@@ -433,6 +440,38 @@ impl Api {
         .await
     }
 
+    /// The agents `query` admits, every page of them, as CSV (`GET /agents/export`).
+    pub async fn export_csv(&self, query: &AgentQuery, abort: &Abort) -> Result<String, ApiError> {
+        let query = AgentQuery {
+            q: query.search(),
+            page: None,
+            per_page: None,
+            ..query.clone()
+        };
+        self.fetch("GET", &with_query("/agents/export", &query)?, None, abort)
+            .await
+    }
+
+    /// The import's template: its header and an example row.
+    pub async fn import_template(&self, abort: &Abort) -> Result<String, ApiError> {
+        self.fetch("GET", "/agents/import-template", None, abort)
+            .await
+    }
+
+    /// A CSV file's preview, or (with `q.apply`) the file applied.
+    pub async fn import_csv(
+        &self,
+        file: &web_sys::Blob,
+        q: &alc_domain::import::ImportQuery,
+        abort: &Abort,
+    ) -> Result<alc_domain::import::ImportPreview, ApiError> {
+        let path = with_query("/agents/import", q)?;
+        let text = self
+            .fetch("POST", &path, Some(Payload::Csv(file.clone())), abort)
+            .await?;
+        serde_json::from_str(&text).map_err(|e| ApiError::Decode(e.to_string()))
+    }
+
     pub async fn save_license_changes(
         &self,
         batch: &LicenseChangeBatch,
@@ -661,7 +700,9 @@ impl Api {
         body: Option<String>,
         abort: &Abort,
     ) -> Result<T, ApiError> {
-        let text = self.fetch(method, path, body, abort).await?;
+        let text = self
+            .fetch(method, path, body.map(Payload::Json), abort)
+            .await?;
         // 204 No Content has no body: read it as `null`.
         let text = if text.is_empty() { "null" } else { &text };
         serde_json::from_str(text).map_err(|e| ApiError::Decode(e.to_string()))
@@ -674,7 +715,7 @@ impl Api {
         &self,
         method: &str,
         path: &str,
-        body: Option<String>,
+        body: Option<Payload>,
         abort: &Abort,
     ) -> Result<String, ApiError> {
         let _counted = InFlight::new(&self.inflight);
@@ -682,14 +723,14 @@ impl Api {
             Some(warm) => (warm.token, answer(warm.response).await),
             None => {
                 let token = self.bearer.get();
-                let started = self.start(method, path, body.as_deref(), abort, token.as_deref());
+                let started = self.start(method, path, body.as_ref(), abort, token.as_deref());
                 (token, answer(started).await)
             }
         };
         if let (Some(refused), Err(ApiError::Server { status: 401, .. })) = (&token, &result)
             && let Some(renewed) = self.bearer.renewed(refused).await
         {
-            result = answer(self.start(method, path, body.as_deref(), abort, Some(&renewed))).await;
+            result = answer(self.start(method, path, body.as_ref(), abort, Some(&renewed))).await;
         }
         match &result {
             Err(ApiError::Server { status: 401, .. }) => {
@@ -713,7 +754,7 @@ impl Api {
         &self,
         method: &str,
         path: &str,
-        body: Option<&str>,
+        body: Option<&Payload>,
         abort: &Abort,
         token: Option<&str>,
     ) -> Result<js_sys::Promise, ApiError> {
@@ -729,9 +770,16 @@ impl Api {
         {
             let _ = headers.set("X-CSRF-Token", &csrf);
         }
-        if let Some(body) = body {
-            let _ = headers.set("Content-Type", "application/json");
-            init.set_body(&JsValue::from_str(body));
+        match body {
+            Some(Payload::Json(body)) => {
+                let _ = headers.set("Content-Type", "application/json");
+                init.set_body(&JsValue::from_str(body));
+            }
+            Some(Payload::Csv(file)) => {
+                let _ = headers.set("Content-Type", "text/csv");
+                init.set_body(file);
+            }
+            None => {}
         }
         init.set_headers(&headers);
         let request = Request::new_with_str_and_init(&format!("{}{path}", self.base), &init)

@@ -15,7 +15,7 @@ use leptos::task::spawn_local;
 
 use crate::components::bulk::{BulkActions, BulkArgs, BulkOutcomeView};
 use crate::pages::{
-    AddAgentPage, AuditLogPage, ChangePasswordPage, ChoosePasswordPage, EditAgentPage,
+    AddAgentPage, AuditLogPage, ChangePasswordPage, ChoosePasswordPage, EditAgentPage, ImportPage,
     PhoneUsersPage, SettingsPage, UsersPage,
 };
 use crate::router::Route;
@@ -73,6 +73,7 @@ screen!(phone_users, phone_users, |_route| {
     view! { <PhoneUsersPage /> }.into_any()
 });
 screen!(audit, audit, |_route| view! { <AuditLogPage /> }.into_any());
+screen!(import, import, |_route| view! { <ImportPage /> }.into_any());
 screen!(settings, settings, |_route| view! { <SettingsPage /> }
     .into_any());
 screen!(users, users, |_route| view! { <UsersPage /> }.into_any());
@@ -123,6 +124,7 @@ pub fn view_of(route: &Route) -> Option<AnyView> {
         Route::EditAgent(_) => lazy(edit_agent, route),
         Route::PhoneUsers => lazy(phone_users, route),
         Route::Audit => lazy(audit, route),
+        Route::Import => lazy(import, route),
         Route::Settings => lazy(settings, route),
         Route::Users => lazy(users, route),
         Route::ChangePassword => lazy(change_password, route),

@@ -8,6 +8,7 @@ pub mod api;
 pub mod app;
 pub mod chunk;
 pub mod components;
+pub mod download;
 pub mod embed;
 pub mod flash;
 pub mod licensing;

@@ -15,6 +15,8 @@ pub enum Route {
     Agents,
     /// `/agents/new` — Add Agent.
     NewAgent,
+    /// `/agents/import` — Import agents from CSV.
+    Import,
     /// `/agents/{id}` — an agent's profile.
     EditAgent(alc_domain::AgentId),
     /// `/phone-users` — Phone User Licensing.
@@ -37,6 +39,7 @@ impl Route {
         match segments.as_slice() {
             [] | ["agents"] => Route::Agents,
             ["agents", "new"] => Route::NewAgent,
+            ["agents", "import"] => Route::Import,
             ["agents", id] => id.parse().map(Route::EditAgent).unwrap_or(Route::NotFound),
             ["phone-users"] => Route::PhoneUsers,
             ["audit"] => Route::Audit,
@@ -51,6 +54,7 @@ impl Route {
         match self {
             Route::Agents | Route::NotFound => "/agents".into(),
             Route::NewAgent => "/agents/new".into(),
+            Route::Import => "/agents/import".into(),
             Route::EditAgent(id) => format!("/agents/{id}"),
             Route::PhoneUsers => "/phone-users".into(),
             Route::Audit => "/audit".into(),

@@ -254,6 +254,7 @@ pub fn LicensingList(
         <LicenseCounters editor />
         <SearchBox query go noun />
         <Filters query go kind />
+        <RosterFiles query noun />
         <Notices notice reload_conflicts />
         {move || match load.get() {
             Load::Failed(e) => {
@@ -301,6 +302,64 @@ pub fn LicensingList(
         </Show>
         {children.map(|c| view! { <div class="alc-list-actions">{c()}</div> })}
         <SaveBar editor on_save=save on_discard=discard />
+    }
+}
+
+/// Export CSV (the list as filtered and ordered, every page of it) and the way to the
+/// import.
+#[component]
+fn RosterFiles(query: Memo<AgentQuery>, noun: &'static str) -> impl IntoView {
+    let api = expect_context::<Api>();
+    let busy = RwSignal::new(false);
+    let failed = RwSignal::new(None::<String>);
+    let export = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        failed.set(None);
+        let (api, q) = (api.clone(), query.get_untracked());
+        spawn_local(async move {
+            match api.export_csv(&q, &Abort::new()).await {
+                Ok(text) => {
+                    if !crate::download::save_csv(
+                        &crate::download::dated_name(noun_stem(noun)),
+                        &text,
+                    ) {
+                        failed.set(Some("The browser did not accept the download.".into()));
+                    }
+                }
+                Err(e) => failed.set(Some(format!("The export failed. {e}"))),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <div class="alc-roster-files">
+            <button
+                type="button"
+                class="alc-button"
+                aria-describedby="alc-export-error"
+                prop:disabled=move || busy.get()
+                on:click=export
+            >
+                {move || if busy.get() { "Exporting…" } else { "Export CSV" }}
+            </button>
+            <crate::router::Link href="/agents/import" class="alc-button">
+                "Import CSV"
+            </crate::router::Link>
+            <span id="alc-export-error" class="alc-field__error" role="alert">
+                {move || failed.get()}
+            </span>
+        </div>
+    }
+}
+
+/// A file name's first part for a list of `noun` ("phone users" → `phone-users`).
+fn noun_stem(noun: &'static str) -> &'static str {
+    match noun {
+        "phone users" => "phone-users",
+        _ => "agents",
     }
 }
 

@@ -202,7 +202,10 @@ fn EntryRow(e: AuditEntry) -> impl IntoView {
             <td>{when}</td>
             <td>{e.actor.clone()}</td>
             <td>{e.kind.label()}</td>
-            <td>{subject}</td>
+            <td>
+                {subject}
+                {e.via.clone().map(|v| view! { <span class="alc-hint">" (" {v} ")"</span> })}
+            </td>
             <td class="alc-audit__change">{change}</td>
         </tr>
     }

@@ -3,6 +3,7 @@
 mod agent;
 mod agent_licensing;
 mod audit;
+mod import;
 mod not_found;
 mod password;
 mod phone_users;
@@ -13,6 +14,7 @@ mod users;
 pub use agent::{AddAgentPage, EditAgentPage};
 pub use agent_licensing::AgentLicensingPage;
 pub use audit::AuditLogPage;
+pub use import::ImportPage;
 pub use not_found::NotFoundPage;
 pub use password::{ChangePasswordPage, ChoosePasswordPage};
 pub use phone_users::PhoneUsersPage;

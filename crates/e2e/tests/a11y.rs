@@ -407,6 +407,33 @@ async fn every_screen_and_state_has_no_wcag_21_aa_violation() {
     s.click(&s.button("Discard").await).await;
     s.wait_for_text("No unsaved changes").await;
 
+    // Import agents from CSV: empty, then a file's preview with a row in error.
+    go(&s, "Import CSV").await;
+    s.wait_for_text("Import agents from CSV").await;
+    settled(&s).await;
+    axe.check(&s, "Import agents from CSV").await;
+    let file = tempfile::Builder::new()
+        .suffix(".csv")
+        .tempfile()
+        .unwrap()
+        .into_temp_path();
+    std::fs::write(
+        &file,
+        "Email,Voice\nzoe.lambert@northwind.example,yes\nnobody@northwind.example,yes\n",
+    )
+    .unwrap();
+    s.labelled("CSV file")
+        .await
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    s.wait_for_text("1 in error.").await;
+    settled(&s).await;
+    axe.check(&s, "an import's preview with a row in error")
+        .await;
+    go(&s, "Cancel").await;
+    s.wait_for_text("Showing 1–40 of 40 agents").await;
+
     // Add Agent: submitted empty, then with refused values.
     go(&s, "Add Agent").await;
     let submit = s.find("form.alc-agent-form button[type=submit]").await;

@@ -51,7 +51,8 @@ pub async fn export(State(store): State<Store>, Query(query): Query<AgentQuery>)
                 HeaderValue::from_static("attachment; filename=\"agents.csv\""),
             ),
         ],
-        Body::from_stream(head.chain(rows)),
+        // Fused: the compression layer may poll again after the end.
+        Body::from_stream(head.chain(rows).fuse()),
     )
         .into_response()
 }

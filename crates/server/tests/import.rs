@@ -141,6 +141,16 @@ async fn an_export_is_the_filtered_list_in_its_order_safe_for_spreadsheets() {
         "{all}"
     );
     assert_eq!(all.lines().count(), 11);
+    // Compressed, as browsers ask for it: the whole body arrives.
+    let r = w
+        .http
+        .get(w.url("/agents/export"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-encoding"], "gzip");
+    assert!(r.bytes().await.unwrap().len() > 100);
     let (status, body) = w
         .send(reqwest::Method::GET, "/agents/export?sort=shoe_size", None)
         .await;
