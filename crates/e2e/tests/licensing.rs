@@ -454,12 +454,20 @@ async fn shift_click_picks_a_range_and_all_matching_reaches_past_the_page() {
     let before = table_top().await;
     s.click(&s.checkbox(&format!("Select {}", names[1])).await)
         .await;
-    assert_eq!(table_top().await, before, "the table moved at the first pick");
+    assert_eq!(
+        table_top().await,
+        before,
+        "the table moved at the first pick"
+    );
     let last = s.checkbox(&format!("Select {}", names[4])).await;
     shift_click(&s, &last).await;
     s.wait_for_text("4 selected").await;
     s.button("Assign").await;
-    assert_eq!(table_top().await, before, "the table moved as the actions loaded");
+    assert_eq!(
+        table_top().await,
+        before,
+        "the table moved as the actions loaded"
+    );
     for (i, name) in names.iter().enumerate() {
         let picked = s.checkbox(&format!("Select {name}")).await;
         assert_eq!(
@@ -710,15 +718,7 @@ async fn a_profile_changed_meanwhile_is_not_overwritten_and_reloads_on_request()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_phone_users_profile_keeps_the_directorys_fields_and_cannot_be_removed() {
     let s = Session::start().await;
-    let page: alc_domain::AgentPage = s
-        .http
-        .get(format!("{}/api/v1/agents?kind=phone", s.server.url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page: alc_domain::AgentPage = s.api_get("/agents?kind=phone").await;
     let phone = &page.agents[0];
     s.open(&format!("/agents/{}", phone.id)).await;
     s.wait_for_text("Recording Mode").await;

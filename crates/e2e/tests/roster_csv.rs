@@ -141,15 +141,7 @@ async fn an_import_is_previewed_then_applied_leaving_out_the_row_in_error() {
             .licenses
             .has(LicenseType::Voice)
     );
-    let audit: serde_json::Value = s
-        .http
-        .get(format!("{}/api/v1/audit?kind=import", s.server.url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let audit: serde_json::Value = s.api_get("/audit?kind=import").await;
     assert_eq!(audit["entries"][0]["subject"], json!(file_name));
     s.finish().await;
 }

@@ -111,15 +111,7 @@ async fn an_added_supervisor_chooses_a_password_and_is_signed_out_when_disabled(
     s.click(&disable).await;
     s.wait_for_text("Disabled Priya Raman.").await;
     s.button_named("Enable Priya Raman").await;
-    let list: Vec<UserAccount> = s
-        .http
-        .get(format!("{}/api/v1/users", s.server.url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Vec<UserAccount> = s.api_get("/users").await;
     let priya = list.iter().find(|u| u.email == EMAIL).expect("listed");
     assert!(!priya.active && !priya.must_change_password, "{priya:?}");
 

@@ -8,7 +8,7 @@ use alc_domain::access::{AuditKind, AuditPage};
 use alc_domain::import::{ImportPreview, RowStatus};
 use alc_domain::*;
 use alc_server::NewAgent;
-use common::World;
+use common::{World, execute};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -45,23 +45,6 @@ async fn roster() -> World {
     )
     .await;
     w
-}
-
-async fn execute(w: &World, sql: &str) {
-    use alc_server::store::Database;
-    use sqlx::Connection;
-    match w.server.store.database() {
-        Database::Sqlite(path) => {
-            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-                .await
-                .unwrap();
-            sqlx::query(sql).execute(&mut c).await.unwrap();
-        }
-        Database::Postgres(url) => {
-            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
-            sqlx::query(sql).execute(&mut c).await.unwrap();
-        }
-    }
 }
 
 async fn export(w: &World, query: &str) -> String {

@@ -6,9 +6,8 @@
 mod common;
 
 use alc_domain::*;
-use alc_server::store::Database;
 use alc_server::{NewAgent, NewGroup};
-use common::{Lcg, World};
+use common::{Lcg, World, execute};
 use reqwest::StatusCode;
 
 /// 240 agents of every source, with every mix of licenses, names that tie (ties go by
@@ -78,22 +77,6 @@ async fn roster() -> (World, Vec<Agent>) {
     assert_eq!(every.len(), 240);
     assert!(every.iter().any(|a| a.gone) && every.iter().any(|a| a.no_queue));
     (w, every)
-}
-
-async fn execute(w: &World, sql: &str) {
-    use sqlx::Connection;
-    match w.server.store.database() {
-        Database::Sqlite(path) => {
-            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-                .await
-                .unwrap();
-            sqlx::query(sql).execute(&mut c).await.unwrap();
-        }
-        Database::Postgres(url) => {
-            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
-            sqlx::query(sql).execute(&mut c).await.unwrap();
-        }
-    }
 }
 
 /// Every agent the list answers for `query`, page by page (`per_page` of them to a

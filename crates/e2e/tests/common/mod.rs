@@ -332,6 +332,18 @@ impl Session {
             .unwrap()
     }
 
+    /// `GET /api/v1{path}` as the test's admin, read as `T`.
+    pub async fn api_get<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        let r = self
+            .http
+            .get(format!("{}/api/v1{path}", self.server.url()))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+        r.json().await.unwrap()
+    }
+
     /// A page of `GET /api/v1/agents?{query}`, as the server answers it.
     pub async fn api_agents(&self, query: &str) -> AgentPage {
         let url = format!("{}/api/v1/agents?{query}", self.server.url());

@@ -186,6 +186,24 @@ impl World {
     }
 }
 
+/// Runs one SQL statement on the world's database, as a test's setup does what no
+/// route does (a phone user gone from the directory, say).
+pub async fn execute(w: &World, sql: &str) {
+    use sqlx::Connection;
+    match w.server.store.database() {
+        Database::Sqlite(path) => {
+            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+                .await
+                .unwrap();
+            sqlx::query(sql).execute(&mut c).await.unwrap();
+        }
+        Database::Postgres(url) => {
+            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+            sqlx::query(sql).execute(&mut c).await.unwrap();
+        }
+    }
+}
+
 /// Every agent the API at `api` (`…/api/v1`) lists for `query` (say `kind=phone`),
 /// page by page.
 pub async fn every_agent(http: &reqwest::Client, api: &str, query: &str) -> Vec<Agent> {
