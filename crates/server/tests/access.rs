@@ -41,6 +41,13 @@ fn routes(agent: AgentId, version: Version, user: i64) -> Vec<(Method, String, O
         ),
         (Method::GET, "/agents/next-extension".into(), None),
         (Method::GET, "/agents/selection?lacks=voice".into(), None),
+        (Method::GET, "/agents/export?holds=voice".into(), None),
+        (
+            Method::POST,
+            "/agents/import?file=x.csv".into(),
+            Some(json!("Email,Voice")),
+        ),
+        (Method::GET, "/agents/import-template".into(), None),
         (Method::GET, format!("/agents/{agent}"), None),
         (
             Method::PUT,
