@@ -40,6 +40,7 @@ fn locations_and_routes_parse() {
     for r in [
         Route::Agents,
         Route::NewAgent,
+        Route::Import,
         Route::EditAgent(alc_domain::AgentId(7)),
         Route::PhoneUsers,
         Route::Audit,
