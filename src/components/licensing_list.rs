@@ -339,7 +339,7 @@ fn RosterFiles(query: Memo<AgentQuery>, noun: &'static str) -> impl IntoView {
             <button
                 type="button"
                 class="alc-button"
-                aria-describedby="alc-export-error"
+                aria-describedby=move || failed.with(Option::is_some).then_some("alc-export-error")
                 prop:disabled=move || busy.get()
                 on:click=export
             >
@@ -348,9 +348,11 @@ fn RosterFiles(query: Memo<AgentQuery>, noun: &'static str) -> impl IntoView {
             <crate::router::Link href="/agents/import" class="alc-button">
                 "Import CSV"
             </crate::router::Link>
-            <span id="alc-export-error" class="alc-field__error" role="alert">
-                {move || failed.get()}
-            </span>
+            // Only when there is something to say: the page's other alerts (a save's
+            // outcome) are the first a reader meets.
+            {move || failed.get().map(|m| view! {
+                <span id="alc-export-error" class="alc-field__error" role="alert">{m}</span>
+            })}
         </div>
     }
 }
