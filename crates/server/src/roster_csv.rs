@@ -40,6 +40,13 @@ pub async fn export(State(store): State<Store>, Query(query): Query<AgentQuery>)
         };
         Some((bytes, rx))
     });
+    // Fused: the compression layer may poll again after the end.
+    csv_file("agents.csv", Body::from_stream(head.chain(rows).fuse()))
+}
+
+/// A CSV download named `name`.
+fn csv_file(name: &str, body: Body) -> Response {
+    let disposition = format!("attachment; filename=\"{name}\"");
     (
         [
             (
@@ -48,11 +55,10 @@ pub async fn export(State(store): State<Store>, Query(query): Query<AgentQuery>)
             ),
             (
                 header::CONTENT_DISPOSITION,
-                HeaderValue::from_static("attachment; filename=\"agents.csv\""),
+                HeaderValue::from_str(&disposition).expect("a plain file name"),
             ),
         ],
-        // Fused: the compression layer may poll again after the end.
-        Body::from_stream(head.chain(rows).fuse()),
+        body,
     )
         .into_response()
 }
@@ -65,8 +71,17 @@ fn writer() -> csv::Writer<Vec<u8>> {
 
 /// The byte-order mark (so spreadsheet programs read the file as UTF-8) and the header.
 fn head_bytes() -> Bytes {
+    with_bom(writer_with_header())
+}
+
+fn writer_with_header() -> csv::Writer<Vec<u8>> {
     let mut w = writer();
     w.write_record(header()).expect("a record to memory");
+    w
+}
+
+/// The byte-order mark, then what `w` wrote.
+fn with_bom(w: csv::Writer<Vec<u8>>) -> Bytes {
     let mut out = "\u{feff}".as_bytes().to_vec();
     out.extend(w.into_inner().expect("a writer to memory"));
     out.into()
@@ -84,8 +99,7 @@ fn rows_bytes(agents: &[Agent]) -> Bytes {
 
 /// `GET /agents/import-template`: the header and one example row of a new agent.
 pub async fn template() -> Response {
-    let mut w = writer();
-    w.write_record(header()).expect("a record to memory");
+    let mut w = writer_with_header();
     w.write_record([
         "Jordan Example",
         "jordan.example@example.com",
@@ -100,22 +114,7 @@ pub async fn template() -> Response {
         "",
     ])
     .expect("a record to memory");
-    let mut out = "\u{feff}".as_bytes().to_vec();
-    out.extend(w.into_inner().expect("a writer to memory"));
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/csv; charset=utf-8"),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_static("attachment; filename=\"agents-template.csv\""),
-            ),
-        ],
-        out,
-    )
-        .into_response()
+    csv_file("agents-template.csv", Body::from(with_bom(w)))
 }
 
 /// `POST /agents/import?file=…[&apply=…][&leave_out_errors=true]`, the file as the body.

@@ -66,16 +66,8 @@ impl Store {
         limit: usize,
     ) -> Result<Option<Vec<Agent>>, StoreError> {
         let mut conn = self.read.acquire().await?;
-        let search = self.search_of(&mut conn, query).await?;
-        let mut rows = Sql::new(AGENT_COLUMNS);
-        conditions(&mut rows, query);
-        if let Some(search) = &search {
-            search.push(&mut rows);
-        }
-        rows.push(&order_by(query.sort(), query.order()))
-            .push(" LIMIT ")
-            .bind(limit as i64 + 1);
-        let persistent = search.is_none() || self.backend() == Backend::Sqlite;
+        let (mut rows, persistent) = self.admitted(&mut conn, query, AGENT_COLUMNS).await?;
+        rows.push(" LIMIT ").bind(limit as i64 + 1);
         let rows = rows
             .query()?
             .persistent(persistent)
@@ -108,14 +100,9 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            let search = self.search_of(&mut tx, query).await?;
-            let mut ids = Sql::new("SELECT id FROM agents");
-            conditions(&mut ids, query);
-            if let Some(search) = &search {
-                search.push(&mut ids);
-            }
-            ids.push(&order_by(query.sort(), query.order()));
-            let persistent = search.is_none() || self.backend() == Backend::Sqlite;
+            let (mut ids, persistent) = self
+                .admitted(&mut tx, query, "SELECT id FROM agents")
+                .await?;
             let ids: Vec<AgentId> = ids
                 .query_scalar()?
                 .persistent(persistent)
@@ -134,6 +121,24 @@ impl Store {
         if let Err(e) = result {
             let _ = out.send(Err(e)).await;
         }
+    }
+
+    /// `head` (a `SELECT … FROM agents`) for every agent `query` admits, in its order,
+    /// and whether the statement may be a cached one (not a PostgreSQL search).
+    async fn admitted(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        query: &AgentQuery,
+        head: &str,
+    ) -> Result<(Sql, bool), StoreError> {
+        let search = self.search_of(conn, query).await?;
+        let mut sql = Sql::new(head);
+        conditions(&mut sql, query);
+        if let Some(search) = &search {
+            search.push(&mut sql);
+        }
+        sql.push(&order_by(query.sort(), query.order()));
+        Ok((sql, search.is_none() || self.backend() == Backend::Sqlite))
     }
 
     /// The condition of `query`'s search, if it has one.
